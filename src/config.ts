@@ -1,0 +1,44 @@
+/** All settings, from the environment, with defaults that run a complete gateway on one machine. */
+import { z } from 'zod';
+
+const number = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().default('sqlite:./data/reelay.db'),
+  REELAY_DATA_DIR: z.string().default('./data'),
+  REELAY_ADMIN_TOKEN: z.string().min(16, 'REELAY_ADMIN_TOKEN must be at least 16 characters').optional(),
+  /** Secret that encrypts vendor credentials at rest; generated into the data dir when unset. */
+  REELAY_SECRET: z.string().min(16, 'REELAY_SECRET must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** First poll after submit, then exponential backoff up to the max. */
+  POLL_INITIAL_DELAY_MS: number(2_000),
+  POLL_MAX_DELAY_MS: number(30_000),
+  POLL_BACKOFF_FACTOR: z.coerce.number().min(1).default(1.5),
+  /** How often the poller looks for due work. */
+  POLL_TICK_MS: number(250),
+  /** Polls in flight at once, per channel (vendors cap concurrent requests). */
+  POLL_CHANNEL_CONCURRENCY: z.coerce.number().int().min(1).default(16),
+  /** Jobs claimed per poller pass. */
+  POLL_BATCH_SIZE: z.coerce.number().int().min(1).default(500),
+  /** A task that has not ended this long after submit fails with a clear reason. */
+  TASK_TIMEOUT_MINUTES: z.coerce.number().positive().default(60),
+  /** How long a submit may hold a job before a crash is assumed and recovery takes over. */
+  SUBMIT_LEASE_MS: number(60_000),
+  VENDOR_CONNECT_TIMEOUT_MS: number(5_000),
+  VENDOR_TIMEOUT_MS: number(30_000),
+  /** Request body limit (images arrive as base64). */
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return { ...parsed.data, ...overrides };
+}

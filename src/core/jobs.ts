@@ -1,0 +1,265 @@
+/**
+ * Moves one job forward by talking to its vendor: submit (with failover across channels), poll, and
+ * recovery of a job whose submitter died. Every write is a compare-and-set on the job's lease token.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Database } from '../store/db.js';
+import type { TaskJobRow, TaskStatus } from '../store/schema.js';
+import { finishJob, updateHeldJob, type JobEnd } from '../store/tasks.js';
+import type {
+  PreparedSubmit,
+  SubmitOutcome,
+  VendorAdapter,
+  VendorAnswer,
+  VendorCall,
+  VendorTrouble,
+  VideoFacts,
+  VideoJob,
+} from '../vendors/adapter.js';
+import { adapterFor } from '../vendors/registry.js';
+import { Wire, WireError } from '../vendors/wire.js';
+import type { Channel, ChannelDirectory } from './channels.js';
+import { InvalidRequestError } from './errors.js';
+import type { VideoRequest } from './request.js';
+import { jobFacts } from './task.js';
+
+export interface CoreDeps {
+  database: Database;
+  channels: ChannelDirectory;
+  wire: Wire;
+  config: Config;
+  log: Logger;
+  /** Told once when a task reaches succeeded or failed. */
+  onTaskEnded(taskId: string, status: TaskStatus): void;
+}
+
+/** How a submit attempt ended, for the client's answer when no job could start. */
+export type SubmitResult = { kind: 'accepted' } | Exclude<SubmitOutcome, { kind: 'accepted' }>;
+
+export function jobFor(request: VideoRequest, externalId: string, channel: Channel): VideoJob {
+  return {
+    model: request.model,
+    upstreamModel: channel.modelMapping[request.model] ?? request.model,
+    prompt: request.prompt,
+    durationSeconds: request.durationSeconds,
+    fps: request.fps,
+    width: request.width,
+    height: request.height,
+    image: request.image,
+    seed: request.seed,
+    metadata: request.metadata,
+    externalId,
+  };
+}
+
+export function requireAdapter(vendor: string): VendorAdapter<unknown> {
+  const adapter = adapterFor(vendor);
+  if (!adapter) throw new Error(`no adapter for vendor ${vendor}`);
+  return adapter;
+}
+
+export class JobRunner {
+  constructor(private readonly deps: CoreDeps) {}
+
+  /** Exponential backoff after the nth poll, capped. */
+  backoffMs(attempts: number): number {
+    const { POLL_INITIAL_DELAY_MS, POLL_BACKOFF_FACTOR, POLL_MAX_DELAY_MS } = this.deps.config;
+    return Math.min(POLL_INITIAL_DELAY_MS * POLL_BACKOFF_FACTOR ** attempts, POLL_MAX_DELAY_MS);
+  }
+
+  /**
+   * Submits a held job to the first channel that takes it. Retryable trouble moves on to the next channel;
+   * a vendor's rejection (content safety, invalid parameters) ends the job at once.
+   */
+  async submit(job: TaskJobRow, leaseToken: string, request: VideoRequest, candidates: Channel[]): Promise<SubmitResult> {
+    let trouble: VendorTrouble | null = null;
+    for (const channel of candidates) {
+      const adapter = requireAdapter(channel.vendor);
+      let prepared: PreparedSubmit;
+      try {
+        prepared = adapter.prepareSubmit(jobFor(request, job.id, channel));
+      } catch (err) {
+        // This channel's vendor cannot take the request as asked; another channel's may.
+        if (err instanceof InvalidRequestError && channel.id !== candidates[0]!.id) continue;
+        throw err;
+      }
+      if (channel.id !== job.channel_id) {
+        const moved = await updateHeldJob(this.deps.database, job.id, leaseToken, {
+          channel_id: channel.id,
+          upstream_model: jobFor(request, job.id, channel).upstreamModel,
+          poll_context: JSON.stringify(prepared.pollContext),
+          facts: JSON.stringify(prepared.expected),
+          updated_at: Date.now(),
+        });
+        if (!moved) return { kind: 'retry_later', message: 'the job was taken over by another worker' };
+      }
+      const outcome = await this.call(adapter, channel, prepared.call, (a) => adapter.readSubmit(a));
+      const log = this.deps.log.child({ job: job.id, channel: channel.id, vendor: channel.vendor });
+      switch (outcome.kind) {
+        case 'accepted': {
+          const now = Date.now();
+          await updateHeldJob(this.deps.database, job.id, leaseToken, {
+            state: 'processing',
+            upstream_task_id: outcome.upstreamTaskId,
+            lease_token: null,
+            next_poll_at: now + this.deps.config.POLL_INITIAL_DELAY_MS,
+            updated_at: now,
+          });
+          log.info('job submitted');
+          return { kind: 'accepted' };
+        }
+        case 'rejected':
+          log.info({ reason: outcome.message }, 'vendor rejected the job');
+          await this.end(job, leaseToken, { state: 'failed', error_code: outcome.code, error_message: outcome.message });
+          return outcome;
+        case 'channel_broken':
+          log.error({ reason: outcome.message }, 'channel disabled: the vendor refuses its account');
+          await this.deps.channels.disable(channel, outcome.message);
+          trouble = outcome;
+          break;
+        case 'retry_later':
+          log.warn({ reason: outcome.message }, 'submit failed, trying the next channel');
+          trouble = outcome;
+          break;
+      }
+    }
+    const reason = trouble?.message ?? 'no channel can take this request';
+    await this.end(job, leaseToken, { state: 'failed', error_code: 'upstream_unavailable', error_message: `No upstream could take the job: ${reason}` });
+    return trouble ?? { kind: 'retry_later', message: reason };
+  }
+
+  /** One poll of a claimed job; any outcome other than an end reschedules it by its backoff. */
+  async poll(job: TaskJobRow, leaseToken: string): Promise<void> {
+    const now = Date.now();
+    if (now >= job.deadline_at) {
+      const minutes = Math.round((job.deadline_at - job.created_at) / 60_000);
+      await this.end(job, leaseToken, {
+        state: 'failed',
+        error_code: 'timeout',
+        error_message: `The vendor did not finish the job within ${minutes} minutes`,
+      });
+      return;
+    }
+    if (job.state === 'submitting') return this.recover(job, leaseToken);
+
+    const channel = job.channel_id ? await this.deps.channels.get(job.channel_id) : undefined;
+    if (!channel || !job.upstream_task_id) {
+      await this.end(job, leaseToken, { state: 'failed', error_code: 'channel_removed', error_message: 'The channel running this job was deleted' });
+      return;
+    }
+    const adapter = requireAdapter(channel.vendor);
+    const pollContext = JSON.parse(job.poll_context ?? '{}') as Record<string, string>;
+    const call = adapter.preparePoll(job.upstream_task_id, pollContext);
+    const outcome = await this.call(adapter, channel, call, (a) => adapter.readPoll(a));
+    switch (outcome.kind) {
+      case 'processing':
+        await this.reschedule(job, leaseToken, {
+          queued: outcome.queued ? 1 : 0,
+          progress: outcome.progress ?? (outcome.queued ? 0 : Math.max(job.progress, 10)),
+          last_error: null,
+        });
+        return;
+      case 'succeeded': {
+        const facts: VideoFacts = { ...jobFacts(job), ...outcome.facts };
+        await this.end(job, leaseToken, {
+          state: 'succeeded',
+          result_url: outcome.url,
+          cover_url: outcome.coverUrl,
+          facts: JSON.stringify(facts),
+        });
+        return;
+      }
+      case 'failed':
+        await this.end(job, leaseToken, { state: 'failed', error_code: outcome.code, error_message: outcome.message });
+        return;
+      case 'channel_broken':
+        this.deps.log.error({ job: job.id, channel: channel.id, reason: outcome.message }, 'channel disabled while polling');
+        await this.deps.channels.disable(channel, outcome.message);
+        await this.reschedule(job, leaseToken, { last_error: outcome.message });
+        return;
+      case 'retry_later':
+        this.deps.log.warn({ job: job.id, channel: channel.id, reason: outcome.message }, 'poll failed, will retry');
+        await this.reschedule(job, leaseToken, { last_error: outcome.message }, outcome.retryAfterMs);
+        return;
+    }
+  }
+
+  /**
+   * A job saved but never confirmed by the vendor (its submitter died): adopt it where the vendor can find it
+   * by Reelay's id, submit it where the vendor has never seen it, and fail it where neither can be known.
+   */
+  private async recover(job: TaskJobRow, leaseToken: string): Promise<void> {
+    const log = this.deps.log.child({ job: job.id });
+    const channel = job.channel_id ? await this.deps.channels.get(job.channel_id) : undefined;
+    const adapter = channel ? requireAdapter(channel.vendor) : undefined;
+    if (!channel || !adapter?.prepareLookupByExternalId || !adapter.readLookup) {
+      log.warn('job interrupted before the vendor confirmed it; failing it');
+      await this.end(job, leaseToken, {
+        state: 'failed',
+        error_code: 'interrupted',
+        error_message: 'Reelay stopped before the vendor confirmed this job, and this vendor cannot tell whether it started; it was not resubmitted to avoid a duplicate',
+      });
+      return;
+    }
+    const pollContext = JSON.parse(job.poll_context ?? '{}') as Record<string, string>;
+    const call = adapter.prepareLookupByExternalId(job.id, pollContext);
+    const found = await this.call(adapter, channel, call, (a) => adapter.readLookup!(a));
+    if ('found' in found && found.found) {
+      log.info('recovered job: the vendor had it');
+      const now = Date.now();
+      await updateHeldJob(this.deps.database, job.id, leaseToken, {
+        state: 'processing',
+        upstream_task_id: found.upstreamTaskId,
+        lease_token: null,
+        next_poll_at: now,
+        updated_at: now,
+      });
+      return;
+    }
+    if ('found' in found) {
+      log.info('recovered job: the vendor never saw it; submitting now');
+      const task = await this.deps.database.db.selectFrom('tasks').select('request').where('id', '=', job.task_id).executeTakeFirstOrThrow();
+      const request = JSON.parse(task.request) as VideoRequest;
+      const others = (await this.deps.channels.candidates(request.model)).filter((c) => c.id !== channel.id);
+      await this.submit(job, leaseToken, request, [channel, ...others]);
+      return;
+    }
+    await this.reschedule(job, leaseToken, { last_error: found.message });
+  }
+
+  /** Sends a call and reads it; a call that never got an HTTP answer is trouble worth retrying. */
+  private async call<T>(
+    adapter: VendorAdapter<unknown>,
+    channel: Channel,
+    call: VendorCall,
+    read: (a: VendorAnswer) => T,
+  ): Promise<T | VendorTrouble> {
+    try {
+      const signed = await adapter.sign(call, channel.baseUrl, channel.credentials);
+      return read(await this.deps.wire.send(signed));
+    } catch (err) {
+      if (err instanceof WireError) return { kind: 'retry_later', message: err.message };
+      throw err;
+    }
+  }
+
+  private async reschedule(job: TaskJobRow, leaseToken: string, changes: { queued?: number; progress?: number; last_error: string | null }, notBeforeMs = 0) {
+    const now = Date.now();
+    await updateHeldJob(this.deps.database, job.id, leaseToken, {
+      ...changes,
+      poll_attempts: job.poll_attempts + 1,
+      next_poll_at: now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs),
+      lease_token: null,
+      updated_at: now,
+    });
+  }
+
+  private async end(job: TaskJobRow, leaseToken: string, end: JobEnd): Promise<void> {
+    const status = await finishJob(this.deps.database, job, leaseToken, end, Date.now());
+    if (status) {
+      this.deps.log.info({ task: job.task_id, status }, 'task ended');
+      this.deps.onTaskEnded(job.task_id, status);
+    }
+  }
+}

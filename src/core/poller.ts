@@ -1,0 +1,93 @@
+/**
+ * Follows every open job to its end: claims due jobs in batches, polls them concurrently (bounded per
+ * channel, never one by one with sleeps) and lets each poll reschedule its job by its own backoff.
+ */
+import pLimit, { type LimitFunction } from 'p-limit';
+import { randomUUID } from 'node:crypto';
+import { claimDueJobs } from '../store/tasks.js';
+import type { CoreDeps, JobRunner } from './jobs.js';
+
+/** How long a claimed job stays ours before another poller may take it (our process died mid-poll). */
+const pollLeaseMs = 5 * 60_000;
+
+export class Poller {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private stopped = true;
+  private inFlight = 0;
+  private readonly limits = new Map<string, LimitFunction>();
+  private readonly pending = new Set<Promise<void>>();
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly runner: JobRunner,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops claiming and waits for the polls in flight to be written back. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.idle;
+    await Promise.all(this.pending);
+  }
+
+  /** One pass: claim what is due (up to the free capacity) and start polling it. Exposed for tests. */
+  async tick(): Promise<number> {
+    const capacity = this.deps.config.POLL_BATCH_SIZE - this.inFlight;
+    if (capacity <= 0) return 0;
+    const now = Date.now();
+    const leaseToken = randomUUID();
+    const jobs = await claimDueJobs(this.deps.database, { now, limit: capacity, leaseToken, leaseUntil: now + pollLeaseMs });
+    for (const job of jobs) {
+      this.inFlight++;
+      const work = this.limitFor(job.channel_id ?? 'none')(() => this.runner.poll(job, leaseToken))
+        .catch((err: unknown) => this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends'))
+        .finally(() => {
+          this.inFlight--;
+          this.pending.delete(work);
+        });
+      this.pending.add(work);
+    }
+    return jobs.length;
+  }
+
+  private limitFor(channelId: string): LimitFunction {
+    let limit = this.limits.get(channelId);
+    if (!limit) {
+      limit = pLimit(this.deps.config.POLL_CHANNEL_CONCURRENCY);
+      this.limits.set(channelId, limit);
+    }
+    return limit;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.idle = this.loop();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async loop(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    let claimed = 0;
+    try {
+      claimed = await this.tick();
+    } catch (err) {
+      this.deps.log.error({ err }, 'poller pass failed');
+    } finally {
+      this.running = false;
+    }
+    // A full batch means more is due right now: go again at once.
+    this.schedule(claimed >= this.deps.config.POLL_BATCH_SIZE ? 0 : this.deps.config.POLL_TICK_MS);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Accepting a task: check the caller may use the model, validate against the chosen vendor, save the task
+ * (before any vendor call, so a crash never loses it), then start each generation on a channel.
+ */
+import { randomUUID } from 'node:crypto';
+import { newId } from '../security/secrets.js';
+import type { TaskJobRow, TaskRow } from '../store/schema.js';
+import { findTask, insertTaskWithJobs, type TaskWithJobs } from '../store/tasks.js';
+import {
+  ApiError,
+  InvalidRequestError,
+  PermissionError,
+  ServiceUnavailableError,
+  UpstreamError,
+} from './errors.js';
+import { jobFor, requireAdapter, type CoreDeps, type JobRunner, type SubmitResult } from './jobs.js';
+import type { VideoRequest } from './request.js';
+
+/** Who is asking: resolved from the API key. */
+export interface Caller {
+  userId: string;
+  keyId: string;
+  /** Models this key may use; null = all. */
+  models: string[] | null;
+}
+
+export async function submitTask(deps: CoreDeps, runner: JobRunner, caller: Caller, request: VideoRequest): Promise<TaskWithJobs> {
+  if (caller.models && !caller.models.includes(request.model)) {
+    throw new PermissionError(`This API key may not use model ${request.model}`, 'model', 'model_not_allowed');
+  }
+  const candidates = await deps.channels.candidates(request.model);
+  if (candidates.length === 0) {
+    if (await deps.channels.isServed(request.model)) {
+      throw new ServiceUnavailableError(`Every channel serving ${request.model} is disabled; try again later`);
+    }
+    throw new InvalidRequestError(`Model ${request.model} is not available on this gateway`, 'model', 'model_not_found');
+  }
+
+  const primary = candidates[0]!;
+  const adapter = requireAdapter(primary.vendor);
+  const taskId = newId('task');
+  const now = Date.now();
+  const leaseToken = randomUUID();
+  const jobs: TaskJobRow[] = [];
+  let warnings: string[] = [];
+  for (let position = 0; position < request.n; position++) {
+    const jobId = newId('job');
+    // Throws the client's 400 before anything is stored.
+    const prepared = adapter.prepareSubmit(jobFor(request, jobId, primary));
+    warnings = prepared.warnings;
+    jobs.push({
+      id: jobId,
+      task_id: taskId,
+      position,
+      channel_id: primary.id,
+      upstream_model: jobFor(request, jobId, primary).upstreamModel,
+      upstream_task_id: null,
+      poll_context: JSON.stringify(prepared.pollContext),
+      facts: JSON.stringify(prepared.expected),
+      state: 'submitting',
+      queued: 1,
+      progress: 0,
+      result_url: null,
+      cover_url: null,
+      error_code: null,
+      error_message: null,
+      // If this process dies mid-submit, the job becomes due for recovery when the lease runs out.
+      next_poll_at: now + deps.config.SUBMIT_LEASE_MS,
+      poll_attempts: 0,
+      lease_token: leaseToken,
+      deadline_at: now + deps.config.TASK_TIMEOUT_MINUTES * 60_000,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+      completed_at: null,
+    });
+  }
+  const task: TaskRow = {
+    id: taskId,
+    user_id: caller.userId,
+    key_id: caller.keyId,
+    model: request.model,
+    status: 'processing',
+    request: JSON.stringify(request),
+    n: request.n,
+    end_user: request.endUser,
+    callback_url: request.callbackUrl,
+    warnings: warnings.length > 0 ? JSON.stringify(warnings) : null,
+    error_code: null,
+    error_message: null,
+    created_at: now,
+    updated_at: now,
+    completed_at: null,
+  };
+  await insertTaskWithJobs(deps.database, task, jobs);
+
+  const results = await Promise.all(
+    jobs.map((job) => runner.submit(job, leaseToken, request, candidates)),
+  );
+  const saved = await findTask(deps.database, taskId);
+  if (!saved) throw new Error(`task ${taskId} vanished after submit`);
+  if (saved.task.status === 'failed') throw errorForClient(results);
+  return saved;
+}
+
+/** Why no generation of the task could start, as the client's error. */
+function errorForClient(results: SubmitResult[]): ApiError {
+  const rejected = results.find((r) => r.kind === 'rejected');
+  if (rejected) return new InvalidRequestError(rejected.message, null, rejected.code);
+  const broken = results.find((r) => r.kind === 'channel_broken');
+  if (broken) return new UpstreamError('The upstream vendor refused this gateway\'s account; the operator has been alerted', 'upstream_account_error');
+  return new ServiceUnavailableError('No upstream could take the job right now; try again later', 'upstream_unavailable');
+}

@@ -1,0 +1,57 @@
+/** What a task looks like to its owner on the seed surface (GET /v1/video/generations/{task_id}). */
+import type { VideoFacts } from '../vendors/adapter.js';
+import type { TaskJobRow } from '../store/schema.js';
+import type { TaskWithJobs } from '../store/tasks.js';
+
+const noFacts: VideoFacts = { durationSeconds: null, fps: null, width: null, height: null, seed: null };
+
+export function jobFacts(job: TaskJobRow): VideoFacts {
+  return job.facts ? { ...noFacts, ...(JSON.parse(job.facts) as Partial<VideoFacts>) } : noFacts;
+}
+
+const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
+
+function seedMetadata(facts: VideoFacts) {
+  return { duration: facts.durationSeconds, fps: facts.fps, height: facts.height, seed: facts.seed, width: facts.width };
+}
+
+function jobError(job: TaskJobRow) {
+  return job.state === 'failed' ? { code: job.error_code ?? 'generation_failed', message: job.error_message ?? 'generation failed' } : null;
+}
+
+/** Overall progress: the mean of the jobs' progress, 100 once the task has ended. */
+export function taskProgress({ task, jobs }: TaskWithJobs): number {
+  if (task.status !== 'processing') return 100;
+  return Math.floor(jobs.reduce((sum, job) => sum + (job.state === 'processing' || job.state === 'submitting' ? job.progress : 100), 0) / jobs.length);
+}
+
+export function seedTaskView(taskWithJobs: TaskWithJobs) {
+  const { task, jobs } = taskWithJobs;
+  const lead = jobs.find((j) => j.state === 'succeeded') ?? jobs[0]!;
+  const warnings = task.warnings ? (JSON.parse(task.warnings) as string[]) : [];
+  return {
+    task_id: task.id,
+    status: task.status,
+    format: 'mp4',
+    url: task.status === 'succeeded' ? lead.result_url : null,
+    metadata: seedMetadata(jobFacts(lead)),
+    error: task.status === 'failed' ? { code: task.error_code ?? 'generation_failed', message: task.error_message ?? 'generation failed' } : null,
+    model: task.model,
+    progress: taskProgress(taskWithJobs),
+    created_at: seconds(task.created_at),
+    completed_at: seconds(task.completed_at),
+    ...(task.n > 1
+      ? {
+          videos: jobs.map((job) => ({
+            status: job.state === 'submitting' ? 'processing' : job.state,
+            url: job.state === 'succeeded' ? job.result_url : null,
+            metadata: seedMetadata(jobFacts(job)),
+            error: jobError(job),
+          })),
+        }
+      : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+}
+
+export type SeedTaskView = ReturnType<typeof seedTaskView>;

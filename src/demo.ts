@@ -1,0 +1,80 @@
+/**
+ * `npm run demo`: the vendor simulators and the gateway on one machine (SQLite, no vendor accounts), with a
+ * demo user, API key and one channel per simulated vendor; prints requests ready to paste.
+ */
+import { loadConfig } from './config.js';
+import { Gateway } from './gateway.js';
+import { startSimulator } from './simulator/server.js';
+import { demoChannels } from './simulator/accounts.js';
+
+const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 4010);
+const adminToken = process.env.REELAY_ADMIN_TOKEN ?? 'demo-admin-token-change-me';
+const config = loadConfig({ DATABASE_URL: 'sqlite:./data/demo.db', ...process.env, REELAY_ADMIN_TOKEN: adminToken });
+
+const sim = await startSimulator({ port: simulatorPort, taskDurationMs: Number(process.env.SIMULATOR_TASK_MS ?? 8000) });
+const gateway = await Gateway.create(config);
+const url = await gateway.listen();
+
+async function admin<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
+  const res = await gateway.app.inject({
+    method,
+    url: `/admin/v1${path}`,
+    headers: { authorization: `Bearer ${adminToken}` },
+    ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
+  });
+  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${res.body}`);
+  return res.json<T>();
+}
+
+// Idempotent: reuse the demo user and channels across runs, pointing the channels at this run's simulator.
+const users = await admin<{ data: { id: string; name: string }[] }>('GET', '/users');
+const user = users.data.find((u) => u.name === 'demo') ?? (await admin<{ id: string }>('POST', '/users', { name: 'demo' }));
+const key = await admin<{ key: string }>('POST', `/users/${user.id}/keys`, { name: `demo ${new Date().toISOString()}` });
+const existing = await admin<{ data: { id: string; name: string }[] }>('GET', '/channels');
+for (const channel of demoChannels(sim)) {
+  const found = existing.data.find((c) => c.name === channel.name);
+  if (found) await admin('PATCH', `/channels/${found.id}`, { base_url: channel.base_url, credentials: channel.credentials, models: channel.models, enabled: true });
+  else await admin('POST', '/channels', channel);
+}
+
+console.log(`
+Reelay demo is running.
+  gateway     ${url}   (SQLite: ${config.DATABASE_URL})
+  simulators  ${sim.url}   (tasks take ${sim.world.options.taskDurationMs / 1000} s)
+  admin token ${adminToken}
+  API key     ${key.key}
+
+Submit the seed's Kling example:
+
+curl ${url}/v1/video/generations \\
+  --request POST \\
+  --header 'Authorization: Bearer ${key.key}' \\
+  --header 'Content-Type: application/json' \\
+  --data '{
+  "model": "kling-v1",
+  "prompt": "一个穿着宇航服的宇航员在月球上行走, 高品质, 电影级",
+  "size": "1920x1080",
+  "image": "https://h2.inkwai.com/bs2/upload-ylab-stunt/se/ai_portal_queue_mmu_image_upscale_aiweb/3214b798-e1b4-4b00-b7af-72b5b0417420_raw_image_0.jpg",
+  "duration": 5,
+  "metadata": {
+    "seed": 20231234,
+    "negative_prompt": "模糊",
+    "image_tail": "https://h1.inkwai.com/bs2/upload-ylab-stunt/1fa0ac67d8ce6cd55b50d68b967b3a59.png"
+  }
+}'
+
+Then query it (use the task_id from the answer):
+
+curl ${url}/v1/video/generations/TASK_ID --header 'Authorization: Bearer ${key.key}'
+
+Press Ctrl+C to stop.
+`);
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void Promise.all([gateway.close(), sim.close()]).then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * The operator's token for /admin/v1: REELAY_ADMIN_TOKEN when set; otherwise generated on first start,
+ * printed once, and kept only as a hash.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { AuthenticationError } from '../../core/errors.js';
+import { getSetting, putSetting } from '../../store/accounts.js';
+import type { Schema } from '../../store/schema.js';
+import { randomBase62, sameSecret, sha256Hex } from '../../security/secrets.js';
+import { bearerToken } from '../auth.js';
+
+export interface AdminTokenCheck {
+  (request: FastifyRequest): void;
+}
+
+/** Returns the check, and the new token when one was just generated (for the caller to print once). */
+export async function prepareAdminToken(
+  db: Kysely<Schema>,
+  fromEnv: string | undefined,
+): Promise<{ check: AdminTokenCheck; generated: string | null }> {
+  let generated: string | null = null;
+  let expectedHash: string;
+  if (fromEnv) {
+    expectedHash = sha256Hex(fromEnv);
+  } else {
+    const stored = await getSetting(db, 'admin_token_hash');
+    if (stored) {
+      expectedHash = stored;
+    } else {
+      generated = `rla-${randomBase62(40)}`;
+      expectedHash = sha256Hex(generated);
+      await putSetting(db, 'admin_token_hash', expectedHash);
+    }
+  }
+  const check: AdminTokenCheck = (request) => {
+    const token = bearerToken(request);
+    if (!token) throw new AuthenticationError('Missing admin token: send Authorization: Bearer <admin token>', 'missing_admin_token');
+    if (!sameSecret(sha256Hex(token), expectedHash)) throw new AuthenticationError('Invalid admin token', 'invalid_admin_token');
+  };
+  return { check, generated };
+}

@@ -1,0 +1,138 @@
+/** /admin/v1/channels: vendor accounts. Credentials are write-only: sealed at rest, never returned. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { InvalidRequestError, NotFoundError } from '../../core/errors.js';
+import { invalidRequestFrom } from '../../core/request.js';
+import { deleteChannel, findChannel, insertChannel, listChannels, updateChannel } from '../../store/channels.js';
+import type { ChannelRow } from '../../store/schema.js';
+import { newId } from '../../security/secrets.js';
+import { adapterFor, vendorNames } from '../../vendors/registry.js';
+import type { Gateway } from '../../gateway.js';
+import { parseBody, toSeconds } from './validation.js';
+
+const modelName = z.string().min(1).max(200);
+const channelFields = {
+  name: z.string().trim().min(1).max(200),
+  base_url: z.string().url().max(500).refine((u) => /^https?:\/\//.test(u), 'base_url must be http(s)'),
+  credentials: z.record(z.string(), z.unknown()),
+  models: z.array(modelName).min(1).max(500),
+  model_mapping: z.record(modelName, modelName),
+  priority: z.number().int().min(-1000).max(1000),
+  weight: z.number().int().min(0).max(10_000),
+  enabled: z.boolean(),
+};
+
+const createChannel = z
+  .object({
+    vendor: z.string().min(1),
+    ...channelFields,
+    base_url: channelFields.base_url.optional(),
+    model_mapping: channelFields.model_mapping.optional(),
+    priority: channelFields.priority.optional(),
+    weight: channelFields.weight.optional(),
+    enabled: channelFields.enabled.optional(),
+  })
+  .strict();
+
+const patchChannel = z.object(channelFields).partial().strict();
+
+function channelView(row: ChannelRow) {
+  return {
+    id: row.id,
+    vendor: row.vendor,
+    name: row.name,
+    base_url: row.base_url,
+    models: JSON.parse(row.models) as string[],
+    model_mapping: JSON.parse(row.model_mapping) as Record<string, string>,
+    priority: row.priority,
+    weight: row.weight,
+    enabled: row.enabled === 1,
+    disabled_reason: row.disabled_reason,
+    credentials: 'set',
+    created_at: toSeconds(row.created_at),
+    updated_at: toSeconds(row.updated_at),
+  };
+}
+
+function checkCredentials(vendor: string, credentials: unknown): void {
+  const parsed = adapterFor(vendor)!.credentials.safeParse(credentials);
+  if (!parsed.success) throw invalidRequestFrom(parsed.error, ['credentials']);
+}
+
+function checkMapping(models: string[], mapping: Record<string, string>): void {
+  const stray = Object.keys(mapping).find((m) => !models.includes(m));
+  if (stray) throw new InvalidRequestError(`model_mapping maps ${stray}, which is not in models`, `model_mapping.${stray}`);
+}
+
+export function adminChannels(gateway: Gateway) {
+  const { database, channels } = gateway.deps;
+  const sealer = gateway.sealer;
+
+  async function requireChannel(id: string): Promise<ChannelRow> {
+    const row = await findChannel(database.db, id);
+    if (!row) throw new NotFoundError(`No channel ${id}`, 'id', 'channel_not_found');
+    return row;
+  }
+
+  return async function plugin(app: FastifyInstance) {
+    app.post('/channels', async (request, reply) => {
+      const body = parseBody(createChannel, request.body);
+      const adapter = adapterFor(body.vendor);
+      if (!adapter) throw new InvalidRequestError(`Unknown vendor ${body.vendor}; one of: ${vendorNames.join(', ')}`, 'vendor');
+      checkCredentials(body.vendor, body.credentials);
+      checkMapping(body.models, body.model_mapping ?? {});
+      const now = Date.now();
+      const row: ChannelRow = {
+        id: newId('ch'),
+        vendor: body.vendor,
+        name: body.name,
+        base_url: body.base_url ?? adapter.defaultBaseUrl,
+        credentials: sealer.seal(body.credentials),
+        models: JSON.stringify(body.models),
+        model_mapping: JSON.stringify(body.model_mapping ?? {}),
+        priority: body.priority ?? 0,
+        weight: body.weight ?? 1,
+        enabled: body.enabled === false ? 0 : 1,
+        disabled_reason: null,
+        created_at: now,
+        updated_at: now,
+      };
+      await insertChannel(database.db, row);
+      channels.invalidate();
+      return reply.code(201).send(channelView(row));
+    });
+
+    app.get('/channels', async () => ({ data: (await listChannels(database.db)).map(channelView) }));
+
+    app.get<{ Params: { id: string } }>('/channels/:id', async (request) => channelView(await requireChannel(request.params.id)));
+
+    app.patch<{ Params: { id: string } }>('/channels/:id', async (request) => {
+      const body = parseBody(patchChannel, request.body);
+      const row = await requireChannel(request.params.id);
+      if (body.credentials) checkCredentials(row.vendor, body.credentials);
+      checkMapping(body.models ?? (JSON.parse(row.models) as string[]), body.model_mapping ?? (JSON.parse(row.model_mapping) as Record<string, string>));
+      await updateChannel(database.db, row.id, {
+        ...(body.name !== undefined && { name: body.name }),
+        ...(body.base_url !== undefined && { base_url: body.base_url }),
+        ...(body.credentials !== undefined && { credentials: sealer.seal(body.credentials) }),
+        ...(body.models !== undefined && { models: JSON.stringify(body.models) }),
+        ...(body.model_mapping !== undefined && { model_mapping: JSON.stringify(body.model_mapping) }),
+        ...(body.priority !== undefined && { priority: body.priority }),
+        ...(body.weight !== undefined && { weight: body.weight }),
+        // Re-enabling clears the reason it was disabled for.
+        ...(body.enabled !== undefined && { enabled: body.enabled ? 1 : 0, disabled_reason: null }),
+        updated_at: Date.now(),
+      });
+      channels.invalidate();
+      return channelView(await requireChannel(row.id));
+    });
+
+    app.delete<{ Params: { id: string } }>('/channels/:id', async (request) => {
+      if (!(await deleteChannel(database.db, request.params.id))) {
+        throw new NotFoundError(`No channel ${request.params.id}`, 'id', 'channel_not_found');
+      }
+      channels.invalidate();
+      return { id: request.params.id, deleted: true };
+    });
+  };
+}

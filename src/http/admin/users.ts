@@ -1,0 +1,92 @@
+/** /admin/v1/users and their API keys. A key's secret is shown once, at creation, and stored only hashed. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { InvalidRequestError, NotFoundError } from '../../core/errors.js';
+import { findUser, insertApiKey, insertUser, listApiKeys, listUsers, revokeApiKey } from '../../store/accounts.js';
+import type { ApiKeyRow, UserRow } from '../../store/schema.js';
+import { newApiKey, newId, sha256Hex } from '../../security/secrets.js';
+import type { Gateway } from '../../gateway.js';
+import { parseBody, toSeconds } from './validation.js';
+
+const createUser = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+
+const createKey = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    models: z.array(z.string().min(1).max(200)).min(1).max(500).optional(),
+    /** Unix seconds. */
+    expires_at: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const userView = (user: UserRow) => ({ id: user.id, name: user.name, created_at: toSeconds(user.created_at) });
+
+const keyView = (key: ApiKeyRow) => ({
+  id: key.id,
+  user_id: key.user_id,
+  name: key.name,
+  hint: key.key_hint,
+  models: key.models ? (JSON.parse(key.models) as string[]) : null,
+  expires_at: toSeconds(key.expires_at),
+  revoked_at: toSeconds(key.revoked_at),
+  created_at: toSeconds(key.created_at),
+});
+
+export function adminUsers(gateway: Gateway) {
+  const db = gateway.deps.database.db;
+
+  async function requireUser(id: string): Promise<UserRow> {
+    const user = await findUser(db, id);
+    if (!user) throw new NotFoundError(`No user ${id}`, 'id', 'user_not_found');
+    return user;
+  }
+
+  return async function plugin(app: FastifyInstance) {
+    app.post('/users', async (request, reply) => {
+      const body = parseBody(createUser, request.body);
+      const user: UserRow = { id: newId('usr'), name: body.name, created_at: Date.now() };
+      await insertUser(db, user);
+      return reply.code(201).send(userView(user));
+    });
+
+    app.get('/users', async () => ({ data: (await listUsers(db)).map(userView) }));
+
+    app.get<{ Params: { id: string } }>('/users/:id', async (request) => userView(await requireUser(request.params.id)));
+
+    app.post<{ Params: { id: string } }>('/users/:id/keys', async (request, reply) => {
+      const body = parseBody(createKey, request.body ?? {});
+      const user = await requireUser(request.params.id);
+      const now = Date.now();
+      if (body.expires_at !== undefined && body.expires_at * 1000 <= now) {
+        throw new InvalidRequestError('expires_at must be in the future (unix seconds)', 'expires_at');
+      }
+      const secret = newApiKey();
+      const key: ApiKeyRow = {
+        id: newId('key'),
+        user_id: user.id,
+        name: body.name ?? null,
+        key_hash: sha256Hex(secret),
+        key_hint: `${secret.slice(0, 7)}…${secret.slice(-4)}`,
+        models: body.models ? JSON.stringify(body.models) : null,
+        expires_at: body.expires_at === undefined ? null : body.expires_at * 1000,
+        revoked_at: null,
+        created_at: now,
+      };
+      await insertApiKey(db, key);
+      return reply.code(201).send({ ...keyView(key), key: secret });
+    });
+
+    app.get<{ Params: { id: string } }>('/users/:id/keys', async (request) => {
+      const user = await requireUser(request.params.id);
+      return { data: (await listApiKeys(db, user.id)).map(keyView) };
+    });
+
+    app.delete<{ Params: { id: string; keyId: string } }>('/users/:id/keys/:keyId', async (request) => {
+      const user = await requireUser(request.params.id);
+      if (!(await revokeApiKey(db, user.id, request.params.keyId, Date.now()))) {
+        throw new NotFoundError(`No active key ${request.params.keyId} for this user`, 'keyId', 'key_not_found');
+      }
+      return { id: request.params.keyId, revoked: true };
+    });
+  };
+}

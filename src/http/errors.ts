@@ -1,0 +1,43 @@
+/** Renders every failure in the shape of the surface it happened on; never a 500 for a client's mistake. */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, InvalidRequestError, NotFoundError } from '../core/errors.js';
+
+/** The seed's error body: `{code, message, param, type}`. */
+export function seedErrorBody(error: ApiError) {
+  return { code: error.code, message: error.message, param: error.param, type: error.type };
+}
+
+/** Fastify's own client errors (bad JSON, wrong content type, body too large) as ApiErrors. */
+function fromFastifyError(error: FastifyError): ApiError | null {
+  const status = error.statusCode ?? 500;
+  if (status < 400 || status >= 500) return null;
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new InvalidRequestError(`The request body is not valid JSON: ${error.message}`, null, 'invalid_json');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'invalid_request_error', 'The request body is too large', null, 'body_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, 'invalid_request_error', 'Send the request body as application/json', null, 'unsupported_media_type');
+    default:
+      return new ApiError(status, 'invalid_request_error', error.message, null, 'invalid_request');
+  }
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply) => {
+    const apiError = error instanceof ApiError ? error : fromFastifyError(error);
+    if (apiError) {
+      if (apiError.status >= 500) request.log.warn({ code: apiError.code }, apiError.message);
+      return reply.code(apiError.status).send(seedErrorBody(apiError));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply
+      .code(500)
+      .send(seedErrorBody(new ApiError(500, 'server_error', 'Internal error; it has been logged', null, 'internal_error')));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new NotFoundError(`No route for ${request.method} ${request.url.split('?')[0]}`, null, 'route_not_found');
+    return reply.code(404).send(seedErrorBody(error));
+  });
+}

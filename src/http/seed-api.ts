@@ -1,0 +1,33 @@
+/** The seed's surface: POST /v1/video/generations and GET /v1/video/generations/{task_id}. */
+import type { FastifyInstance } from 'fastify';
+import { InvalidRequestError, NotFoundError } from '../core/errors.js';
+import { parseSeedRequest } from '../core/request.js';
+import { submitTask } from '../core/submit.js';
+import { seedTaskView } from '../core/task.js';
+import { findTaskForUser } from '../store/tasks.js';
+import { authenticateApiKey } from './auth.js';
+import type { Gateway } from '../gateway.js';
+
+const taskIdPattern = /^task_[0-9A-Za-z]{20}$/;
+
+export function seedApi(gateway: Gateway) {
+  return async function plugin(app: FastifyInstance) {
+    app.addHook('onRequest', async (request) => {
+      request.caller = await authenticateApiKey(gateway.deps.database.db, request);
+    });
+
+    app.post('/v1/video/generations', async (request) => {
+      const videoRequest = parseSeedRequest(request.body);
+      const task = await submitTask(gateway.deps, gateway.runner, request.caller, videoRequest);
+      return seedTaskView(task);
+    });
+
+    app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id', async (request) => {
+      const { task_id: taskId } = request.params;
+      if (taskId.length > 100) throw new InvalidRequestError('task_id is too long', 'task_id');
+      const found = taskIdPattern.test(taskId) ? await findTaskForUser(gateway.deps.database, taskId, request.caller.userId) : undefined;
+      if (!found) throw new NotFoundError(`No task ${taskId}`, 'task_id', 'task_not_found');
+      return seedTaskView(found);
+    });
+  };
+}

@@ -1,0 +1,23 @@
+/** The accounts the simulators accept, and demo channels that use them. */
+import { defaultKlingAccount } from './kling.js';
+import type { RunningSimulator } from './server.js';
+
+export interface ChannelSpec {
+  vendor: string;
+  name: string;
+  base_url: string;
+  credentials: Record<string, unknown>;
+  models: string[];
+}
+
+export function demoChannels(sim: RunningSimulator): ChannelSpec[] {
+  return [
+    {
+      vendor: 'kling',
+      name: 'Kling (simulator)',
+      base_url: sim.baseUrl('kling'),
+      credentials: { ...defaultKlingAccount },
+      models: ['kling-v1', 'kling-v1-6', 'kling-v2-master', 'kling-v2-1-master', 'kling-v2-5-turbo', 'kling-v2-6'],
+    },
+  ];
+}

@@ -1,0 +1,21 @@
+/** Faults every vendor simulator answers the same way; vendor-specific bodies stay in each vendor's file. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sleep, type Fault } from './world.js';
+
+/** Applies a vendor-independent fault. Returns true when the request has been answered (or dropped). */
+export async function answerGenericFault(request: FastifyRequest, reply: FastifyReply, fault: Fault): Promise<boolean> {
+  switch (fault.type) {
+    case 'slow':
+      await sleep(fault.delayMs);
+      return false;
+    case 'garbage':
+      reply.code(200).header('content-type', 'application/json').send('<html>502 Bad Gateway</html>');
+      return true;
+    case 'reset':
+      reply.hijack();
+      request.raw.socket.destroy();
+      return true;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * A faithful Kling: JWT checked like Kling (401 codes 1001–1004), bodies validated like Kling (400 code 1201),
+ * tasks moving submitted → processing → succeed | failed, millisecond timestamps, codes for every fault.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errors as joseErrors, jwtVerify } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { klingCreateBody, klingModels, type KlingTaskData } from '../vendors/kling/types.js';
+import type { Fault, SimTask, SimWorld } from './world.js';
+import { answerGenericFault } from './faults.js';
+
+export interface KlingAccount {
+  access_key: string;
+  secret_key: string;
+}
+
+export const defaultKlingAccount: KlingAccount = { access_key: 'sim-kling-access-key', secret_key: 'sim-kling-secret-key' };
+
+/** Kling keeps results for 30 days. */
+const resultTtlMs = 30 * 24 * 3600 * 1000;
+
+function klingError(reply: FastifyReply, status: number, code: number, message: string) {
+  return reply.code(status).send({ code, message, request_id: randomUUID() });
+}
+
+/** Kling's answer to each scripted fault. */
+function answerFault(reply: FastifyReply, fault: Fault) {
+  switch (fault.type) {
+    case 'http_error':
+      return fault.status >= 500
+        ? klingError(reply, fault.status, 5000, 'internal error')
+        : klingError(reply, fault.status, 1200, 'invalid request');
+    case 'rate_limit':
+      return klingError(reply, 429, 1302, 'rate limit exceeded');
+    case 'content_safety':
+      return klingError(reply, 400, 1301, 'content security policy triggered');
+    case 'auth_error':
+      return klingError(reply, 401, 1002, 'Authorization is not valid');
+    default:
+      return null;
+  }
+}
+
+export function klingSimulator(world: SimWorld, accounts: KlingAccount[] = [defaultKlingAccount]) {
+  const secrets = new Map(accounts.map((a) => [a.access_key, a.secret_key]));
+  const byExternalId = new Map<string, string>();
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const header = request.headers.authorization;
+    if (!header) {
+      klingError(reply, 401, 1001, 'Authorization is empty');
+      return false;
+    }
+    const token = /^Bearer (.+)$/.exec(header)?.[1];
+    const issuer = token ? decodeIssuer(token) : null;
+    const secret = issuer ? secrets.get(issuer) : undefined;
+    if (!token || !secret) {
+      klingError(reply, 401, 1002, 'Authorization is not valid');
+      return false;
+    }
+    try {
+      await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'], issuer: issuer! });
+      return true;
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) klingError(reply, 401, 1004, 'Authorization has expired');
+      else if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf') {
+        klingError(reply, 401, 1003, 'Authorization is not yet valid');
+      } else klingError(reply, 401, 1002, 'Authorization is not valid');
+      return false;
+    }
+  }
+
+  function view(task: SimTask, origin: string): KlingTaskData {
+    const stage = world.stage(task);
+    const status = ({ queued: 'submitted', running: 'processing', succeeded: 'succeed', failed: 'failed' } as const)[stage];
+    const data: KlingTaskData = {
+      task_id: task.id,
+      task_status: status,
+      task_status_msg: stage === 'failed' ? task.failReason! : '',
+      task_info: { external_task_id: (task.request.external_task_id as string | undefined) ?? '' },
+      created_at: task.createdAt,
+      updated_at: stage === 'succeeded' || stage === 'failed' ? Math.round(world.finishedAt(task)) : Date.now(),
+    };
+    if (stage === 'succeeded') {
+      task.request.resultPath ??= world.publishVideo(resultTtlMs);
+      data.task_result = {
+        videos: [{ id: `${task.id}-0`, url: origin + String(task.request.resultPath), duration: String(task.request.duration ?? '5') }],
+      };
+    }
+    return data;
+  }
+
+  return async function plugin(app: FastifyInstance) {
+    for (const endpoint of ['text2video', 'image2video'] as const) {
+      app.post(`/v1/videos/${endpoint}`, async (request, reply) => {
+        world.count('kling', 'submit');
+        if (!(await authenticate(request, reply))) return reply;
+        const fault = world.takeFault('kling', 'submit');
+        if (fault && ((await answerGenericFault(request, reply, fault)) || answerFault(reply, fault))) return reply;
+
+        const parsed = klingCreateBody.safeParse(request.body);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          return klingError(reply, 400, 1201, `invalid parameter ${issue.path.join('.') || 'body'}: ${issue.message}`);
+        }
+        const body = parsed.data;
+        const model = body.model_name ?? body.model ?? 'kling-v1';
+        if (!(klingModels as readonly string[]).includes(model)) return klingError(reply, 404, 1203, `model ${model} not found`);
+        if (endpoint === 'text2video') {
+          if (!body.prompt) return klingError(reply, 400, 1201, 'prompt is required');
+          if (body.image || body.image_tail) return klingError(reply, 400, 1201, 'image is not a parameter of text2video');
+        } else {
+          if (!body.image) return klingError(reply, 400, 1201, 'image is required');
+          if (body.aspect_ratio) return klingError(reply, 400, 1201, 'aspect_ratio is not a parameter of image2video');
+          for (const field of ['image', 'image_tail'] as const) {
+            const value = body[field];
+            if (value && value.startsWith('data:')) {
+              return klingError(reply, 400, 1201, `${field} must be a URL or raw Base64 without the data: prefix`);
+            }
+          }
+        }
+        if (body.external_task_id && byExternalId.has(body.external_task_id)) {
+          return klingError(reply, 400, 1201, 'external_task_id already exists');
+        }
+        const task = world.createTask('kling', { ...body, endpoint });
+        if (body.external_task_id) byExternalId.set(body.external_task_id, task.id);
+        const data = view(task, origin(request));
+        return reply.send({ code: 0, message: 'SUCCEED', request_id: randomUUID(), data });
+      });
+
+      // The path id is Kling's task_id or the client's external_task_id.
+      app.get<{ Params: { id: string } }>(`/v1/videos/${endpoint}/:id`, async (request, reply) => {
+        world.count('kling', 'poll');
+        if (!(await authenticate(request, reply))) return reply;
+        const fault = world.takeFault('kling', 'poll');
+        if (fault && ((await answerGenericFault(request, reply, fault)) || answerFault(reply, fault))) return reply;
+        const id = byExternalId.get(request.params.id) ?? request.params.id;
+        const task = world.tasks.get(id);
+        if (!task || task.vendor !== 'kling' || task.request.endpoint !== endpoint) {
+          return klingError(reply, 404, 1203, 'task not found');
+        }
+        return reply.send({ code: 0, message: 'SUCCEED', request_id: randomUUID(), data: view(task, origin(request)) });
+      });
+    }
+  };
+}
+
+function decodeIssuer(token: string): string | null {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
+    return typeof payload.iss === 'string' ? payload.iss : null;
+  } catch {
+    return null;
+  }
+}
+
+function origin(request: FastifyRequest): string {
+  return `${request.protocol}://${request.headers.host}`;
+}

@@ -1,0 +1,43 @@
+/** One HTTP server hosting every vendor simulator, each under its own prefix (its channel base URL). */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { klingSimulator } from './kling.js';
+import { SimWorld, type WorldOptions } from './world.js';
+
+export const sampleVideo = readFileSync(new URL('./assets/sample.mp4', import.meta.url));
+
+export interface SimulatorOptions extends Partial<WorldOptions> {
+  port?: number;
+  host?: string;
+  logger?: boolean;
+}
+
+export interface RunningSimulator {
+  url: string;
+  world: SimWorld;
+  /** Base URL of one vendor's simulator, for a channel's base_url. */
+  baseUrl(vendor: string): string;
+  close(): Promise<void>;
+}
+
+export async function buildSimulator(world: SimWorld, logger = false): Promise<FastifyInstance> {
+  const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024 });
+  await app.register(klingSimulator(world), { prefix: '/kling' });
+
+  app.get<{ Params: { name: string } }>('/files/:name.mp4', async (request, reply) => {
+    if (!world.fileIsLive(request.params.name)) return reply.code(403).send('AccessDenied: the link has expired');
+    return reply.header('content-type', 'video/mp4').send(sampleVideo);
+  });
+  return app;
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const world = new SimWorld({ taskDurationMs: options.taskDurationMs ?? 3000, taskJitterMs: options.taskJitterMs ?? 0 });
+  const app = await buildSimulator(world, options.logger ?? false);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ port: options.port ?? 0, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${host}:${port}`;
+  return { url, world, baseUrl: (vendor) => `${url}/${vendor}`, close: () => app.close() };
+}

@@ -1,0 +1,152 @@
+/**
+ * State shared by the vendor simulators: the task clock, the media files they serve, scripted faults and
+ * request counters. Each vendor simulator (kling.ts, …) speaks its vendor's wire format on top of this.
+ */
+import { randomBytes } from 'node:crypto';
+
+export type Phase = 'submit' | 'poll';
+
+/** A scripted misbehaviour, consumed by the next matching request (or task). */
+export type Fault =
+  /** Answer with this HTTP status and the vendor's usual error body for it. */
+  | { type: 'http_error'; status: number }
+  /** The vendor's rate-limit answer (HTTP 429 with its own code). */
+  | { type: 'rate_limit' }
+  /** The vendor's content-safety rejection at submit. */
+  | { type: 'content_safety' }
+  /** The vendor rejects the credentials even though they are right. */
+  | { type: 'auth_error' }
+  /** Answer normally, but only after this delay. */
+  | { type: 'slow'; delayMs: number }
+  /** HTTP 200 with a body that is not JSON. */
+  | { type: 'garbage' }
+  /** Close the connection without answering. */
+  | { type: 'reset' }
+  /** The next submitted task is accepted, then fails while generating with this reason. */
+  | { type: 'task_fails'; reason?: string };
+
+export interface ScriptedFault {
+  vendor: string;
+  /** Which requests it applies to; `task_fails` ignores this. */
+  phase: Phase;
+  fault: Fault;
+  /** How many requests it affects before it is used up. */
+  remaining: number;
+}
+
+export interface SimTask {
+  id: string;
+  vendor: string;
+  createdAt: number;
+  durationMs: number;
+  failReason: string | null;
+  /** Whatever the vendor simulator wants to remember (request body, endpoint, …). */
+  request: Record<string, unknown>;
+}
+
+export type SimStage = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface WorldOptions {
+  /** How long a task takes from submit to done. */
+  taskDurationMs: number;
+  /** Extra random spread added to each task's duration (0 = every task takes exactly taskDurationMs). */
+  taskJitterMs: number;
+}
+
+export class SimWorld {
+  readonly tasks = new Map<string, SimTask>();
+  readonly faults: ScriptedFault[] = [];
+  /** Requests seen, by `${vendor}.${phase}`: lets tests check what reached the vendor. */
+  readonly counters = new Map<string, number>();
+  private readonly files = new Map<string, { expiresAt: number }>();
+
+  constructor(public options: WorldOptions) {}
+
+  count(vendor: string, phase: Phase | string): void {
+    const key = `${vendor}.${phase}`;
+    this.counters.set(key, (this.counters.get(key) ?? 0) + 1);
+  }
+
+  requests(vendor: string, phase: Phase | string): number {
+    return this.counters.get(`${vendor}.${phase}`) ?? 0;
+  }
+
+  /** Script a fault; `count` requests (default 1) will see it. */
+  inject(vendor: string, phase: Phase, fault: Fault, count = 1): void {
+    this.faults.push({ vendor, phase, fault, remaining: count });
+  }
+
+  /** Takes the next fault scripted for this vendor and phase (never `task_fails`, which applies to tasks). */
+  takeFault(vendor: string, phase: Phase): Fault | null {
+    const index = this.faults.findIndex((f) => f.vendor === vendor && f.phase === phase && f.fault.type !== 'task_fails');
+    return index === -1 ? null : this.consume(index);
+  }
+
+  createTask(vendor: string, request: Record<string, unknown>, id = newNumericId()): SimTask {
+    const failIndex = this.faults.findIndex((f) => f.vendor === vendor && f.fault.type === 'task_fails');
+    const failFault = failIndex === -1 ? null : this.consume(failIndex);
+    const jitter = this.options.taskJitterMs > 0 ? Math.random() * this.options.taskJitterMs : 0;
+    const task: SimTask = {
+      id,
+      vendor,
+      createdAt: Date.now(),
+      durationMs: this.options.taskDurationMs + jitter,
+      failReason: failFault?.type === 'task_fails' ? (failFault.reason ?? 'generation failed') : null,
+      request,
+    };
+    this.tasks.set(id, task);
+    return task;
+  }
+
+  /** Where a task is now: queued for the first fifth of its time, then running, then done. */
+  stage(task: SimTask, now = Date.now()): SimStage {
+    const elapsed = now - task.createdAt;
+    if (elapsed >= task.durationMs) return task.failReason ? 'failed' : 'succeeded';
+    return elapsed < task.durationMs / 5 ? 'queued' : 'running';
+  }
+
+  progress(task: SimTask, now = Date.now()): number {
+    return Math.min(100, Math.floor(((now - task.createdAt) / task.durationMs) * 100));
+  }
+
+  /** The moment the task reached its end (for benchmarks: completion-to-visible delay). */
+  finishedAt(task: SimTask): number {
+    return task.createdAt + task.durationMs;
+  }
+
+  /** Registers a result file and returns its path (served by server.ts until it expires). */
+  publishVideo(ttlMs: number): string {
+    const name = randomBytes(12).toString('hex');
+    this.files.set(name, { expiresAt: Date.now() + ttlMs });
+    return `/files/${name}.mp4`;
+  }
+
+  fileIsLive(name: string): boolean {
+    const file = this.files.get(name);
+    return file !== undefined && file.expiresAt > Date.now();
+  }
+
+  /** Makes every published file expire now (tests of content that outlives vendor URLs). */
+  expireAllFiles(): void {
+    for (const file of this.files.values()) file.expiresAt = 0;
+  }
+
+  reset(): void {
+    this.faults.length = 0;
+    this.counters.clear();
+  }
+
+  private consume(index: number): Fault {
+    const scripted = this.faults[index]!;
+    scripted.remaining -= 1;
+    if (scripted.remaining <= 0) this.faults.splice(index, 1);
+    return scripted.fault;
+  }
+}
+
+export function newNumericId(): string {
+  // Kling and Jimeng task ids are long numeric strings.
+  return (BigInt('0x' + randomBytes(8).toString('hex')) % 10n ** 18n).toString().padStart(18, '7');
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,121 @@
+/** Table types for Kysely. Times are unix milliseconds; JSON is stored as text so both databases agree. */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  name: string | null;
+  /** SHA-256 of the whole key: keys are random enough that a slow hash adds nothing but latency. */
+  key_hash: string;
+  /** "sk-ab12…": enough to recognise a key in a list, not to use it. */
+  key_hint: string;
+  /** JSON array of allowed models, or null for all. */
+  models: string | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+export interface ChannelsTable {
+  id: string;
+  vendor: string;
+  name: string;
+  base_url: string;
+  /** AES-256-GCM sealed JSON (security/secrets.ts). */
+  credentials: string;
+  models: string;
+  model_mapping: string;
+  priority: number;
+  weight: number;
+  enabled: number;
+  /** Why the channel was disabled automatically (credentials rejected, …), or null. */
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type TaskStatus = 'processing' | 'succeeded' | 'failed';
+export type JobState = 'submitting' | 'processing' | 'succeeded' | 'failed';
+
+export interface TasksTable {
+  id: string;
+  user_id: string;
+  key_id: string;
+  model: string;
+  status: TaskStatus;
+  /** The normalised request (core/request.ts), JSON. */
+  request: string;
+  n: number;
+  /** The client's `user` field. */
+  end_user: string | null;
+  callback_url: string | null;
+  warnings: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export interface TaskJobsTable {
+  /** Reelay's id for one generation; given to vendors that accept a client-side id. */
+  id: string;
+  task_id: string;
+  position: number;
+  channel_id: string | null;
+  upstream_model: string | null;
+  upstream_task_id: string | null;
+  poll_context: string | null;
+  /** VideoFacts JSON: what was asked and honoured; merged with the vendor's facts on success. */
+  facts: string | null;
+  state: JobState;
+  /** 1 while the vendor says the job waits in its queue. */
+  queued: number;
+  progress: number;
+  result_url: string | null;
+  cover_url: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  /**
+   * When the job is next due: for a poll, or, while a submitter or poller holds it (lease_token), when that
+   * lease runs out and the job is taken back (the process holding it crashed).
+   */
+  next_poll_at: number;
+  poll_attempts: number;
+  /** The submit or poll currently holding the job; every write checks it (compare-and-set). */
+  lease_token: string | null;
+  deadline_at: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Schema {
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  channels: ChannelsTable;
+  tasks: TasksTable;
+  task_jobs: TaskJobsTable;
+  settings: SettingsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type ChannelRow = Selectable<ChannelsTable>;
+export type TaskRow = Selectable<TasksTable>;
+export type TaskJobRow = Selectable<TaskJobsTable>;
+export type NewTaskJob = Insertable<TaskJobsTable>;
+export type TaskJobUpdate = Updateable<TaskJobsTable>;
+export type { Generated };

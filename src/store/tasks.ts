@@ -1,0 +1,144 @@
+/**
+ * Tasks and their jobs (one job per generation). Every change to a job is a compare-and-set on its
+ * lease token, so a slow poll, a second poller or a restarted process can never move a job twice.
+ */
+import type { Transaction } from 'kysely';
+import type { Database } from './db.js';
+import type { JobState, NewTaskJob, Schema, TaskJobRow, TaskJobUpdate, TaskRow, TaskStatus } from './schema.js';
+
+export const openJobStates: JobState[] = ['submitting', 'processing'];
+
+export interface TaskWithJobs {
+  task: TaskRow;
+  jobs: TaskJobRow[];
+}
+
+export async function insertTaskWithJobs(database: Database, task: TaskRow, jobs: NewTaskJob[]): Promise<void> {
+  await database.db.transaction().execute(async (trx) => {
+    await trx.insertInto('tasks').values(task).execute();
+    await trx.insertInto('task_jobs').values(jobs).execute();
+  });
+}
+
+/** A task as its owner sees it; another user's task is indistinguishable from a missing one. */
+export async function findTaskForUser(database: Database, taskId: string, userId: string): Promise<TaskWithJobs | undefined> {
+  const task = await database.db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('id', '=', taskId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!task) return undefined;
+  return { task, jobs: await jobsOf(database, taskId) };
+}
+
+export async function findTask(database: Database, taskId: string): Promise<TaskWithJobs | undefined> {
+  const task = await database.db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
+  if (!task) return undefined;
+  return { task, jobs: await jobsOf(database, taskId) };
+}
+
+async function jobsOf(database: Database, taskId: string): Promise<TaskJobRow[]> {
+  return database.db.selectFrom('task_jobs').selectAll().where('task_id', '=', taskId).orderBy('position').execute();
+}
+
+/** Changes a job that is still held by `leaseToken`. False when someone else has it now, or it ended. */
+export async function updateHeldJob(database: Database, jobId: string, leaseToken: string, changes: TaskJobUpdate): Promise<boolean> {
+  const result = await database.db
+    .updateTable('task_jobs')
+    .set(changes)
+    .where('id', '=', jobId)
+    .where('lease_token', '=', leaseToken)
+    .where('state', 'in', openJobStates)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export interface JobEnd {
+  state: 'succeeded' | 'failed';
+  result_url?: string | null;
+  cover_url?: string | null;
+  facts?: string | null;
+  error_code?: string | null;
+  error_message?: string | null;
+}
+
+/**
+ * Ends a held job and, when it was the task's last open job, the task too, in one transaction.
+ * Returns the task's new status when this call ended the task, null otherwise (including a lost race).
+ */
+export async function finishJob(
+  database: Database,
+  job: Pick<TaskJobRow, 'id' | 'task_id'>,
+  leaseToken: string,
+  end: JobEnd,
+  now: number,
+): Promise<TaskStatus | null> {
+  return database.db.transaction().execute(async (trx) => {
+    // PostgreSQL: serialise the jobs of one task, so the last one to end always sees the others ended.
+    if (database.dialect === 'postgres') {
+      await trx.selectFrom('tasks').select('id').where('id', '=', job.task_id).forUpdate().execute();
+    }
+    const ended = await trx
+      .updateTable('task_jobs')
+      .set({ ...end, lease_token: null, progress: end.state === 'succeeded' ? 100 : undefined, completed_at: now, updated_at: now })
+      .where('id', '=', job.id)
+      .where('lease_token', '=', leaseToken)
+      .where('state', 'in', openJobStates)
+      .executeTakeFirst();
+    if (ended.numUpdatedRows === 0n) return null;
+    return endTaskIfDone(trx, job.task_id, now);
+  });
+}
+
+async function endTaskIfDone(trx: Transaction<Schema>, taskId: string, now: number): Promise<TaskStatus | null> {
+  const jobs = await trx
+    .selectFrom('task_jobs')
+    .select(['state', 'error_code', 'error_message'])
+    .where('task_id', '=', taskId)
+    .orderBy('position')
+    .execute();
+  if (jobs.some((j) => openJobStates.includes(j.state))) return null;
+  // A task succeeds when at least one of its generations did; the failed ones stay visible in `videos`.
+  const succeeded = jobs.some((j) => j.state === 'succeeded');
+  const firstFailure = jobs.find((j) => j.state === 'failed');
+  const status: TaskStatus = succeeded ? 'succeeded' : 'failed';
+  const result = await trx
+    .updateTable('tasks')
+    .set({
+      status,
+      error_code: succeeded ? null : (firstFailure?.error_code ?? 'generation_failed'),
+      error_message: succeeded ? null : (firstFailure?.error_message ?? 'generation failed'),
+      completed_at: now,
+      updated_at: now,
+    })
+    .where('id', '=', taskId)
+    .where('status', '=', 'processing')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n ? status : null;
+}
+
+/**
+ * Claims open jobs that are due: sets a fresh lease token and pushes next_poll_at to the lease's end, so a
+ * crashed holder's jobs come back by themselves. PostgreSQL skips rows another instance is claiming.
+ */
+export async function claimDueJobs(
+  database: Database,
+  options: { now: number; limit: number; leaseToken: string; leaseUntil: number },
+): Promise<TaskJobRow[]> {
+  const { db } = database;
+  let due = db
+    .selectFrom('task_jobs')
+    .select('id')
+    .where('state', 'in', openJobStates)
+    .where('next_poll_at', '<=', options.now)
+    .orderBy('next_poll_at')
+    .limit(options.limit);
+  if (database.dialect === 'postgres') due = due.forUpdate().skipLocked();
+  return db
+    .updateTable('task_jobs')
+    .set({ lease_token: options.leaseToken, next_poll_at: options.leaseUntil })
+    .where('id', 'in', due)
+    .returningAll()
+    .execute();
+}

@@ -1,0 +1,89 @@
+/** Sends vendor calls over pooled HTTP connections and reads the answers. The only place that talks to vendors. */
+import { Agent, request } from 'undici';
+import type { SignedCall, VendorAnswer } from './adapter.js';
+
+export interface WireTimeouts {
+  connectMs: number;
+  firstByteMs: number;
+  totalMs: number;
+}
+
+export const defaultWireTimeouts: WireTimeouts = { connectMs: 5_000, firstByteMs: 30_000, totalMs: 60_000 };
+
+/** A call that never produced an HTTP answer: refused, reset, timed out. Always worth retrying later. */
+export class WireError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WireError';
+  }
+}
+
+const maxAnswerBytes = 5 * 1024 * 1024;
+
+export class Wire {
+  private readonly agent: Agent;
+
+  constructor(private readonly timeouts: WireTimeouts = defaultWireTimeouts) {
+    this.agent = new Agent({
+      connect: { timeout: timeouts.connectMs },
+      headersTimeout: timeouts.firstByteMs,
+      bodyTimeout: timeouts.totalMs,
+      connections: 256,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  async send(call: SignedCall): Promise<VendorAnswer> {
+    try {
+      const res = await request(call.url, {
+        method: call.method,
+        headers: call.headers,
+        body: call.body,
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(this.timeouts.totalMs),
+      });
+      const text = await readLimited(res.body, maxAnswerBytes);
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(res.headers)) {
+        headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      return { status: res.statusCode, headers, json: parseJson(text), text };
+    } catch (err) {
+      throw new WireError(describeTransportError(err));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) throw new Error(`answer larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A short reason without the URL (which may carry tokens) and without a stack. */
+function describeTransportError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: string }).code ?? (err.cause as { code?: string } | undefined)?.code;
+    if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'vendor did not answer in time';
+    return code ? `vendor unreachable (${code})` : `vendor unreachable (${err.name})`;
+  }
+  return 'vendor unreachable';
+}
