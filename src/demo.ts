@@ -9,9 +9,16 @@ import { demoChannels } from './simulator/accounts.js';
 
 const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 4010);
 const adminToken = process.env.REELAY_ADMIN_TOKEN ?? 'demo-admin-token-change-me';
-const config = loadConfig({ DATABASE_URL: 'sqlite:./data/demo.db', ...process.env, REELAY_ADMIN_TOKEN: adminToken });
+const config = loadConfig({
+  DATABASE_URL: 'sqlite:./data/demo.db',
+  ...process.env,
+  REELAY_ADMIN_TOKEN: adminToken,
+});
 
-const sim = await startSimulator({ port: simulatorPort, taskDurationMs: Number(process.env.SIMULATOR_TASK_MS ?? 8000) });
+const sim = await startSimulator({
+  port: simulatorPort,
+  taskDurationMs: Number(process.env.SIMULATOR_TASK_MS ?? 8000),
+});
 const gateway = await Gateway.create(config);
 const url = await gateway.listen();
 
@@ -28,12 +35,22 @@ async function admin<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: u
 
 // Idempotent: reuse the demo user and channels across runs, pointing the channels at this run's simulator.
 const users = await admin<{ data: { id: string; name: string }[] }>('GET', '/users');
-const user = users.data.find((u) => u.name === 'demo') ?? (await admin<{ id: string }>('POST', '/users', { name: 'demo' }));
-const key = await admin<{ key: string }>('POST', `/users/${user.id}/keys`, { name: `demo ${new Date().toISOString()}` });
+const user =
+  users.data.find((u) => u.name === 'demo') ??
+  (await admin<{ id: string }>('POST', '/users', { name: 'demo' }));
+const key = await admin<{ key: string }>('POST', `/users/${user.id}/keys`, {
+  name: `demo ${new Date().toISOString()}`,
+});
 const existing = await admin<{ data: { id: string; name: string }[] }>('GET', '/channels');
 for (const channel of demoChannels(sim)) {
   const found = existing.data.find((c) => c.name === channel.name);
-  if (found) await admin('PATCH', `/channels/${found.id}`, { base_url: channel.base_url, credentials: channel.credentials, models: channel.models, enabled: true });
+  if (found)
+    await admin('PATCH', `/channels/${found.id}`, {
+      base_url: channel.base_url,
+      credentials: channel.credentials,
+      models: channel.models,
+      enabled: true,
+    });
   else await admin('POST', '/channels', channel);
 }
 

@@ -51,7 +51,10 @@ export class Gateway {
       wire,
       config,
       log,
-      onTaskEnded: (taskId) => void notifier.taskEnded(taskId).catch((err: unknown) => log.error({ err, taskId }, 'callback failed')),
+      onTaskEnded: (taskId) =>
+        void notifier
+          .taskEnded(taskId)
+          .catch((err: unknown) => log.error({ err, taskId }, 'callback failed')),
     };
     const runner = new JobRunner(deps);
     const poller = new Poller(deps, runner);
@@ -61,7 +64,9 @@ export class Gateway {
       loggerInstance: log as FastifyBaseLogger,
       bodyLimit: config.BODY_LIMIT_BYTES,
       // One line per request is noise at production volumes; debug brings it back.
-      logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.LOG_LEVEL) }),
+      logController: new LogController({
+        disableRequestLogging: !['debug', 'trace'].includes(config.LOG_LEVEL),
+      }),
     });
     const gateway = new Gateway(config, deps, runner, poller, notifier, sealer, app, admin.generated);
     installErrorHandling(app);

@@ -53,8 +53,11 @@ export class ChannelDirectory {
   async candidates(model: string): Promise<Channel[]> {
     const serving = [...(await this.all()).values()].filter((c) => c.enabled && c.models.includes(model));
     const byPriority = new Map<number, Channel[]>();
-    for (const channel of serving) byPriority.set(channel.priority, [...(byPriority.get(channel.priority) ?? []), channel]);
-    return [...byPriority.keys()].sort((a, b) => b - a).flatMap((p) => this.weightedOrder(byPriority.get(p)!));
+    for (const channel of serving)
+      byPriority.set(channel.priority, [...(byPriority.get(channel.priority) ?? []), channel]);
+    return [...byPriority.keys()]
+      .sort((a, b) => b - a)
+      .flatMap((p) => this.weightedOrder(byPriority.get(p)!));
   }
 
   async disable(channel: Channel, reason: string): Promise<void> {

@@ -22,7 +22,10 @@ export function parseImage(value: string, param: string): ImageInput {
   }
   const data = (dataUrl ? (dataUrl[3] ?? '') : trimmed).replace(/\s+/g, '');
   if (data.length === 0 || data.length % 4 !== 0 || !base64Pattern.test(data)) {
-    throw new InvalidRequestError(`${param} must be an http(s) URL, a data URL or base64-encoded image bytes`, param);
+    throw new InvalidRequestError(
+      `${param} must be an http(s) URL, a data URL or base64-encoded image bytes`,
+      param,
+    );
   }
   if ((data.length / 4) * 3 > maxImageBytes) {
     throw new InvalidRequestError(`${param} is larger than ${maxImageBytes / 1024 / 1024} MB`, param);

@@ -72,7 +72,12 @@ export class JobRunner {
    * Submits a held job to the first channel that takes it. Retryable trouble moves on to the next channel;
    * a vendor's rejection (content safety, invalid parameters) ends the job at once.
    */
-  async submit(job: TaskJobRow, leaseToken: string, request: VideoRequest, candidates: Channel[]): Promise<SubmitResult> {
+  async submit(
+    job: TaskJobRow,
+    leaseToken: string,
+    request: VideoRequest,
+    candidates: Channel[],
+  ): Promise<SubmitResult> {
     let trouble: VendorTrouble | null = null;
     for (const channel of candidates) {
       const adapter = requireAdapter(channel.vendor);
@@ -111,7 +116,11 @@ export class JobRunner {
         }
         case 'rejected':
           log.info({ reason: outcome.message }, 'vendor rejected the job');
-          await this.end(job, leaseToken, { state: 'failed', error_code: outcome.code, error_message: outcome.message });
+          await this.end(job, leaseToken, {
+            state: 'failed',
+            error_code: outcome.code,
+            error_message: outcome.message,
+          });
           return outcome;
         case 'channel_broken':
           log.error({ reason: outcome.message }, 'channel disabled: the vendor refuses its account');
@@ -125,7 +134,11 @@ export class JobRunner {
       }
     }
     const reason = trouble?.message ?? 'no channel can take this request';
-    await this.end(job, leaseToken, { state: 'failed', error_code: 'upstream_unavailable', error_message: `No upstream could take the job: ${reason}` });
+    await this.end(job, leaseToken, {
+      state: 'failed',
+      error_code: 'upstream_unavailable',
+      error_message: `No upstream could take the job: ${reason}`,
+    });
     return trouble ?? { kind: 'retry_later', message: reason };
   }
 
@@ -145,7 +158,11 @@ export class JobRunner {
 
     const channel = job.channel_id ? await this.deps.channels.get(job.channel_id) : undefined;
     if (!channel || !job.upstream_task_id) {
-      await this.end(job, leaseToken, { state: 'failed', error_code: 'channel_removed', error_message: 'The channel running this job was deleted' });
+      await this.end(job, leaseToken, {
+        state: 'failed',
+        error_code: 'channel_removed',
+        error_message: 'The channel running this job was deleted',
+      });
       return;
     }
     const adapter = requireAdapter(channel.vendor);
@@ -171,15 +188,25 @@ export class JobRunner {
         return;
       }
       case 'failed':
-        await this.end(job, leaseToken, { state: 'failed', error_code: outcome.code, error_message: outcome.message });
+        await this.end(job, leaseToken, {
+          state: 'failed',
+          error_code: outcome.code,
+          error_message: outcome.message,
+        });
         return;
       case 'channel_broken':
-        this.deps.log.error({ job: job.id, channel: channel.id, reason: outcome.message }, 'channel disabled while polling');
+        this.deps.log.error(
+          { job: job.id, channel: channel.id, reason: outcome.message },
+          'channel disabled while polling',
+        );
         await this.deps.channels.disable(channel, outcome.message);
         await this.reschedule(job, leaseToken, { last_error: outcome.message });
         return;
       case 'retry_later':
-        this.deps.log.warn({ job: job.id, channel: channel.id, reason: outcome.message }, 'poll failed, will retry');
+        this.deps.log.warn(
+          { job: job.id, channel: channel.id, reason: outcome.message },
+          'poll failed, will retry',
+        );
         await this.reschedule(job, leaseToken, { last_error: outcome.message }, outcome.retryAfterMs);
         return;
     }
@@ -198,7 +225,8 @@ export class JobRunner {
       await this.end(job, leaseToken, {
         state: 'failed',
         error_code: 'interrupted',
-        error_message: 'Reelay stopped before the vendor confirmed this job, and this vendor cannot tell whether it started; it was not resubmitted to avoid a duplicate',
+        error_message:
+          'Reelay stopped before the vendor confirmed this job, and this vendor cannot tell whether it started; it was not resubmitted to avoid a duplicate',
       });
       return;
     }
@@ -219,7 +247,11 @@ export class JobRunner {
     }
     if ('found' in found) {
       log.info('recovered job: the vendor never saw it; submitting now');
-      const task = await this.deps.database.db.selectFrom('tasks').select('request').where('id', '=', job.task_id).executeTakeFirstOrThrow();
+      const task = await this.deps.database.db
+        .selectFrom('tasks')
+        .select('request')
+        .where('id', '=', job.task_id)
+        .executeTakeFirstOrThrow();
       const request = JSON.parse(task.request) as VideoRequest;
       const others = (await this.deps.channels.candidates(request.model)).filter((c) => c.id !== channel.id);
       await this.submit(job, leaseToken, request, [channel, ...others]);
@@ -244,7 +276,12 @@ export class JobRunner {
     }
   }
 
-  private async reschedule(job: TaskJobRow, leaseToken: string, changes: { queued?: number; progress?: number; last_error: string | null }, notBeforeMs = 0) {
+  private async reschedule(
+    job: TaskJobRow,
+    leaseToken: string,
+    changes: { queued?: number; progress?: number; last_error: string | null },
+    notBeforeMs = 0,
+  ) {
     const now = Date.now();
     await updateHeldJob(this.deps.database, job.id, leaseToken, {
       ...changes,

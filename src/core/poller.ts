@@ -45,11 +45,18 @@ export class Poller {
     if (capacity <= 0) return 0;
     const now = Date.now();
     const leaseToken = randomUUID();
-    const jobs = await claimDueJobs(this.deps.database, { now, limit: capacity, leaseToken, leaseUntil: now + pollLeaseMs });
+    const jobs = await claimDueJobs(this.deps.database, {
+      now,
+      limit: capacity,
+      leaseToken,
+      leaseUntil: now + pollLeaseMs,
+    });
     for (const job of jobs) {
       this.inFlight++;
       const work = this.limitFor(job.channel_id ?? 'none')(() => this.runner.poll(job, leaseToken))
-        .catch((err: unknown) => this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends'))
+        .catch((err: unknown) =>
+          this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends'),
+        )
         .finally(() => {
           this.inFlight--;
           this.pending.delete(work);

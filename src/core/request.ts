@@ -105,7 +105,10 @@ function resolveDimensions(req: SeedRequest): { width: number | null; height: nu
     }
   }
   if (req.width !== undefined && (req.width !== w || req.height !== h)) {
-    throw new InvalidRequestError(`size ${req.size} contradicts width ${req.width} and height ${req.height}`, 'size');
+    throw new InvalidRequestError(
+      `size ${req.size} contradicts width ${req.width} and height ${req.height}`,
+      'size',
+    );
   }
   return { width: w, height: h };
 }

@@ -24,16 +24,31 @@ export interface Caller {
   models: string[] | null;
 }
 
-export async function submitTask(deps: CoreDeps, runner: JobRunner, caller: Caller, request: VideoRequest): Promise<TaskWithJobs> {
+export async function submitTask(
+  deps: CoreDeps,
+  runner: JobRunner,
+  caller: Caller,
+  request: VideoRequest,
+): Promise<TaskWithJobs> {
   if (caller.models && !caller.models.includes(request.model)) {
-    throw new PermissionError(`This API key may not use model ${request.model}`, 'model', 'model_not_allowed');
+    throw new PermissionError(
+      `This API key may not use model ${request.model}`,
+      'model',
+      'model_not_allowed',
+    );
   }
   const candidates = await deps.channels.candidates(request.model);
   if (candidates.length === 0) {
     if (await deps.channels.isServed(request.model)) {
-      throw new ServiceUnavailableError(`Every channel serving ${request.model} is disabled; try again later`);
+      throw new ServiceUnavailableError(
+        `Every channel serving ${request.model} is disabled; try again later`,
+      );
     }
-    throw new InvalidRequestError(`Model ${request.model} is not available on this gateway`, 'model', 'model_not_found');
+    throw new InvalidRequestError(
+      `Model ${request.model} is not available on this gateway`,
+      'model',
+      'model_not_found',
+    );
   }
 
   const primary = candidates[0]!;
@@ -94,9 +109,7 @@ export async function submitTask(deps: CoreDeps, runner: JobRunner, caller: Call
   };
   await insertTaskWithJobs(deps.database, task, jobs);
 
-  const results = await Promise.all(
-    jobs.map((job) => runner.submit(job, leaseToken, request, candidates)),
-  );
+  const results = await Promise.all(jobs.map((job) => runner.submit(job, leaseToken, request, candidates)));
   const saved = await findTask(deps.database, taskId);
   if (!saved) throw new Error(`task ${taskId} vanished after submit`);
   if (saved.task.status === 'failed') throw errorForClient(results);
@@ -108,6 +121,13 @@ function errorForClient(results: SubmitResult[]): ApiError {
   const rejected = results.find((r) => r.kind === 'rejected');
   if (rejected) return new InvalidRequestError(rejected.message, null, rejected.code);
   const broken = results.find((r) => r.kind === 'channel_broken');
-  if (broken) return new UpstreamError('The upstream vendor refused this gateway\'s account; the operator has been alerted', 'upstream_account_error');
-  return new ServiceUnavailableError('No upstream could take the job right now; try again later', 'upstream_unavailable');
+  if (broken)
+    return new UpstreamError(
+      "The upstream vendor refused this gateway's account; the operator has been alerted",
+      'upstream_account_error',
+    );
+  return new ServiceUnavailableError(
+    'No upstream could take the job right now; try again later',
+    'upstream_unavailable',
+  );
 }

@@ -12,17 +12,30 @@ export function jobFacts(job: TaskJobRow): VideoFacts {
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 
 function seedMetadata(facts: VideoFacts) {
-  return { duration: facts.durationSeconds, fps: facts.fps, height: facts.height, seed: facts.seed, width: facts.width };
+  return {
+    duration: facts.durationSeconds,
+    fps: facts.fps,
+    height: facts.height,
+    seed: facts.seed,
+    width: facts.width,
+  };
 }
 
 function jobError(job: TaskJobRow) {
-  return job.state === 'failed' ? { code: job.error_code ?? 'generation_failed', message: job.error_message ?? 'generation failed' } : null;
+  return job.state === 'failed'
+    ? { code: job.error_code ?? 'generation_failed', message: job.error_message ?? 'generation failed' }
+    : null;
 }
 
 /** Overall progress: the mean of the jobs' progress, 100 once the task has ended. */
 export function taskProgress({ task, jobs }: TaskWithJobs): number {
   if (task.status !== 'processing') return 100;
-  return Math.floor(jobs.reduce((sum, job) => sum + (job.state === 'processing' || job.state === 'submitting' ? job.progress : 100), 0) / jobs.length);
+  return Math.floor(
+    jobs.reduce(
+      (sum, job) => sum + (job.state === 'processing' || job.state === 'submitting' ? job.progress : 100),
+      0,
+    ) / jobs.length,
+  );
 }
 
 export function seedTaskView(taskWithJobs: TaskWithJobs) {
@@ -35,7 +48,10 @@ export function seedTaskView(taskWithJobs: TaskWithJobs) {
     format: 'mp4',
     url: task.status === 'succeeded' ? lead.result_url : null,
     metadata: seedMetadata(jobFacts(lead)),
-    error: task.status === 'failed' ? { code: task.error_code ?? 'generation_failed', message: task.error_message ?? 'generation failed' } : null,
+    error:
+      task.status === 'failed'
+        ? { code: task.error_code ?? 'generation_failed', message: task.error_message ?? 'generation failed' }
+        : null,
     model: task.model,
     progress: taskProgress(taskWithJobs),
     created_at: seconds(task.created_at),

@@ -14,11 +14,27 @@ function fromFastifyError(error: FastifyError): ApiError | null {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new InvalidRequestError(`The request body is not valid JSON: ${error.message}`, null, 'invalid_json');
+      return new InvalidRequestError(
+        `The request body is not valid JSON: ${error.message}`,
+        null,
+        'invalid_json',
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(413, 'invalid_request_error', 'The request body is too large', null, 'body_too_large');
+      return new ApiError(
+        413,
+        'invalid_request_error',
+        'The request body is too large',
+        null,
+        'body_too_large',
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(415, 'invalid_request_error', 'Send the request body as application/json', null, 'unsupported_media_type');
+      return new ApiError(
+        415,
+        'invalid_request_error',
+        'Send the request body as application/json',
+        null,
+        'unsupported_media_type',
+      );
     default:
       return new ApiError(status, 'invalid_request_error', error.message, null, 'invalid_request');
   }
@@ -34,10 +50,18 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unhandled error');
     return reply
       .code(500)
-      .send(seedErrorBody(new ApiError(500, 'server_error', 'Internal error; it has been logged', null, 'internal_error')));
+      .send(
+        seedErrorBody(
+          new ApiError(500, 'server_error', 'Internal error; it has been logged', null, 'internal_error'),
+        ),
+      );
   });
   app.setNotFoundHandler((request, reply) => {
-    const error = new NotFoundError(`No route for ${request.method} ${request.url.split('?')[0]}`, null, 'route_not_found');
+    const error = new NotFoundError(
+      `No route for ${request.method} ${request.url.split('?')[0]}`,
+      null,
+      'route_not_found',
+    );
     return reply.code(404).send(seedErrorBody(error));
   });
 }

@@ -25,7 +25,9 @@ export function seedApi(gateway: Gateway) {
     app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id', async (request) => {
       const { task_id: taskId } = request.params;
       if (taskId.length > 100) throw new InvalidRequestError('task_id is too long', 'task_id');
-      const found = taskIdPattern.test(taskId) ? await findTaskForUser(gateway.deps.database, taskId, request.caller.userId) : undefined;
+      const found = taskIdPattern.test(taskId)
+        ? await findTaskForUser(gateway.deps.database, taskId, request.caller.userId)
+        : undefined;
       if (!found) throw new NotFoundError(`No task ${taskId}`, 'task_id', 'task_not_found');
       return seedTaskView(found);
     });

@@ -17,7 +17,14 @@ export function demoChannels(sim: RunningSimulator): ChannelSpec[] {
       name: 'Kling (simulator)',
       base_url: sim.baseUrl('kling'),
       credentials: { ...defaultKlingAccount },
-      models: ['kling-v1', 'kling-v1-6', 'kling-v2-master', 'kling-v2-1-master', 'kling-v2-5-turbo', 'kling-v2-6'],
+      models: [
+        'kling-v1',
+        'kling-v1-6',
+        'kling-v2-master',
+        'kling-v2-1-master',
+        'kling-v2-5-turbo',
+        'kling-v2-6',
+      ],
     },
   ];
 }

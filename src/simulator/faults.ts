@@ -3,7 +3,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sleep, type Fault } from './world.js';
 
 /** Applies a vendor-independent fault. Returns true when the request has been answered (or dropped). */
-export async function answerGenericFault(request: FastifyRequest, reply: FastifyReply, fault: Fault): Promise<boolean> {
+export async function answerGenericFault(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  fault: Fault,
+): Promise<boolean> {
   switch (fault.type) {
     case 'slow':
       await sleep(fault.delayMs);

@@ -14,7 +14,10 @@ export interface KlingAccount {
   secret_key: string;
 }
 
-export const defaultKlingAccount: KlingAccount = { access_key: 'sim-kling-access-key', secret_key: 'sim-kling-secret-key' };
+export const defaultKlingAccount: KlingAccount = {
+  access_key: 'sim-kling-access-key',
+  secret_key: 'sim-kling-secret-key',
+};
 
 /** Kling keeps results for 30 days. */
 const resultTtlMs = 30 * 24 * 3600 * 1000;
@@ -72,19 +75,28 @@ export function klingSimulator(world: SimWorld, accounts: KlingAccount[] = [defa
 
   function view(task: SimTask, origin: string): KlingTaskData {
     const stage = world.stage(task);
-    const status = ({ queued: 'submitted', running: 'processing', succeeded: 'succeed', failed: 'failed' } as const)[stage];
+    const status = (
+      { queued: 'submitted', running: 'processing', succeeded: 'succeed', failed: 'failed' } as const
+    )[stage];
     const data: KlingTaskData = {
       task_id: task.id,
       task_status: status,
       task_status_msg: stage === 'failed' ? task.failReason! : '',
       task_info: { external_task_id: (task.request.external_task_id as string | undefined) ?? '' },
       created_at: task.createdAt,
-      updated_at: stage === 'succeeded' || stage === 'failed' ? Math.round(world.finishedAt(task)) : Date.now(),
+      updated_at:
+        stage === 'succeeded' || stage === 'failed' ? Math.round(world.finishedAt(task)) : Date.now(),
     };
     if (stage === 'succeeded') {
       task.request.resultPath ??= world.publishVideo(resultTtlMs);
       data.task_result = {
-        videos: [{ id: `${task.id}-0`, url: origin + String(task.request.resultPath), duration: String(task.request.duration ?? '5') }],
+        videos: [
+          {
+            id: `${task.id}-0`,
+            url: origin + String(task.request.resultPath),
+            duration: String(task.request.duration ?? '5'),
+          },
+        ],
       };
     }
     return data;
@@ -96,26 +108,40 @@ export function klingSimulator(world: SimWorld, accounts: KlingAccount[] = [defa
         world.count('kling', 'submit');
         if (!(await authenticate(request, reply))) return reply;
         const fault = world.takeFault('kling', 'submit');
-        if (fault && ((await answerGenericFault(request, reply, fault)) || answerFault(reply, fault))) return reply;
+        if (fault && ((await answerGenericFault(request, reply, fault)) || answerFault(reply, fault)))
+          return reply;
 
         const parsed = klingCreateBody.safeParse(request.body);
         if (!parsed.success) {
           const issue = parsed.error.issues[0]!;
-          return klingError(reply, 400, 1201, `invalid parameter ${issue.path.join('.') || 'body'}: ${issue.message}`);
+          return klingError(
+            reply,
+            400,
+            1201,
+            `invalid parameter ${issue.path.join('.') || 'body'}: ${issue.message}`,
+          );
         }
         const body = parsed.data;
         const model = body.model_name ?? body.model ?? 'kling-v1';
-        if (!(klingModels as readonly string[]).includes(model)) return klingError(reply, 404, 1203, `model ${model} not found`);
+        if (!(klingModels as readonly string[]).includes(model))
+          return klingError(reply, 404, 1203, `model ${model} not found`);
         if (endpoint === 'text2video') {
           if (!body.prompt) return klingError(reply, 400, 1201, 'prompt is required');
-          if (body.image || body.image_tail) return klingError(reply, 400, 1201, 'image is not a parameter of text2video');
+          if (body.image || body.image_tail)
+            return klingError(reply, 400, 1201, 'image is not a parameter of text2video');
         } else {
           if (!body.image) return klingError(reply, 400, 1201, 'image is required');
-          if (body.aspect_ratio) return klingError(reply, 400, 1201, 'aspect_ratio is not a parameter of image2video');
+          if (body.aspect_ratio)
+            return klingError(reply, 400, 1201, 'aspect_ratio is not a parameter of image2video');
           for (const field of ['image', 'image_tail'] as const) {
             const value = body[field];
             if (value && value.startsWith('data:')) {
-              return klingError(reply, 400, 1201, `${field} must be a URL or raw Base64 without the data: prefix`);
+              return klingError(
+                reply,
+                400,
+                1201,
+                `${field} must be a URL or raw Base64 without the data: prefix`,
+              );
             }
           }
         }
@@ -133,13 +159,19 @@ export function klingSimulator(world: SimWorld, accounts: KlingAccount[] = [defa
         world.count('kling', 'poll');
         if (!(await authenticate(request, reply))) return reply;
         const fault = world.takeFault('kling', 'poll');
-        if (fault && ((await answerGenericFault(request, reply, fault)) || answerFault(reply, fault))) return reply;
+        if (fault && ((await answerGenericFault(request, reply, fault)) || answerFault(reply, fault)))
+          return reply;
         const id = byExternalId.get(request.params.id) ?? request.params.id;
         const task = world.tasks.get(id);
         if (!task || task.vendor !== 'kling' || task.request.endpoint !== endpoint) {
           return klingError(reply, 404, 1203, 'task not found');
         }
-        return reply.send({ code: 0, message: 'SUCCEED', request_id: randomUUID(), data: view(task, origin(request)) });
+        return reply.send({
+          code: 0,
+          message: 'SUCCEED',
+          request_id: randomUUID(),
+          data: view(task, origin(request)),
+        });
       });
     }
   };
@@ -147,7 +179,9 @@ export function klingSimulator(world: SimWorld, accounts: KlingAccount[] = [defa
 
 function decodeIssuer(token: string): string | null {
   try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      iss?: unknown;
+    };
     return typeof payload.iss === 'string' ? payload.iss : null;
   } catch {
     return null;

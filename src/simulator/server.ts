@@ -25,14 +25,18 @@ export async function buildSimulator(world: SimWorld, logger = false): Promise<F
   await app.register(klingSimulator(world), { prefix: '/kling' });
 
   app.get<{ Params: { name: string } }>('/files/:name.mp4', async (request, reply) => {
-    if (!world.fileIsLive(request.params.name)) return reply.code(403).send('AccessDenied: the link has expired');
+    if (!world.fileIsLive(request.params.name))
+      return reply.code(403).send('AccessDenied: the link has expired');
     return reply.header('content-type', 'video/mp4').send(sampleVideo);
   });
   return app;
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const world = new SimWorld({ taskDurationMs: options.taskDurationMs ?? 3000, taskJitterMs: options.taskJitterMs ?? 0 });
+  const world = new SimWorld({
+    taskDurationMs: options.taskDurationMs ?? 3000,
+    taskJitterMs: options.taskJitterMs ?? 0,
+  });
   const app = await buildSimulator(world, options.logger ?? false);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 0, host });

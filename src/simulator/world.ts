@@ -78,7 +78,9 @@ export class SimWorld {
 
   /** Takes the next fault scripted for this vendor and phase (never `task_fails`, which applies to tasks). */
   takeFault(vendor: string, phase: Phase): Fault | null {
-    const index = this.faults.findIndex((f) => f.vendor === vendor && f.phase === phase && f.fault.type !== 'task_fails');
+    const index = this.faults.findIndex(
+      (f) => f.vendor === vendor && f.phase === phase && f.fault.type !== 'task_fails',
+    );
     return index === -1 ? null : this.consume(index);
   }
 

@@ -26,7 +26,12 @@ export async function listApiKeys(db: Kysely<Schema>, userId: string): Promise<A
   return db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
 }
 
-export async function revokeApiKey(db: Kysely<Schema>, userId: string, keyId: string, now: number): Promise<boolean> {
+export async function revokeApiKey(
+  db: Kysely<Schema>,
+  userId: string,
+  keyId: string,
+  now: number,
+): Promise<boolean> {
   const result = await db
     .updateTable('api_keys')
     .set({ revoked_at: now })

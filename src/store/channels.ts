@@ -24,7 +24,12 @@ export async function updateChannel(
 }
 
 /** Disables a channel that the vendor refuses (credentials, arrears), keeping the reason for the operator. */
-export async function disableChannel(db: Kysely<Schema>, id: string, reason: string, now: number): Promise<void> {
+export async function disableChannel(
+  db: Kysely<Schema>,
+  id: string,
+  reason: string,
+  now: number,
+): Promise<void> {
   await db
     .updateTable('channels')
     .set({ enabled: 0, disabled_reason: reason, updated_at: now })

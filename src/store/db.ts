@@ -26,7 +26,10 @@ export interface OpenOptions {
 }
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
-  const database = url.startsWith('postgres://') || url.startsWith('postgresql://') ? await openPostgres(url, options) : openSqlite(url);
+  const database =
+    url.startsWith('postgres://') || url.startsWith('postgresql://')
+      ? await openPostgres(url, options)
+      : openSqlite(url);
   const { error, results } = await new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations },
@@ -34,7 +37,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     await database.close();
-    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+    throw new Error(
+      `database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`,
+    );
   }
   return database;
 }

@@ -4,7 +4,15 @@
  */
 import type { Transaction } from 'kysely';
 import type { Database } from './db.js';
-import type { JobState, NewTaskJob, Schema, TaskJobRow, TaskJobUpdate, TaskRow, TaskStatus } from './schema.js';
+import type {
+  JobState,
+  NewTaskJob,
+  Schema,
+  TaskJobRow,
+  TaskJobUpdate,
+  TaskRow,
+  TaskStatus,
+} from './schema.js';
 
 export const openJobStates: JobState[] = ['submitting', 'processing'];
 
@@ -13,7 +21,11 @@ export interface TaskWithJobs {
   jobs: TaskJobRow[];
 }
 
-export async function insertTaskWithJobs(database: Database, task: TaskRow, jobs: NewTaskJob[]): Promise<void> {
+export async function insertTaskWithJobs(
+  database: Database,
+  task: TaskRow,
+  jobs: NewTaskJob[],
+): Promise<void> {
   await database.db.transaction().execute(async (trx) => {
     await trx.insertInto('tasks').values(task).execute();
     await trx.insertInto('task_jobs').values(jobs).execute();
@@ -21,7 +33,11 @@ export async function insertTaskWithJobs(database: Database, task: TaskRow, jobs
 }
 
 /** A task as its owner sees it; another user's task is indistinguishable from a missing one. */
-export async function findTaskForUser(database: Database, taskId: string, userId: string): Promise<TaskWithJobs | undefined> {
+export async function findTaskForUser(
+  database: Database,
+  taskId: string,
+  userId: string,
+): Promise<TaskWithJobs | undefined> {
   const task = await database.db
     .selectFrom('tasks')
     .selectAll()
@@ -39,11 +55,21 @@ export async function findTask(database: Database, taskId: string): Promise<Task
 }
 
 async function jobsOf(database: Database, taskId: string): Promise<TaskJobRow[]> {
-  return database.db.selectFrom('task_jobs').selectAll().where('task_id', '=', taskId).orderBy('position').execute();
+  return database.db
+    .selectFrom('task_jobs')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .orderBy('position')
+    .execute();
 }
 
 /** Changes a job that is still held by `leaseToken`. False when someone else has it now, or it ended. */
-export async function updateHeldJob(database: Database, jobId: string, leaseToken: string, changes: TaskJobUpdate): Promise<boolean> {
+export async function updateHeldJob(
+  database: Database,
+  jobId: string,
+  leaseToken: string,
+  changes: TaskJobUpdate,
+): Promise<boolean> {
   const result = await database.db
     .updateTable('task_jobs')
     .set(changes)
@@ -81,7 +107,13 @@ export async function finishJob(
     }
     const ended = await trx
       .updateTable('task_jobs')
-      .set({ ...end, lease_token: null, progress: end.state === 'succeeded' ? 100 : undefined, completed_at: now, updated_at: now })
+      .set({
+        ...end,
+        lease_token: null,
+        progress: end.state === 'succeeded' ? 100 : undefined,
+        completed_at: now,
+        updated_at: now,
+      })
       .where('id', '=', job.id)
       .where('lease_token', '=', leaseToken)
       .where('state', 'in', openJobStates)
@@ -91,7 +123,11 @@ export async function finishJob(
   });
 }
 
-async function endTaskIfDone(trx: Transaction<Schema>, taskId: string, now: number): Promise<TaskStatus | null> {
+async function endTaskIfDone(
+  trx: Transaction<Schema>,
+  taskId: string,
+  now: number,
+): Promise<TaskStatus | null> {
   const jobs = await trx
     .selectFrom('task_jobs')
     .select(['state', 'error_code', 'error_message'])

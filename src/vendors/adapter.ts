@@ -8,7 +8,8 @@
 import type { z } from 'zod';
 
 /** An image as the client gave it: a URL, or bytes as base64 (any `data:` prefix already removed). */
-export type ImageInput = { kind: 'url'; url: string } | { kind: 'base64'; data: string; mimeType: string | null };
+export type ImageInput =
+  { kind: 'url'; url: string } | { kind: 'base64'; data: string; mimeType: string | null };
 
 /** One generation, validated and normalised. A task with n > 1 is n of these. */
 export interface VideoJob {
@@ -115,5 +116,7 @@ export interface VendorAdapter<Credentials = unknown> {
    */
   prepareLookupByExternalId?(externalId: string, pollContext: Record<string, string>): VendorCall;
   /** Reads the lookup answer: the vendor's task id, or null when the vendor has never seen the job. */
-  readLookup?(answer: VendorAnswer): { found: true; upstreamTaskId: string } | { found: false } | VendorTrouble;
+  readLookup?(
+    answer: VendorAnswer,
+  ): { found: true; upstreamTaskId: string } | { found: false } | VendorTrouble;
 }

@@ -17,10 +17,17 @@ export function retryAfterMs(answer: VendorAnswer): number | undefined {
  */
 export function troubleFromStatus(answer: VendorAnswer, what: string): VendorTrouble {
   if (answer.status === 401 || answer.status === 403) {
-    return { kind: 'channel_broken', message: `${what}: vendor refused the credentials (HTTP ${answer.status})` };
+    return {
+      kind: 'channel_broken',
+      message: `${what}: vendor refused the credentials (HTTP ${answer.status})`,
+    };
   }
   const detail = answer.json === undefined ? 'an answer that is not JSON' : 'an unexpected answer';
-  return { kind: 'retry_later', message: `${what}: ${detail} (HTTP ${answer.status})`, retryAfterMs: retryAfterMs(answer) };
+  return {
+    kind: 'retry_later',
+    message: `${what}: ${detail} (HTTP ${answer.status})`,
+    retryAfterMs: retryAfterMs(answer),
+  };
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -9,7 +9,10 @@ export function parseMetadata<T>(schema: z.ZodType<T>, metadata: Record<string, 
   const issue = result.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
-    throw new InvalidRequestError(`metadata.${key} is not a parameter this vendor accepts`, `metadata.${key}`);
+    throw new InvalidRequestError(
+      `metadata.${key} is not a parameter this vendor accepts`,
+      `metadata.${key}`,
+    );
   }
   const param = ['metadata', ...issue.path.map(String)].join('.');
   throw new InvalidRequestError(`${param}: ${issue.message}`, param);
@@ -25,7 +28,8 @@ export function nearestAspectRatio(width: number, height: number, supported: rea
   const target = Math.log(width / height);
   let best = supported[0]!;
   for (const candidate of supported) {
-    if (Math.abs(Math.log(ratioOf(candidate)) - target) < Math.abs(Math.log(ratioOf(best)) - target)) best = candidate;
+    if (Math.abs(Math.log(ratioOf(candidate)) - target) < Math.abs(Math.log(ratioOf(best)) - target))
+      best = candidate;
   }
   return best;
 }
@@ -34,5 +38,7 @@ export function nearestAspectRatio(width: number, height: number, supported: rea
 export function dimensionsFor(aspect: string, shortSide: number): { width: number; height: number } {
   const ratio = ratioOf(aspect);
   const even = (n: number) => Math.round(n / 2) * 2;
-  return ratio >= 1 ? { width: even(shortSide * ratio), height: shortSide } : { width: shortSide, height: even(shortSide / ratio) };
+  return ratio >= 1
+    ? { width: even(shortSide * ratio), height: shortSide }
+    : { width: shortSide, height: even(shortSide / ratio) };
 }

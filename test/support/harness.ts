@@ -21,7 +21,9 @@ let skipNoted = false;
 export function testDatabases(): DatabaseKind[] {
   if (process.env.DATABASE_URL_TEST) return ['sqlite', 'postgres'];
   if (!skipNoted) {
-    console.log('PostgreSQL tests skipped: DATABASE_URL_TEST is not set (e.g. postgres://postgres@127.0.0.1:5432/test)');
+    console.log(
+      'PostgreSQL tests skipped: DATABASE_URL_TEST is not set (e.g. postgres://postgres@127.0.0.1:5432/test)',
+    );
     skipNoted = true;
   }
   return ['sqlite'];
@@ -70,17 +72,23 @@ export class Harness {
     const kind = options.database ?? 'sqlite';
     const previous = options.reuse;
     const dataDir = previous?.dataDir ?? mkdtempSync(join(tmpdir(), 'reelay-test-'));
-    const schema = previous?.schema ?? (kind === 'postgres' ? `reelay_test_${randomBase62(10).toLowerCase()}` : undefined);
-    const databaseUrl = previous?.databaseUrl ?? (kind === 'postgres' ? process.env.DATABASE_URL_TEST! : `sqlite:${join(dataDir, 'reelay.db')}`);
+    const schema =
+      previous?.schema ?? (kind === 'postgres' ? `reelay_test_${randomBase62(10).toLowerCase()}` : undefined);
+    const databaseUrl =
+      previous?.databaseUrl ??
+      (kind === 'postgres' ? process.env.DATABASE_URL_TEST! : `sqlite:${join(dataDir, 'reelay.db')}`);
     const sim = previous?.sim ?? (await startSimulator({ taskDurationMs: 300, ...options.simulator }));
-    const config = loadConfig({}, {
-      ...fastConfig,
-      DATABASE_URL: databaseUrl,
-      REELAY_DATA_DIR: dataDir,
-      REELAY_ADMIN_TOKEN: adminToken,
-      LOG_LEVEL: 'silent',
-      ...options.config,
-    });
+    const config = loadConfig(
+      {},
+      {
+        ...fastConfig,
+        DATABASE_URL: databaseUrl,
+        REELAY_DATA_DIR: dataDir,
+        REELAY_ADMIN_TOKEN: adminToken,
+        LOG_LEVEL: 'silent',
+        ...options.config,
+      },
+    );
     const gateway = await Gateway.create(config, {
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       database: schema ? { schema } : {},
@@ -110,7 +118,11 @@ export class Harness {
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  async http<T = any>(method: string, path: string, options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<JsonResponse<T>> {
+  async http<T = any>(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<JsonResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined;
@@ -135,7 +147,9 @@ export class Harness {
   }
 
   /** A new user with one API key. */
-  async user(keyOptions: Record<string, unknown> = {}): Promise<{ userId: string; key: string; keyId: string }> {
+  async user(
+    keyOptions: Record<string, unknown> = {},
+  ): Promise<{ userId: string; key: string; keyId: string }> {
     const user = await this.admin('POST', '/users', { name: `user-${randomBase62(6)}` });
     const key = await this.admin('POST', `/users/${user.body.id}/keys`, keyOptions);
     if (key.status !== 201) throw new Error(`key creation failed: ${JSON.stringify(key.body)}`);
@@ -143,10 +157,17 @@ export class Harness {
   }
 
   /** Adds a channel pointing at the simulator (the demo's spec for the vendor, with overrides). */
-  async channel(vendor: string, overrides: Partial<ChannelSpec> & Record<string, unknown> = {}): Promise<string> {
+  async channel(
+    vendor: string,
+    overrides: Partial<ChannelSpec> & Record<string, unknown> = {},
+  ): Promise<string> {
     const spec = demoChannels(this.sim).find((c) => c.vendor === vendor);
     if (!spec) throw new Error(`no simulator channel for ${vendor}`);
-    const res = await this.admin('POST', '/channels', { ...spec, name: `${vendor}-${randomBase62(6)}`, ...overrides });
+    const res = await this.admin('POST', '/channels', {
+      ...spec,
+      name: `${vendor}-${randomBase62(6)}`,
+      ...overrides,
+    });
     if (res.status !== 201) throw new Error(`channel creation failed: ${JSON.stringify(res.body)}`);
     return res.body.id as string;
   }

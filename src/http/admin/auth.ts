@@ -35,8 +35,13 @@ export async function prepareAdminToken(
   }
   const check: AdminTokenCheck = (request) => {
     const token = bearerToken(request);
-    if (!token) throw new AuthenticationError('Missing admin token: send Authorization: Bearer <admin token>', 'missing_admin_token');
-    if (!sameSecret(sha256Hex(token), expectedHash)) throw new AuthenticationError('Invalid admin token', 'invalid_admin_token');
+    if (!token)
+      throw new AuthenticationError(
+        'Missing admin token: send Authorization: Bearer <admin token>',
+        'missing_admin_token',
+      );
+    if (!sameSecret(sha256Hex(token), expectedHash))
+      throw new AuthenticationError('Invalid admin token', 'invalid_admin_token');
   };
   return { check, generated };
 }

@@ -3,7 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../core/errors.js';
 import { invalidRequestFrom } from '../../core/request.js';
-import { deleteChannel, findChannel, insertChannel, listChannels, updateChannel } from '../../store/channels.js';
+import {
+  deleteChannel,
+  findChannel,
+  insertChannel,
+  listChannels,
+  updateChannel,
+} from '../../store/channels.js';
 import type { ChannelRow } from '../../store/schema.js';
 import { newId } from '../../security/secrets.js';
 import { adapterFor, vendorNames } from '../../vendors/registry.js';
@@ -13,7 +19,11 @@ import { parseBody, toSeconds } from './validation.js';
 const modelName = z.string().min(1).max(200);
 const channelFields = {
   name: z.string().trim().min(1).max(200),
-  base_url: z.string().url().max(500).refine((u) => /^https?:\/\//.test(u), 'base_url must be http(s)'),
+  base_url: z
+    .string()
+    .url()
+    .max(500)
+    .refine((u) => /^https?:\/\//.test(u), 'base_url must be http(s)'),
   credentials: z.record(z.string(), z.unknown()),
   models: z.array(modelName).min(1).max(500),
   model_mapping: z.record(modelName, modelName),
@@ -61,7 +71,11 @@ function checkCredentials(vendor: string, credentials: unknown): void {
 
 function checkMapping(models: string[], mapping: Record<string, string>): void {
   const stray = Object.keys(mapping).find((m) => !models.includes(m));
-  if (stray) throw new InvalidRequestError(`model_mapping maps ${stray}, which is not in models`, `model_mapping.${stray}`);
+  if (stray)
+    throw new InvalidRequestError(
+      `model_mapping maps ${stray}, which is not in models`,
+      `model_mapping.${stray}`,
+    );
 }
 
 export function adminChannels(gateway: Gateway) {
@@ -78,7 +92,11 @@ export function adminChannels(gateway: Gateway) {
     app.post('/channels', async (request, reply) => {
       const body = parseBody(createChannel, request.body);
       const adapter = adapterFor(body.vendor);
-      if (!adapter) throw new InvalidRequestError(`Unknown vendor ${body.vendor}; one of: ${vendorNames.join(', ')}`, 'vendor');
+      if (!adapter)
+        throw new InvalidRequestError(
+          `Unknown vendor ${body.vendor}; one of: ${vendorNames.join(', ')}`,
+          'vendor',
+        );
       checkCredentials(body.vendor, body.credentials);
       checkMapping(body.models, body.model_mapping ?? {});
       const now = Date.now();
@@ -104,13 +122,18 @@ export function adminChannels(gateway: Gateway) {
 
     app.get('/channels', async () => ({ data: (await listChannels(database.db)).map(channelView) }));
 
-    app.get<{ Params: { id: string } }>('/channels/:id', async (request) => channelView(await requireChannel(request.params.id)));
+    app.get<{ Params: { id: string } }>('/channels/:id', async (request) =>
+      channelView(await requireChannel(request.params.id)),
+    );
 
     app.patch<{ Params: { id: string } }>('/channels/:id', async (request) => {
       const body = parseBody(patchChannel, request.body);
       const row = await requireChannel(request.params.id);
       if (body.credentials) checkCredentials(row.vendor, body.credentials);
-      checkMapping(body.models ?? (JSON.parse(row.models) as string[]), body.model_mapping ?? (JSON.parse(row.model_mapping) as Record<string, string>));
+      checkMapping(
+        body.models ?? (JSON.parse(row.models) as string[]),
+        body.model_mapping ?? (JSON.parse(row.model_mapping) as Record<string, string>),
+      );
       await updateChannel(database.db, row.id, {
         ...(body.name !== undefined && { name: body.name }),
         ...(body.base_url !== undefined && { base_url: body.base_url }),

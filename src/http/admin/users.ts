@@ -2,7 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../core/errors.js';
-import { findUser, insertApiKey, insertUser, listApiKeys, listUsers, revokeApiKey } from '../../store/accounts.js';
+import {
+  findUser,
+  insertApiKey,
+  insertUser,
+  listApiKeys,
+  listUsers,
+  revokeApiKey,
+} from '../../store/accounts.js';
 import type { ApiKeyRow, UserRow } from '../../store/schema.js';
 import { newApiKey, newId, sha256Hex } from '../../security/secrets.js';
 import type { Gateway } from '../../gateway.js';
@@ -19,7 +26,11 @@ const createKey = z
   })
   .strict();
 
-const userView = (user: UserRow) => ({ id: user.id, name: user.name, created_at: toSeconds(user.created_at) });
+const userView = (user: UserRow) => ({
+  id: user.id,
+  name: user.name,
+  created_at: toSeconds(user.created_at),
+});
 
 const keyView = (key: ApiKeyRow) => ({
   id: key.id,
@@ -51,7 +62,9 @@ export function adminUsers(gateway: Gateway) {
 
     app.get('/users', async () => ({ data: (await listUsers(db)).map(userView) }));
 
-    app.get<{ Params: { id: string } }>('/users/:id', async (request) => userView(await requireUser(request.params.id)));
+    app.get<{ Params: { id: string } }>('/users/:id', async (request) =>
+      userView(await requireUser(request.params.id)),
+    );
 
     app.post<{ Params: { id: string } }>('/users/:id/keys', async (request, reply) => {
       const body = parseBody(createKey, request.body ?? {});
@@ -84,7 +97,11 @@ export function adminUsers(gateway: Gateway) {
     app.delete<{ Params: { id: string; keyId: string } }>('/users/:id/keys/:keyId', async (request) => {
       const user = await requireUser(request.params.id);
       if (!(await revokeApiKey(db, user.id, request.params.keyId, Date.now()))) {
-        throw new NotFoundError(`No active key ${request.params.keyId} for this user`, 'keyId', 'key_not_found');
+        throw new NotFoundError(
+          `No active key ${request.params.keyId} for this user`,
+          'keyId',
+          'key_not_found',
+        );
       }
       return { id: request.params.keyId, revoked: true };
     });

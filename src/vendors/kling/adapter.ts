@@ -2,7 +2,15 @@
 import { z } from 'zod';
 import { InvalidRequestError } from '../../core/errors.js';
 import { imageAsUrlOrRawBase64, parseImage } from '../../core/image.js';
-import type { PollOutcome, PreparedSubmit, VendorAdapter, VendorAnswer, VendorRejection, VendorTrouble, VideoJob } from '../adapter.js';
+import type {
+  PollOutcome,
+  PreparedSubmit,
+  VendorAdapter,
+  VendorAnswer,
+  VendorRejection,
+  VendorTrouble,
+  VideoJob,
+} from '../adapter.js';
 import { isObject, retryAfterMs, troubleFromStatus } from '../answers.js';
 import { dimensionsFor, nearestAspectRatio, parseMetadata } from '../mapping.js';
 import { mintKlingToken, type KlingCredentials } from './auth.js';
@@ -39,15 +47,23 @@ const klingMetadata = z
 const shortSideByMode = { std: 720, pro: 1080 } as const;
 
 /** Kling business codes (body `code`) and what they mean for Reelay. */
-function klingCodeOutcome(code: number, message: string, answer: VendorAnswer): VendorRejection | VendorTrouble {
+function klingCodeOutcome(
+  code: number,
+  message: string,
+  answer: VendorAnswer,
+): VendorRejection | VendorTrouble {
   const text = `Kling ${code}: ${message}`;
   if (code >= 1000 && code <= 1004) return { kind: 'channel_broken', message: `${text} (authentication)` };
   if (code >= 1100 && code <= 1103) return { kind: 'channel_broken', message: `${text} (account)` };
   if (code === 1304) return { kind: 'channel_broken', message: `${text} (IP allow-list)` };
-  if (code === 1300 || code === 1301) return { kind: 'rejected', code: 'content_policy_violation', message: text };
-  if (code === 1200 || code === 1201) return { kind: 'rejected', code: 'vendor_invalid_request', message: text };
-  if (code === 1202 || code === 1203) return { kind: 'channel_broken', message: `${text} (model or endpoint unknown)` };
-  if (code === 1302 || code === 1303) return { kind: 'retry_later', message: text, retryAfterMs: retryAfterMs(answer) };
+  if (code === 1300 || code === 1301)
+    return { kind: 'rejected', code: 'content_policy_violation', message: text };
+  if (code === 1200 || code === 1201)
+    return { kind: 'rejected', code: 'vendor_invalid_request', message: text };
+  if (code === 1202 || code === 1203)
+    return { kind: 'channel_broken', message: `${text} (model or endpoint unknown)` };
+  if (code === 1302 || code === 1303)
+    return { kind: 'retry_later', message: text, retryAfterMs: retryAfterMs(answer) };
   return { kind: 'retry_later', message: text, retryAfterMs: retryAfterMs(answer) };
 }
 
@@ -69,8 +85,10 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
   prepareSubmit(job: VideoJob): PreparedSubmit {
     const meta = parseMetadata(klingMetadata, job.metadata);
     const warnings: string[] = [];
-    if (job.prompt.length > 2500) throw new InvalidRequestError('Kling accepts prompts of at most 2500 characters', 'prompt');
-    if (job.fps !== null) throw new InvalidRequestError('Kling does not let the frame rate be chosen; omit fps', 'fps');
+    if (job.prompt.length > 2500)
+      throw new InvalidRequestError('Kling accepts prompts of at most 2500 characters', 'prompt');
+    if (job.fps !== null)
+      throw new InvalidRequestError('Kling does not let the frame rate be chosen; omit fps', 'fps');
 
     const duration = job.durationSeconds ?? 5;
     if (!(klingDurations as readonly number[]).includes(duration)) {
@@ -80,7 +98,10 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
       warnings.push('Kling has no seed parameter: the seed was not sent and the result is not reproducible');
     }
     if (meta.image_tail && !job.image) {
-      throw new InvalidRequestError('metadata.image_tail (the last frame) needs image (the first frame)', 'metadata.image_tail');
+      throw new InvalidRequestError(
+        'metadata.image_tail (the last frame) needs image (the first frame)',
+        'metadata.image_tail',
+      );
     }
 
     const mode = meta.mode ?? 'std';
@@ -100,7 +121,8 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
 
     let aspect: string | null = null;
     if (endpoint === 'text2video') {
-      const fromSize = job.width && job.height ? nearestAspectRatio(job.width, job.height, klingAspectRatios) : null;
+      const fromSize =
+        job.width && job.height ? nearestAspectRatio(job.width, job.height, klingAspectRatios) : null;
       if (meta.aspect_ratio && fromSize && meta.aspect_ratio !== fromSize) {
         throw new InvalidRequestError(
           `metadata.aspect_ratio ${meta.aspect_ratio} contradicts the requested size (${job.width}x${job.height})`,
@@ -112,11 +134,15 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
     } else {
       // Kling image-to-video follows the image's aspect ratio and takes images as raw base64 (no data: prefix).
       body.image = imageAsUrlOrRawBase64(job.image!);
-      if (meta.image_tail) body.image_tail = imageAsUrlOrRawBase64(parseImage(meta.image_tail, 'metadata.image_tail'));
-      if (meta.static_mask) body.static_mask = imageAsUrlOrRawBase64(parseImage(meta.static_mask, 'metadata.static_mask'));
+      if (meta.image_tail)
+        body.image_tail = imageAsUrlOrRawBase64(parseImage(meta.image_tail, 'metadata.image_tail'));
+      if (meta.static_mask)
+        body.static_mask = imageAsUrlOrRawBase64(parseImage(meta.static_mask, 'metadata.static_mask'));
       if (meta.dynamic_masks) body.dynamic_masks = meta.dynamic_masks as KlingCreateBody['dynamic_masks'];
       if (job.width !== null || meta.aspect_ratio) {
-        warnings.push("Kling image-to-video follows the input image's aspect ratio: the requested size was not sent");
+        warnings.push(
+          "Kling image-to-video follows the input image's aspect ratio: the requested size was not sent",
+        );
       }
     }
     const produced = aspect ? dimensionsFor(aspect, shortSideByMode[mode]) : null;
@@ -147,14 +173,22 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
   },
 
   preparePoll(upstreamTaskId, pollContext) {
-    return { method: 'GET', path: `/v1/videos/${endpointOf(pollContext)}/${encodeURIComponent(upstreamTaskId)}` };
+    return {
+      method: 'GET',
+      path: `/v1/videos/${endpointOf(pollContext)}/${encodeURIComponent(upstreamTaskId)}`,
+    };
   },
 
   readPoll(answer): PollOutcome {
     const envelope = readEnvelope(answer);
     if (!envelope) return troubleFromStatus(answer, 'Kling poll');
     if (envelope.code !== 0) {
-      if (answer.status === 404) return { kind: 'failed', code: 'vendor_task_lost', message: `Kling no longer knows this task (${envelope.message})` };
+      if (answer.status === 404)
+        return {
+          kind: 'failed',
+          code: 'vendor_task_lost',
+          message: `Kling no longer knows this task (${envelope.message})`,
+        };
       const outcome = klingCodeOutcome(envelope.code, envelope.message, answer);
       // A request Kling calls invalid while polling is our bug or a lost task, not a reason to fail: retry later.
       return outcome.kind === 'rejected' ? { kind: 'retry_later', message: outcome.message } : outcome;
@@ -177,9 +211,16 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
         };
       }
       case 'failed':
-        return { kind: 'failed', code: 'generation_failed', message: data.task_status_msg || 'Kling reported the task failed' };
+        return {
+          kind: 'failed',
+          code: 'generation_failed',
+          message: data.task_status_msg || 'Kling reported the task failed',
+        };
       default:
-        return { kind: 'retry_later', message: `Kling reported an unknown task status ${JSON.stringify(data?.task_status)}` };
+        return {
+          kind: 'retry_later',
+          message: `Kling reported an unknown task status ${JSON.stringify(data?.task_status)}`,
+        };
     }
   },
 

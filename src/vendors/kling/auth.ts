@@ -10,7 +10,10 @@ const tokenLifetimeSeconds = 1800;
 /** Kling rejects tokens whose nbf is in its future; backdating tolerates small clock skew. */
 const clockSkewSeconds = 5;
 
-export async function mintKlingToken(credentials: KlingCredentials, nowSeconds = Math.floor(Date.now() / 1000)) {
+export async function mintKlingToken(
+  credentials: KlingCredentials,
+  nowSeconds = Math.floor(Date.now() / 1000),
+) {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(credentials.access_key)

@@ -36,9 +36,12 @@ export const klingCameraControl = z
   .refine((c) => (c.type === 'simple') === (c.config !== undefined), {
     message: 'config is required for type "simple" and must be omitted for the other types',
   })
-  .refine((c) => !c.config || Object.values(c.config).filter((v) => v !== 0 && v !== undefined).length === 1, {
-    message: 'exactly one of horizontal, vertical, pan, tilt, roll, zoom must be non-zero',
-  });
+  .refine(
+    (c) => !c.config || Object.values(c.config).filter((v) => v !== 0 && v !== undefined).length === 1,
+    {
+      message: 'exactly one of horizontal, vertical, pan, tilt, roll, zoom must be non-zero',
+    },
+  );
 
 /** Both create endpoints take the same body; aspect_ratio only on text2video, images only on image2video. */
 export const klingCreateBody = z
@@ -63,7 +66,10 @@ export const klingCreateBody = z
       .array(
         z.object({
           mask: z.string(),
-          trajectories: z.array(z.object({ x: z.number().int(), y: z.number().int() })).min(2).max(77),
+          trajectories: z
+            .array(z.object({ x: z.number().int(), y: z.number().int() }))
+            .min(2)
+            .max(77),
         }),
       )
       .max(6)

@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Harness, testDatabases } from '../../test/support/harness.js';
+import { klingAdapter } from '../vendors/kling/adapter.js';
+import { jobFor, type JobRunner } from './jobs.js';
+import { parseSeedRequest } from './request.js';
+import { submitTask, type Caller } from './submit.js';
+
+describe.each(testDatabases())('poller on %s', (database) => {
+  const harnesses: Harness[] = [];
+  afterEach(async () => {
+    for (const h of harnesses.reverse()) await h.close();
+    harnesses.length = 0;
+  });
+
+  async function start(options: Parameters<typeof Harness.start>[0] = {}) {
+    const h = await Harness.start({ database, ...options });
+    harnesses.push(h);
+    return h;
+  }
+
+  it('polls a long task with growing gaps, not on every tick', async () => {
+    const h = await start({
+      simulator: { taskDurationMs: 1500 },
+      config: { POLL_INITIAL_DELAY_MS: 50, POLL_BACKOFF_FACTOR: 2, POLL_MAX_DELAY_MS: 400, POLL_TICK_MS: 10 },
+    });
+    await h.channel('kling');
+    const { key } = await h.user();
+    const res = await h.submit(key, { model: 'kling-v1', prompt: 'slow' });
+    expect((await h.waitForEnd(key, res.body.task_id)).body.status).toBe('succeeded');
+    // Backoff 50, 100, 200, 400, 400, … reaches 1.5 s in about 6 polls; a poll per 10 ms tick would be ~150.
+    const polls = h.sim.world.requests('kling', 'poll');
+    expect(polls).toBeGreaterThanOrEqual(3);
+    expect(polls).toBeLessThanOrEqual(9);
+  });
+
+  it('fails a task that never ends after the timeout, with a clear reason', async () => {
+    const h = await start({ simulator: { taskDurationMs: 60_000 }, config: { TASK_TIMEOUT_MINUTES: 0.005 } });
+    await h.channel('kling');
+    const { key } = await h.user();
+    const res = await h.submit(key, { model: 'kling-v1', prompt: 'forever' });
+    const done = await h.waitForEnd(key, res.body.task_id);
+    expect(done.body.status).toBe('failed');
+    expect(done.body.error).toEqual({ code: 'timeout', message: expect.stringMatching(/did not finish/) });
+    expect(done.body.url).toBeNull();
+  });
+
+  it('keeps a task alive through 500s, 429s, garbage and dropped connections while polling', async () => {
+    const h = await start({ simulator: { taskDurationMs: 200 } });
+    await h.channel('kling');
+    const { key } = await h.user();
+    const world = h.sim.world;
+    world.inject('kling', 'poll', { type: 'http_error', status: 500 }, 2);
+    world.inject('kling', 'poll', { type: 'rate_limit' });
+    world.inject('kling', 'poll', { type: 'garbage' });
+    world.inject('kling', 'poll', { type: 'reset' });
+    world.inject('kling', 'poll', { type: 'auth_error' });
+    const res = await h.submit(key, { model: 'kling-v1', prompt: 'bumpy ride' });
+    const done = await h.waitForEnd(key, res.body.task_id);
+    expect(done.body.status).toBe('succeeded');
+    expect(world.faults).toHaveLength(0);
+  });
+
+  it("reports the vendor's reason when generation fails", async () => {
+    const h = await start();
+    await h.channel('kling');
+    const { key } = await h.user();
+    h.sim.world.inject('kling', 'submit', { type: 'task_fails', reason: 'output did not pass moderation' });
+    const res = await h.submit(key, { model: 'kling-v1', prompt: 'x' });
+    const done = await h.waitForEnd(key, res.body.task_id);
+    expect(done.body).toMatchObject({
+      status: 'failed',
+      url: null,
+      error: { code: 'generation_failed', message: 'output did not pass moderation' },
+    });
+  });
+
+  /** Submits through core with a runner that dies inside the upstream step, as a killed process would. */
+  async function submitAndCrash(h: Harness, beforeDying: (jobId: string) => Promise<void>) {
+    await h.channel('kling');
+    const user = await h.user();
+    const caller: Caller = { userId: user.userId, keyId: user.keyId, models: null };
+    const dying = Object.create(h.gateway.runner) as JobRunner;
+    dying.submit = async (job) => {
+      await beforeDying(job.id);
+      throw new Error('process killed');
+    };
+    const request = parseSeedRequest({ model: 'kling-v1', prompt: 'survives a crash' });
+    await expect(submitTask(h.gateway.deps, dying, caller, request)).rejects.toThrow('process killed');
+    const task = await h.gateway.deps.database.db
+      .selectFrom('tasks')
+      .select(['id', 'status'])
+      .where('user_id', '=', user.userId)
+      .executeTakeFirstOrThrow();
+    expect(task.status).toBe('processing');
+    await h.stopGateway();
+    return { key: user.key, taskId: task.id };
+  }
+
+  it('finishes a task saved just before a crash, submitting it after restart', async () => {
+    const h = await start({ config: { SUBMIT_LEASE_MS: 50 } });
+    const { key, taskId } = await submitAndCrash(h, async () => undefined);
+    expect(h.sim.world.requests('kling', 'submit')).toBe(0);
+
+    const restarted = await start({ reuse: h });
+    const done = await restarted.waitForEnd(key, taskId);
+    expect(done.body.status).toBe('succeeded');
+    expect(h.sim.world.requests('kling', 'submit')).toBe(1);
+  });
+
+  it('adopts, without submitting twice, a job the vendor accepted just before the crash', async () => {
+    const h = await start({ config: { SUBMIT_LEASE_MS: 50 } });
+    const { key, taskId } = await submitAndCrash(h, async (jobId) => {
+      // The vendor gets and accepts the job; the process dies before recording the answer.
+      const channel = (await h.gateway.deps.channels.candidates('kling-v1'))[0]!;
+      const prepared = klingAdapter.prepareSubmit(
+        jobFor(parseSeedRequest({ model: 'kling-v1', prompt: 'x' }), jobId, channel),
+      );
+      const answer = await h.gateway.deps.wire.send(
+        await klingAdapter.sign(prepared.call, channel.baseUrl, channel.credentials as never),
+      );
+      expect(klingAdapter.readSubmit(answer).kind).toBe('accepted');
+    });
+    expect(h.sim.world.requests('kling', 'submit')).toBe(1);
+
+    const restarted = await start({ reuse: h });
+    const done = await restarted.waitForEnd(key, taskId);
+    expect(done.body.status).toBe('succeeded');
+    expect(h.sim.world.requests('kling', 'submit')).toBe(1);
+  });
+});
