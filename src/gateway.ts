@@ -6,6 +6,7 @@ import { ChannelDirectory } from './core/channels.js';
 import { JobRunner, type CoreDeps } from './core/jobs.js';
 import { TaskNotifier } from './core/notify.js';
 import { Poller } from './core/poller.js';
+import { adminBilling } from './http/admin/billing.js';
 import { adminChannels } from './http/admin/channels.js';
 import { prepareAdminToken } from './http/admin/auth.js';
 import { adminUsers } from './http/admin/users.js';
@@ -80,6 +81,7 @@ export class Gateway {
         adminApp.addHook('onRequest', async (request) => admin.check(request));
         await adminApp.register(adminUsers(gateway));
         await adminApp.register(adminChannels(gateway));
+        await adminApp.register(adminBilling(gateway));
       },
       { prefix: '/admin/v1' },
     );

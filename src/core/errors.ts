@@ -9,6 +9,7 @@ export type ErrorType =
   | 'not_found_error'
   | 'conflict_error'
   | 'rate_limit_error'
+  | 'insufficient_balance_error'
   | 'upstream_error'
   | 'service_unavailable_error'
   | 'server_error';
@@ -59,5 +60,12 @@ export class UpstreamError extends ApiError {
 export class ServiceUnavailableError extends ApiError {
   constructor(message: string, code: string | null = 'no_available_channel') {
     super(503, 'service_unavailable_error', message, null, code);
+  }
+}
+
+/** The user's balance or the key's spending limit cannot cover the task. */
+export class InsufficientBalanceError extends ApiError {
+  constructor(message: string, code: 'insufficient_balance' | 'key_spend_limit_reached') {
+    super(403, 'insufficient_balance_error', message, null, code);
   }
 }

@@ -3,7 +3,9 @@
  * (before any vendor call, so a crash never loses it), then start each generation on a channel.
  */
 import { randomUUID } from 'node:crypto';
+import { generationCost } from '../billing/prices.js';
 import { newId } from '../security/secrets.js';
+import { findPrice, type PriceSnapshot } from '../store/billing.js';
 import type { TaskJobRow, TaskRow } from '../store/schema.js';
 import { findTask, insertTaskWithJobs, type TaskWithJobs } from '../store/tasks.js';
 import {
@@ -51,6 +53,16 @@ export async function submitTask(
     );
   }
 
+  const price = await findPrice(deps.database.db, request.model);
+  if (!price) {
+    throw new InvalidRequestError(
+      `Model ${request.model} has no price set; the operator must price it or mark it free`,
+      'model',
+      'model_not_priced',
+    );
+  }
+  const mode = typeof request.metadata.mode === 'string' ? request.metadata.mode : null;
+
   const primary = candidates[0]!;
   const adapter = requireAdapter(primary.vendor);
   const taskId = newId('task');
@@ -63,6 +75,14 @@ export async function submitTask(
     // Throws the client's 400 before anything is stored.
     const prepared = adapter.prepareSubmit(jobFor(request, jobId, primary));
     warnings = prepared.warnings;
+    const costEstimate = generationCost(price, prepared.expected, mode);
+    if (costEstimate === null) {
+      throw new InvalidRequestError(
+        `Model ${request.model} is priced per second: give a duration`,
+        'duration',
+        'duration_required',
+      );
+    }
     jobs.push({
       id: jobId,
       task_id: taskId,
@@ -85,11 +105,14 @@ export async function submitTask(
       lease_token: leaseToken,
       deadline_at: now + deps.config.TASK_TIMEOUT_MINUTES * 60_000,
       last_error: null,
+      cost_estimate: costEstimate,
+      cost: null,
       created_at: now,
       updated_at: now,
       completed_at: null,
     });
   }
+  const snapshot: PriceSnapshot = { ...price, mode };
   const task: TaskRow = {
     id: taskId,
     user_id: caller.userId,
@@ -103,10 +126,14 @@ export async function submitTask(
     warnings: warnings.length > 0 ? JSON.stringify(warnings) : null,
     error_code: null,
     error_message: null,
+    price: JSON.stringify(snapshot),
+    cost_reserved: jobs.reduce((sum, job) => sum + job.cost_estimate, 0),
+    cost: null,
     created_at: now,
     updated_at: now,
     completed_at: null,
   };
+  // Saved and paid for (reserved) together, before any vendor is called.
   await insertTaskWithJobs(deps.database, task, jobs);
 
   const results = await Promise.all(jobs.map((job) => runner.submit(job, leaseToken, request, candidates)));

@@ -38,6 +38,12 @@ export function taskProgress({ task, jobs }: TaskWithJobs): number {
   );
 }
 
+/** What the task costs, in micro-units: held while it runs, then charged (or refunded) when it ends. */
+export function costView(task: TaskWithJobs['task']) {
+  if (task.cost === null) return { state: 'reserved', amount: task.cost_reserved };
+  return { state: task.status === 'failed' ? 'refunded' : 'charged', amount: task.cost };
+}
+
 export function seedTaskView(taskWithJobs: TaskWithJobs) {
   const { task, jobs } = taskWithJobs;
   const lead = jobs.find((j) => j.state === 'succeeded') ?? jobs[0]!;
@@ -66,6 +72,7 @@ export function seedTaskView(taskWithJobs: TaskWithJobs) {
           })),
         }
       : {}),
+    cost: costView(task),
     ...(warnings.length > 0 ? { warnings } : {}),
   };
 }

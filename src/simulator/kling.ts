@@ -94,7 +94,7 @@ export function klingSimulator(world: SimWorld, accounts: KlingAccount[] = [defa
           {
             id: `${task.id}-0`,
             url: origin + String(task.request.resultPath),
-            duration: String(task.request.duration ?? '5'),
+            duration: String(task.deliveredSeconds ?? task.request.duration ?? '5'),
           },
         ],
       };

@@ -23,11 +23,13 @@ export type Fault =
   /** Close the connection without answering. */
   | { type: 'reset' }
   /** The next submitted task is accepted, then fails while generating with this reason. */
-  | { type: 'task_fails'; reason?: string };
+  | { type: 'task_fails'; reason?: string }
+  /** The next submitted task succeeds with a video of this length, whatever was asked. */
+  | { type: 'short_video'; durationSeconds: number };
 
 export interface ScriptedFault {
   vendor: string;
-  /** Which requests it applies to; `task_fails` ignores this. */
+  /** Which requests it applies to; task faults (`task_fails`, `short_video`) ignore this. */
   phase: Phase;
   fault: Fault;
   /** How many requests it affects before it is used up. */
@@ -40,6 +42,8 @@ export interface SimTask {
   createdAt: number;
   durationMs: number;
   failReason: string | null;
+  /** Set when a `short_video` fault shortened this task's result. */
+  deliveredSeconds: number | null;
   /** Whatever the vendor simulator wants to remember (request body, endpoint, …). */
   request: Record<string, unknown>;
 }
@@ -79,21 +83,23 @@ export class SimWorld {
   /** Takes the next fault scripted for this vendor and phase (never `task_fails`, which applies to tasks). */
   takeFault(vendor: string, phase: Phase): Fault | null {
     const index = this.faults.findIndex(
-      (f) => f.vendor === vendor && f.phase === phase && f.fault.type !== 'task_fails',
+      (f) => f.vendor === vendor && f.phase === phase && !isTaskFault(f.fault),
     );
     return index === -1 ? null : this.consume(index);
   }
 
   createTask(vendor: string, request: Record<string, unknown>, id = newNumericId()): SimTask {
-    const failIndex = this.faults.findIndex((f) => f.vendor === vendor && f.fault.type === 'task_fails');
-    const failFault = failIndex === -1 ? null : this.consume(failIndex);
+    const index = this.faults.findIndex((f) => f.vendor === vendor && isTaskFault(f.fault));
+    const fault = index === -1 ? null : this.consume(index);
     const jitter = this.options.taskJitterMs > 0 ? Math.random() * this.options.taskJitterMs : 0;
     const task: SimTask = {
       id,
       vendor,
       createdAt: Date.now(),
       durationMs: this.options.taskDurationMs + jitter,
-      failReason: failFault?.type === 'task_fails' ? (failFault.reason ?? 'generation failed') : null,
+      failReason: fault?.type === 'task_fails' ? (fault.reason ?? 'generation failed') : null,
+      deliveredSeconds: fault?.type === 'short_video' ? fault.durationSeconds : null,
+
       request,
     };
     this.tasks.set(id, task);
@@ -145,6 +151,9 @@ export class SimWorld {
     return scripted.fault;
   }
 }
+
+/** Faults that shape the next task rather than answer the next request. */
+const isTaskFault = (fault: Fault) => fault.type === 'task_fails' || fault.type === 'short_video';
 
 export function newNumericId(): string {
   // Kling and Jimeng task ids are long numeric strings.

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
+import * as billing from './migrations/003-billing.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -18,7 +19,7 @@ export interface Database {
 // PostgreSQL returns BIGINT as strings; Reelay's bigints are millisecond times, safe as numbers.
 pg.types.setTypeParser(20, (value) => Number(value));
 
-const migrations: Record<string, Migration> = { '001-initial': initial };
+const migrations: Record<string, Migration> = { '001-initial': initial, '003-billing': billing };
 
 export interface OpenOptions {
   /** PostgreSQL only: a schema to create and use (isolates test runs). */

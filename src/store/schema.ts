@@ -4,6 +4,8 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 export interface UsersTable {
   id: string;
   name: string;
+  /** Micro-units; always equal to the sum of the user's ledger entries (GET /admin/v1/audit checks). */
+  balance: number;
   created_at: number;
 }
 
@@ -19,6 +21,10 @@ export interface ApiKeysTable {
   models: string | null;
   expires_at: number | null;
   revoked_at: number | null;
+  /** Most this key may have reserved or spent, in micro-units; null = no limit. */
+  spend_limit: number | null;
+  /** Reserved plus settled through this key. */
+  spent: number;
   created_at: number;
 }
 
@@ -58,6 +64,11 @@ export interface TasksTable {
   warnings: string | null;
   error_code: string | null;
   error_message: string | null;
+  /** The model's price when the task was accepted (billing/prices.ts), JSON; settlement uses this. */
+  price: string | null;
+  cost_reserved: number;
+  /** What was finally charged; null until the task ends. */
+  cost: number | null;
   created_at: number;
   updated_at: number;
   completed_at: number | null;
@@ -92,9 +103,35 @@ export interface TaskJobsTable {
   lease_token: string | null;
   deadline_at: number;
   last_error: string | null;
+  cost_estimate: number;
+  cost: number | null;
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+}
+
+export interface ModelPricesTable {
+  model: string;
+  unit: 'call' | 'second';
+  price: number;
+  resolution_multipliers: string;
+  mode_multipliers: string;
+  free: number;
+  updated_at: number;
+}
+
+export type LedgerKind = 'reserve' | 'settle' | 'refund' | 'topup' | 'adjustment';
+
+export interface LedgerTable {
+  id: string;
+  user_id: string;
+  key_id: string | null;
+  task_id: string | null;
+  kind: LedgerKind;
+  /** Signed micro-units: negative takes from the balance, positive gives back. */
+  amount: number;
+  note: string | null;
+  created_at: number;
 }
 
 export interface SettingsTable {
@@ -109,6 +146,8 @@ export interface Schema {
   tasks: TasksTable;
   task_jobs: TaskJobsTable;
   settings: SettingsTable;
+  model_prices: ModelPricesTable;
+  ledger: LedgerTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -117,5 +156,7 @@ export type ChannelRow = Selectable<ChannelsTable>;
 export type TaskRow = Selectable<TasksTable>;
 export type TaskJobRow = Selectable<TaskJobsTable>;
 export type NewTaskJob = Insertable<TaskJobsTable>;
+export type ModelPriceRow = Selectable<ModelPricesTable>;
+export type LedgerRow = Selectable<LedgerTable>;
 export type TaskJobUpdate = Updateable<TaskJobsTable>;
 export type { Generated };

@@ -3,6 +3,7 @@
  * lease token, so a slow poll, a second poller or a restarted process can never move a job twice.
  */
 import type { Transaction } from 'kysely';
+import { reserve, settleTask } from './billing.js';
 import type { Database } from './db.js';
 import type {
   JobState,
@@ -21,6 +22,7 @@ export interface TaskWithJobs {
   jobs: TaskJobRow[];
 }
 
+/** Saves an accepted task, its jobs and its reservation together: all of them or none. */
 export async function insertTaskWithJobs(
   database: Database,
   task: TaskRow,
@@ -29,6 +31,13 @@ export async function insertTaskWithJobs(
   await database.db.transaction().execute(async (trx) => {
     await trx.insertInto('tasks').values(task).execute();
     await trx.insertInto('task_jobs').values(jobs).execute();
+    await reserve(trx, {
+      userId: task.user_id,
+      keyId: task.key_id,
+      taskId: task.id,
+      amount: task.cost_reserved,
+      now: task.created_at,
+    });
   });
 }
 
@@ -139,7 +148,7 @@ async function endTaskIfDone(
   const succeeded = jobs.some((j) => j.state === 'succeeded');
   const firstFailure = jobs.find((j) => j.state === 'failed');
   const status: TaskStatus = succeeded ? 'succeeded' : 'failed';
-  const result = await trx
+  const ended = await trx
     .updateTable('tasks')
     .set({
       status,
@@ -151,7 +160,9 @@ async function endTaskIfDone(
     .where('id', '=', taskId)
     .where('status', '=', 'processing')
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n ? status : null;
+  if (ended.numUpdatedRows === 0n) return null;
+  await settleTask(trx, taskId, status, now);
+  return status;
 }
 
 /**

@@ -156,7 +156,10 @@ export class Harness {
     return { userId: user.body.id, key: key.body.key, keyId: key.body.id };
   }
 
-  /** Adds a channel pointing at the simulator (the demo's spec for the vendor, with overrides). */
+  /**
+   * Adds a channel pointing at the simulator (the demo's spec for the vendor, with overrides). Its models that
+   * have no price yet are marked free, so tests that are not about billing need no money.
+   */
   async channel(
     vendor: string,
     overrides: Partial<ChannelSpec> & Record<string, unknown> = {},
@@ -169,7 +172,23 @@ export class Harness {
       ...overrides,
     });
     if (res.status !== 201) throw new Error(`channel creation failed: ${JSON.stringify(res.body)}`);
+    const priced = new Set(
+      (await this.admin('GET', '/prices')).body.data.map((p: { model: string }) => p.model),
+    );
+    for (const model of res.body.models as string[]) {
+      if (!priced.has(model)) await this.price(model, { unit: 'call', price: 0, free: true });
+    }
     return res.body.id as string;
+  }
+
+  async price(model: string, price: Record<string, unknown>): Promise<void> {
+    const res = await this.admin('PUT', `/prices/${model}`, price);
+    if (res.status !== 200) throw new Error(`price failed: ${JSON.stringify(res.body)}`);
+  }
+
+  async topUp(userId: string, amount: number): Promise<void> {
+    const res = await this.admin('POST', `/users/${userId}/topup`, { amount });
+    if (res.status !== 200) throw new Error(`top-up failed: ${JSON.stringify(res.body)}`);
   }
 
   /** Submits on the seed surface. */

@@ -23,12 +23,15 @@ const createKey = z
     models: z.array(z.string().min(1).max(200)).min(1).max(500).optional(),
     /** Unix seconds. */
     expires_at: z.number().int().positive().optional(),
+    /** Micro-units this key may spend in all. */
+    spend_limit: z.number().int().min(0).optional(),
   })
   .strict();
 
 const userView = (user: UserRow) => ({
   id: user.id,
   name: user.name,
+  balance: user.balance,
   created_at: toSeconds(user.created_at),
 });
 
@@ -40,6 +43,8 @@ const keyView = (key: ApiKeyRow) => ({
   models: key.models ? (JSON.parse(key.models) as string[]) : null,
   expires_at: toSeconds(key.expires_at),
   revoked_at: toSeconds(key.revoked_at),
+  spend_limit: key.spend_limit,
+  spent: key.spent,
   created_at: toSeconds(key.created_at),
 });
 
@@ -55,7 +60,7 @@ export function adminUsers(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {
     app.post('/users', async (request, reply) => {
       const body = parseBody(createUser, request.body);
-      const user: UserRow = { id: newId('usr'), name: body.name, created_at: Date.now() };
+      const user: UserRow = { id: newId('usr'), name: body.name, balance: 0, created_at: Date.now() };
       await insertUser(db, user);
       return reply.code(201).send(userView(user));
     });
@@ -83,6 +88,8 @@ export function adminUsers(gateway: Gateway) {
         models: body.models ? JSON.stringify(body.models) : null,
         expires_at: body.expires_at === undefined ? null : body.expires_at * 1000,
         revoked_at: null,
+        spend_limit: body.spend_limit ?? null,
+        spent: 0,
         created_at: now,
       };
       await insertApiKey(db, key);
