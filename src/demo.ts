@@ -22,7 +22,7 @@ const sim = await startSimulator({
 const gateway = await Gateway.create(config);
 const url = await gateway.listen();
 
-async function admin<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
+async function admin<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, body?: unknown): Promise<T> {
   const res = await gateway.app.inject({
     method,
     url: `/admin/v1${path}`,
@@ -52,7 +52,19 @@ for (const channel of demoChannels(sim)) {
       enabled: true,
     });
   else await admin('POST', '/channels', channel);
+  // Demo prices: 0.10 per second of video (micro-units), 1.5× at 1080p, 3.5× for Kling's pro mode.
+  for (const model of channel.models) {
+    await admin('PUT', `/prices/${model}`, {
+      unit: 'second',
+      price: 100_000,
+      resolution_multipliers: { '1080p': 1.5 },
+      mode_multipliers: { pro: 3.5 },
+    });
+  }
 }
+const { balance } = await admin<{ balance: number }>('GET', `/users/${user.id}`);
+if (balance < 50_000_000) await admin('POST', `/users/${user.id}/topup`, { amount: 100_000_000, note: 'demo credit' });
+
 
 console.log(`
 Reelay demo is running.
