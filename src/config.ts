@@ -26,7 +26,16 @@ const envSchema = z.object({
   TASK_TIMEOUT_MINUTES: z.coerce.number().positive().default(60),
   /** How long a submit may hold a job before a crash is assumed and recovery takes over. */
   SUBMIT_LEASE_MS: number(60_000),
+  /** Channels one submit may try (failover), and the time it may take in all. */
+  SUBMIT_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
+  SUBMIT_DEADLINE_MS: number(45_000),
+  /** Submits that may wait for a busy channel before clients get a 429. */
+  CHANNEL_QUEUE_LIMIT: z.coerce.number().int().min(0).default(100),
+  /** Consecutive failures that open a channel's circuit, and how long it stays open. */
+  CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  CIRCUIT_OPEN_MS: number(30_000),
   VENDOR_CONNECT_TIMEOUT_MS: number(5_000),
+
   VENDOR_TIMEOUT_MS: number(30_000),
   /** Request body limit (images arrive as base64). */
   BODY_LIMIT_BYTES: z.coerce

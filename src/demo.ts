@@ -63,8 +63,8 @@ for (const channel of demoChannels(sim)) {
   }
 }
 const { balance } = await admin<{ balance: number }>('GET', `/users/${user.id}`);
-if (balance < 50_000_000) await admin('POST', `/users/${user.id}/topup`, { amount: 100_000_000, note: 'demo credit' });
-
+if (balance < 50_000_000)
+  await admin('POST', `/users/${user.id}/topup`, { amount: 100_000_000, note: 'demo credit' });
 
 console.log(`
 Reelay demo is running.

@@ -2,7 +2,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
+import { HealthBoard } from './core/channel-health.js';
+import { ChannelLimits } from './core/channel-limits.js';
 import { ChannelDirectory } from './core/channels.js';
+
 import { JobRunner, type CoreDeps } from './core/jobs.js';
 import { TaskNotifier } from './core/notify.js';
 import { Poller } from './core/poller.js';
@@ -49,6 +52,12 @@ export class Gateway {
     const deps: CoreDeps = {
       database,
       channels: new ChannelDirectory(database, sealer),
+      health: new HealthBoard({
+        failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+        openMs: config.CIRCUIT_OPEN_MS,
+        window: 50,
+      }),
+      limits: new ChannelLimits(config.CHANNEL_QUEUE_LIMIT),
       wire,
       config,
       log,

@@ -18,6 +18,8 @@ export interface Channel {
   priority: number;
   weight: number;
   enabled: boolean;
+  maxConcurrency: number | null;
+  maxRps: number | null;
 }
 
 export class ChannelDirectory {
@@ -103,6 +105,8 @@ export class ChannelDirectory {
       priority: row.priority,
       weight: row.weight,
       enabled: row.enabled === 1,
+      maxConcurrency: row.max_concurrency,
+      maxRps: row.max_rps,
     };
   }
 }

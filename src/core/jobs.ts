@@ -19,7 +19,10 @@ import type {
 } from '../vendors/adapter.js';
 import { adapterFor } from '../vendors/registry.js';
 import { Wire, WireError } from '../vendors/wire.js';
+import type { HealthBoard } from './channel-health.js';
+import { ChannelBusyError, type ChannelLimits } from './channel-limits.js';
 import type { Channel, ChannelDirectory } from './channels.js';
+
 import { InvalidRequestError } from './errors.js';
 import type { VideoRequest } from './request.js';
 import { jobFacts } from './task.js';
@@ -27,6 +30,9 @@ import { jobFacts } from './task.js';
 export interface CoreDeps {
   database: Database;
   channels: ChannelDirectory;
+  health: HealthBoard;
+  limits: ChannelLimits;
+
   wire: Wire;
   config: Config;
   log: Logger;
@@ -35,7 +41,12 @@ export interface CoreDeps {
 }
 
 /** How a submit attempt ended, for the client's answer when no job could start. */
-export type SubmitResult = { kind: 'accepted' } | Exclude<SubmitOutcome, { kind: 'accepted' }>;
+export type SubmitResult =
+  { kind: 'accepted' } | Exclude<SubmitOutcome, { kind: 'accepted' }> | { kind: 'busy'; message: string };
+
+/** Trouble from a call that got no HTTP answer; `ambiguous` when the vendor may have received it. */
+type CallTrouble =
+  VendorTrouble | { kind: 'retry_later'; message: string; retryAfterMs?: number; ambiguous: boolean };
 
 export function jobFor(request: VideoRequest, externalId: string, channel: Channel): VideoJob {
   return {
@@ -69,8 +80,9 @@ export class JobRunner {
   }
 
   /**
-   * Submits a held job to the first channel that takes it. Retryable trouble moves on to the next channel;
-   * a vendor's rejection (content safety, invalid parameters) ends the job at once.
+   * Submits a held job to the first channel that takes it, within a bounded number of attempts and a total
+   * deadline. Retryable trouble moves on to the next channel; a vendor's rejection (content safety, invalid
+   * parameters) ends the job at once. Channels whose circuit is open are skipped.
    */
   async submit(
     job: TaskJobRow,
@@ -78,8 +90,16 @@ export class JobRunner {
     request: VideoRequest,
     candidates: Channel[],
   ): Promise<SubmitResult> {
-    let trouble: VendorTrouble | null = null;
+    const { SUBMIT_MAX_ATTEMPTS, SUBMIT_DEADLINE_MS } = this.deps.config;
+    const deadline = Date.now() + SUBMIT_DEADLINE_MS;
+    let trouble: Exclude<SubmitResult, { kind: 'accepted' | 'rejected' }> | null = null;
+    let attempts = 0;
     for (const channel of candidates) {
+      if (attempts >= SUBMIT_MAX_ATTEMPTS || Date.now() >= deadline) break;
+      if (!this.deps.health.allows(channel.id)) {
+        trouble ??= { kind: 'retry_later', message: `${channel.name} is resting after repeated failures` };
+        continue;
+      }
       const adapter = requireAdapter(channel.vendor);
       let prepared: PreparedSubmit;
       try {
@@ -99,7 +119,8 @@ export class JobRunner {
         });
         if (!moved) return { kind: 'retry_later', message: 'the job was taken over by another worker' };
       }
-      const outcome = await this.call(adapter, channel, prepared.call, (a) => adapter.readSubmit(a));
+      attempts++;
+      const outcome = await this.submitOnce(adapter, channel, prepared, job.id);
       const log = this.deps.log.child({ job: job.id, channel: channel.id, vendor: channel.vendor });
       switch (outcome.kind) {
         case 'accepted': {
@@ -127,6 +148,10 @@ export class JobRunner {
           await this.deps.channels.disable(channel, outcome.message);
           trouble = outcome;
           break;
+        case 'busy':
+          log.warn('channel at capacity, trying the next channel');
+          trouble = trouble?.kind === 'channel_broken' ? trouble : outcome;
+          break;
         case 'retry_later':
           log.warn({ reason: outcome.message }, 'submit failed, trying the next channel');
           trouble = outcome;
@@ -140,6 +165,36 @@ export class JobRunner {
       error_message: `No upstream could take the job: ${reason}`,
     });
     return trouble ?? { kind: 'retry_later', message: reason };
+  }
+
+  /**
+   * One submit to one channel. When the call broke after the request may have reached the vendor (a timeout, a
+   * reset), asks the vendor by Reelay's id where it can, so that moving on never starts the job twice.
+   */
+  private async submitOnce(
+    adapter: VendorAdapter<unknown>,
+    channel: Channel,
+    prepared: PreparedSubmit,
+    jobId: string,
+  ): Promise<SubmitOutcome | { kind: 'busy'; message: string }> {
+    let outcome: SubmitOutcome | CallTrouble;
+    try {
+      outcome = await this.call(adapter, channel, prepared.call, (a) => adapter.readSubmit(a), true);
+    } catch (err) {
+      if (err instanceof ChannelBusyError) return { kind: 'busy', message: err.message };
+      throw err;
+    }
+    if (outcome.kind !== 'retry_later' || !('ambiguous' in outcome) || !outcome.ambiguous) return outcome;
+    if (!adapter.prepareLookupByExternalId || !adapter.readLookup) return outcome;
+    const lookup = await this.call(
+      adapter,
+      channel,
+      adapter.prepareLookupByExternalId(jobId, prepared.pollContext),
+      (a) => adapter.readLookup!(a),
+    );
+    return 'found' in lookup && lookup.found
+      ? { kind: 'accepted', upstreamTaskId: lookup.upstreamTaskId }
+      : outcome;
   }
 
   /** One poll of a claimed job; any outcome other than an end reschedules it by its backoff. */
@@ -165,9 +220,20 @@ export class JobRunner {
       });
       return;
     }
+    if (!this.deps.health.allows(channel.id)) {
+      // The channel's circuit is open: leave the vendor alone until its cool-down ends.
+      await this.reschedule(
+        job,
+        leaseToken,
+        { last_error: 'channel resting after repeated failures' },
+        this.deps.health.waitMs(channel.id),
+      );
+      return;
+    }
     const adapter = requireAdapter(channel.vendor);
     const pollContext = JSON.parse(job.poll_context ?? '{}') as Record<string, string>;
     const call = adapter.preparePoll(job.upstream_task_id, pollContext);
+
     const outcome = await this.call(adapter, channel, call, (a) => adapter.readPoll(a));
     switch (outcome.kind) {
       case 'processing':
@@ -261,19 +327,41 @@ export class JobRunner {
   }
 
   /** Sends a call and reads it; a call that never got an HTTP answer is trouble worth retrying. */
-  private async call<T>(
+  /**
+   * Sends a call under the channel's limits and reads it, keeping the channel's health: trouble counts as a
+   * failure (a 429 also pauses the channel), any real answer as a success. A call that never got an HTTP answer
+   * is trouble worth retrying; `ambiguous` when the vendor may have received it.
+   */
+  private async call<T extends { kind: string } | { found: boolean }>(
     adapter: VendorAdapter<unknown>,
     channel: Channel,
     call: VendorCall,
     read: (a: VendorAnswer) => T,
-  ): Promise<T | VendorTrouble> {
+    bounded = false,
+  ): Promise<T | CallTrouble> {
+    let answer: VendorAnswer;
     try {
-      const signed = await adapter.sign(call, channel.baseUrl, channel.credentials);
-      return read(await this.deps.wire.send(signed));
+      answer = await this.deps.limits.run(
+        channel,
+        async () => this.deps.wire.send(await adapter.sign(call, channel.baseUrl, channel.credentials)),
+        bounded,
+      );
     } catch (err) {
-      if (err instanceof WireError) return { kind: 'retry_later', message: err.message };
-      throw err;
+      if (!(err instanceof WireError)) throw err;
+      this.deps.health.recordFailure(channel.id, err.message);
+      return { kind: 'retry_later', message: err.message, ambiguous: err.ambiguous };
     }
+    const outcome = read(answer);
+    if ('kind' in outcome && (outcome.kind === 'retry_later' || outcome.kind === 'channel_broken')) {
+      const trouble = outcome as unknown as VendorTrouble;
+      this.deps.health.recordFailure(channel.id, trouble.message);
+      if (answer.status === 429 || (trouble.kind === 'retry_later' && trouble.retryAfterMs !== undefined)) {
+        this.deps.limits.pause(channel, trouble.kind === 'retry_later' ? trouble.retryAfterMs : undefined);
+      }
+    } else {
+      this.deps.health.recordSuccess(channel.id);
+    }
+    return outcome;
   }
 
   private async reschedule(

@@ -4,7 +4,7 @@
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import { randomUUID } from 'node:crypto';
-import { claimDueJobs } from '../store/tasks.js';
+import { claimDueJobs, updateHeldJob } from '../store/tasks.js';
 import type { CoreDeps, JobRunner } from './jobs.js';
 
 /** How long a claimed job stays ours before another poller may take it (our process died mid-poll). */
@@ -16,7 +16,10 @@ export class Poller {
   private stopped = true;
   private inFlight = 0;
   private readonly limits = new Map<string, LimitFunction>();
-  private readonly pending = new Set<Promise<void>>();
+  /** Polls under way. */
+  private readonly polling = new Set<Promise<void>>();
+  /** Claimed jobs still queued behind their channel's limit. */
+  private readonly waiting = new Map<string, { jobId: string; leaseToken: string }>();
   private idle: Promise<void> = Promise.resolve();
 
   constructor(
@@ -30,13 +33,25 @@ export class Poller {
     this.schedule(0);
   }
 
-  /** Stops claiming and waits for the polls in flight to be written back. */
+  /**
+   * Stops claiming, waits for the polls in flight to be written back, and hands back the jobs that were
+   * claimed but not yet polled (due now, for whichever instance polls next).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.idle;
-    await Promise.all(this.pending);
+    for (const limit of this.limits.values()) limit.clearQueue();
+    const handBack = [...this.waiting.values()];
+    this.waiting.clear();
+    this.inFlight -= handBack.length;
+    await Promise.all([
+      ...handBack.map(({ jobId, leaseToken }) =>
+        updateHeldJob(this.deps.database, jobId, leaseToken, { lease_token: null, next_poll_at: Date.now() }),
+      ),
+      ...this.polling,
+    ]);
   }
 
   /** One pass: claim what is due (up to the free capacity) and start polling it. Exposed for tests. */
@@ -53,15 +68,21 @@ export class Poller {
     });
     for (const job of jobs) {
       this.inFlight++;
-      const work = this.limitFor(job.channel_id ?? 'none')(() => this.runner.poll(job, leaseToken))
-        .catch((err: unknown) =>
-          this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends'),
-        )
-        .finally(() => {
-          this.inFlight--;
-          this.pending.delete(work);
-        });
-      this.pending.add(work);
+      this.waiting.set(job.id, { jobId: job.id, leaseToken });
+      void this.limitFor(job.channel_id ?? 'none')(() => {
+        this.waiting.delete(job.id);
+        const run = this.runner
+          .poll(job, leaseToken)
+          .catch((err: unknown) =>
+            this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends'),
+          )
+          .finally(() => {
+            this.inFlight--;
+            this.polling.delete(run);
+          });
+        this.polling.add(run);
+        return run;
+      });
     }
     return jobs.length;
   }

@@ -7,7 +7,10 @@ import { generationCost } from '../billing/prices.js';
 import { newId } from '../security/secrets.js';
 import { findPrice, type PriceSnapshot } from '../store/billing.js';
 import type { TaskJobRow, TaskRow } from '../store/schema.js';
-import { findTask, insertTaskWithJobs, type TaskWithJobs } from '../store/tasks.js';
+import { isUniqueViolation } from '../store/db.js';
+import { findIdempotencyKey, releaseIdempotencyKey } from '../store/idempotency.js';
+import { findTask, findTaskForUser, insertTaskWithJobs, type TaskWithJobs } from '../store/tasks.js';
+
 import {
   ApiError,
   InvalidRequestError,
@@ -26,12 +29,23 @@ export interface Caller {
   models: string[] | null;
 }
 
+/** A client's Idempotency-Key and the fingerprint of the request it came with. */
+export interface Idempotency {
+  key: string;
+  requestHash: string;
+}
+
 export async function submitTask(
   deps: CoreDeps,
   runner: JobRunner,
   caller: Caller,
   request: VideoRequest,
+  idempotency: Idempotency | null = null,
 ): Promise<TaskWithJobs> {
+  if (idempotency) {
+    const replay = await replayed(deps, caller, idempotency);
+    if (replay) return replay;
+  }
   if (caller.models && !caller.models.includes(request.model)) {
     throw new PermissionError(
       `This API key may not use model ${request.model}`,
@@ -134,13 +148,46 @@ export async function submitTask(
     completed_at: null,
   };
   // Saved and paid for (reserved) together, before any vendor is called.
-  await insertTaskWithJobs(deps.database, task, jobs);
+  try {
+    await insertTaskWithJobs(deps.database, task, jobs, idempotency);
+  } catch (err) {
+    // A twin request with the same Idempotency-Key won the race: answer with its task.
+    if (idempotency && isUniqueViolation(err)) {
+      const replay = await replayed(deps, caller, idempotency);
+      if (replay) return replay;
+    }
+    throw err;
+  }
 
   const results = await Promise.all(jobs.map((job) => runner.submit(job, leaseToken, request, candidates)));
   const saved = await findTask(deps.database, taskId);
   if (!saved) throw new Error(`task ${taskId} vanished after submit`);
-  if (saved.task.status === 'failed') throw errorForClient(results);
+  if (saved.task.status === 'failed') {
+    // Not accepted: the client may retry with the same key.
+    if (idempotency) await releaseIdempotencyKey(deps.database.db, caller.userId, idempotency.key, taskId);
+    throw errorForClient(results);
+  }
   return saved;
+}
+
+/** The task an earlier request with this Idempotency-Key created; a 409 if that request was a different one. */
+async function replayed(
+  deps: CoreDeps,
+  caller: Caller,
+  idempotency: Idempotency,
+): Promise<TaskWithJobs | null> {
+  const earlier = await findIdempotencyKey(deps.database.db, caller.userId, idempotency.key, Date.now());
+  if (!earlier) return null;
+  if (earlier.request_hash !== idempotency.requestHash) {
+    throw new ApiError(
+      409,
+      'conflict_error',
+      'This Idempotency-Key was already used with a different request body',
+      'Idempotency-Key',
+      'idempotency_key_reused',
+    );
+  }
+  return (await findTaskForUser(deps.database, earlier.task_id, caller.userId)) ?? null;
 }
 
 /** Why no generation of the task could start, as the client's error. */
@@ -153,6 +200,15 @@ function errorForClient(results: SubmitResult[]): ApiError {
       "The upstream vendor refused this gateway's account; the operator has been alerted",
       'upstream_account_error',
     );
+  if (results.some((r) => r.kind === 'busy')) {
+    return new ApiError(
+      429,
+      'rate_limit_error',
+      'The upstreams for this model are at capacity; retry shortly',
+      null,
+      'channel_busy',
+    );
+  }
   return new ServiceUnavailableError(
     'No upstream could take the job right now; try again later',
     'upstream_unavailable',

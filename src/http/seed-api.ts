@@ -6,6 +6,8 @@ import { submitTask } from '../core/submit.js';
 import { seedTaskView } from '../core/task.js';
 import { findTaskForUser } from '../store/tasks.js';
 import { authenticateApiKey } from './auth.js';
+import { idempotencyOf } from './idempotency.js';
+
 import type { Gateway } from '../gateway.js';
 
 const taskIdPattern = /^task_[0-9A-Za-z]{20}$/;
@@ -18,7 +20,9 @@ export function seedApi(gateway: Gateway) {
 
     app.post('/v1/video/generations', async (request) => {
       const videoRequest = parseSeedRequest(request.body);
-      const task = await submitTask(gateway.deps, gateway.runner, request.caller, videoRequest);
+      const idempotency = idempotencyOf(request, videoRequest);
+      const task = await submitTask(gateway.deps, gateway.runner, request.caller, videoRequest, idempotency);
+
       return seedTaskView(task);
     });
 

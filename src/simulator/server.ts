@@ -2,7 +2,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { klingSimulator } from './kling.js';
-import { SimWorld, type WorldOptions } from './world.js';
+import { answerDelays } from './faults.js';
+import { SimWorld, sleep, type WorldOptions } from './world.js';
 
 export const sampleVideo = readFileSync(new URL('./assets/sample.mp4', import.meta.url));
 
@@ -22,6 +23,10 @@ export interface RunningSimulator {
 
 export async function buildSimulator(world: SimWorld, logger = false): Promise<FastifyInstance> {
   const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024 });
+  app.addHook('onSend', async (request) => {
+    const delayMs = answerDelays.get(request);
+    if (delayMs) await sleep(delayMs);
+  });
   await app.register(klingSimulator(world), { prefix: '/kling' });
 
   app.get<{ Params: { name: string } }>('/files/:name.mp4', async (request, reply) => {

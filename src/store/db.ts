@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as billing from './migrations/003-billing.js';
+import * as reliability from './migrations/005-reliability.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -19,7 +20,11 @@ export interface Database {
 // PostgreSQL returns BIGINT as strings; Reelay's bigints are millisecond times, safe as numbers.
 pg.types.setTypeParser(20, (value) => Number(value));
 
-const migrations: Record<string, Migration> = { '001-initial': initial, '003-billing': billing };
+const migrations: Record<string, Migration> = {
+  '001-initial': initial,
+  '003-billing': billing,
+  '005-reliability': reliability,
+};
 
 export interface OpenOptions {
   /** PostgreSQL only: a schema to create and use (isolates test runs). */
@@ -34,7 +39,10 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const { error, results } = await new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations },
+    // Kysely looks for its bookkeeping tables in every schema unless told which one is ours.
+    ...(options.schema ? { migrationTableSchema: options.schema } : {}),
   }).migrateToLatest();
+
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     await database.close();
@@ -71,4 +79,12 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/** A write refused by a unique or primary-key constraint, on either database. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    code === '23505' || (typeof code === 'string' && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(code))
+  );
 }

@@ -42,6 +42,10 @@ export interface ChannelsTable {
   enabled: number;
   /** Why the channel was disabled automatically (credentials rejected, …), or null. */
   disabled_reason: string | null;
+  /** Vendor calls in flight at once through this channel; null = no limit. */
+  max_concurrency: number | null;
+  /** Vendor calls started per second through this channel; null = no limit. */
+  max_rps: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -134,6 +138,14 @@ export interface LedgerTable {
   created_at: number;
 }
 
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request_hash: string;
+  task_id: string;
+  created_at: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -148,6 +160,7 @@ export interface Schema {
   settings: SettingsTable;
   model_prices: ModelPricesTable;
   ledger: LedgerTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

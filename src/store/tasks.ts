@@ -5,6 +5,8 @@
 import type { Transaction } from 'kysely';
 import { reserve, settleTask } from './billing.js';
 import type { Database } from './db.js';
+import { recordIdempotencyKey } from './idempotency.js';
+
 import type {
   JobState,
   NewTaskJob,
@@ -27,9 +29,20 @@ export async function insertTaskWithJobs(
   database: Database,
   task: TaskRow,
   jobs: NewTaskJob[],
+  idempotency: { key: string; requestHash: string } | null = null,
 ): Promise<void> {
   await database.db.transaction().execute(async (trx) => {
+    if (idempotency) {
+      await recordIdempotencyKey(trx, {
+        user_id: task.user_id,
+        key: idempotency.key,
+        request_hash: idempotency.requestHash,
+        task_id: task.id,
+        created_at: task.created_at,
+      });
+    }
     await trx.insertInto('tasks').values(task).execute();
+
     await trx.insertInto('task_jobs').values(jobs).execute();
     await reserve(trx, {
       userId: task.user_id,

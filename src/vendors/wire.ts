@@ -10,13 +10,29 @@ export interface WireTimeouts {
 
 export const defaultWireTimeouts: WireTimeouts = { connectMs: 5_000, firstByteMs: 30_000, totalMs: 60_000 };
 
-/** A call that never produced an HTTP answer: refused, reset, timed out. Always worth retrying later. */
+/**
+ * A call that never produced an HTTP answer: refused, reset, timed out. Always worth retrying later.
+ * `ambiguous` when the request may have reached the vendor (it broke after connecting).
+ */
 export class WireError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly ambiguous: boolean,
+  ) {
     super(message);
     this.name = 'WireError';
   }
 }
+
+/** Failures that prove the request never left: nothing was connected. */
+const neverSent = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 const maxAnswerBytes = 5 * 1024 * 1024;
 
@@ -49,7 +65,7 @@ export class Wire {
       }
       return { status: res.statusCode, headers, json: parseJson(text), text };
     } catch (err) {
-      throw new WireError(describeTransportError(err));
+      throw new WireError(describeTransportError(err), !neverSent.has(errorCode(err) ?? ''));
     }
   }
 
@@ -78,12 +94,15 @@ function parseJson(text: string): unknown {
   }
 }
 
+function errorCode(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  return (err as { code?: string }).code ?? (err.cause as { code?: string } | undefined)?.code;
+}
+
 /** A short reason without the URL (which may carry tokens) and without a stack. */
 function describeTransportError(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: string }).code ?? (err.cause as { code?: string } | undefined)?.code;
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'vendor did not answer in time';
-    return code ? `vendor unreachable (${code})` : `vendor unreachable (${err.name})`;
-  }
-  return 'vendor unreachable';
+  if (!(err instanceof Error)) return 'vendor unreachable';
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'vendor did not answer in time';
+  const code = errorCode(err);
+  return code ? `vendor unreachable (${code})` : `vendor unreachable (${err.name})`;
 }

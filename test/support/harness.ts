@@ -39,6 +39,7 @@ export const fastConfig: Partial<Config> = {
   POLL_TICK_MS: 15,
   SUBMIT_LEASE_MS: 60_000,
   VENDOR_TIMEOUT_MS: 5_000,
+  CIRCUIT_OPEN_MS: 100,
 };
 
 export interface JsonResponse<T = any> {

@@ -30,6 +30,8 @@ const channelFields = {
   priority: z.number().int().min(-1000).max(1000),
   weight: z.number().int().min(0).max(10_000),
   enabled: z.boolean(),
+  max_concurrency: z.number().int().min(1).max(10_000).nullable(),
+  max_rps: z.number().positive().max(10_000).nullable(),
 };
 
 const createChannel = z
@@ -41,6 +43,8 @@ const createChannel = z
     priority: channelFields.priority.optional(),
     weight: channelFields.weight.optional(),
     enabled: channelFields.enabled.optional(),
+    max_concurrency: channelFields.max_concurrency.optional(),
+    max_rps: channelFields.max_rps.optional(),
   })
   .strict();
 
@@ -58,6 +62,8 @@ function channelView(row: ChannelRow) {
     weight: row.weight,
     enabled: row.enabled === 1,
     disabled_reason: row.disabled_reason,
+    max_concurrency: row.max_concurrency,
+    max_rps: row.max_rps,
     credentials: 'set',
     created_at: toSeconds(row.created_at),
     updated_at: toSeconds(row.updated_at),
@@ -79,7 +85,13 @@ function checkMapping(models: string[], mapping: Record<string, string>): void {
 }
 
 export function adminChannels(gateway: Gateway) {
-  const { database, channels } = gateway.deps;
+  const { database, channels, health, limits } = gateway.deps;
+  /** The stored channel plus how it is doing right now on this instance. */
+  const view = (row: ChannelRow) => ({
+    ...channelView(row),
+    health: health.view(row.id),
+    queued_submits: limits.queued(row.id),
+  });
   const sealer = gateway.sealer;
 
   async function requireChannel(id: string): Promise<ChannelRow> {
@@ -112,18 +124,20 @@ export function adminChannels(gateway: Gateway) {
         weight: body.weight ?? 1,
         enabled: body.enabled === false ? 0 : 1,
         disabled_reason: null,
+        max_concurrency: body.max_concurrency ?? null,
+        max_rps: body.max_rps ?? null,
         created_at: now,
         updated_at: now,
       };
       await insertChannel(database.db, row);
       channels.invalidate();
-      return reply.code(201).send(channelView(row));
+      return reply.code(201).send(view(row));
     });
 
-    app.get('/channels', async () => ({ data: (await listChannels(database.db)).map(channelView) }));
+    app.get('/channels', async () => ({ data: (await listChannels(database.db)).map(view) }));
 
     app.get<{ Params: { id: string } }>('/channels/:id', async (request) =>
-      channelView(await requireChannel(request.params.id)),
+      view(await requireChannel(request.params.id)),
     );
 
     app.patch<{ Params: { id: string } }>('/channels/:id', async (request) => {
@@ -144,10 +158,12 @@ export function adminChannels(gateway: Gateway) {
         ...(body.weight !== undefined && { weight: body.weight }),
         // Re-enabling clears the reason it was disabled for.
         ...(body.enabled !== undefined && { enabled: body.enabled ? 1 : 0, disabled_reason: null }),
+        ...(body.max_concurrency !== undefined && { max_concurrency: body.max_concurrency }),
+        ...(body.max_rps !== undefined && { max_rps: body.max_rps }),
         updated_at: Date.now(),
       });
       channels.invalidate();
-      return channelView(await requireChannel(row.id));
+      return view(await requireChannel(row.id));
     });
 
     app.delete<{ Params: { id: string } }>('/channels/:id', async (request) => {
