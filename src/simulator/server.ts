@@ -1,6 +1,7 @@
 /** One HTTP server hosting every vendor simulator, each under its own prefix (its channel base URL). */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { jimengSimulator } from './jimeng.js';
 import { klingSimulator } from './kling.js';
 import { SimWorld, type WorldOptions } from './world.js';
 
@@ -23,6 +24,7 @@ export interface RunningSimulator {
 export async function buildSimulator(world: SimWorld, logger = false): Promise<FastifyInstance> {
   const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024 });
   await app.register(klingSimulator(world), { prefix: '/kling' });
+  await app.register(jimengSimulator(world), { prefix: '/jimeng' });
 
   app.get<{ Params: { name: string } }>('/files/:name.mp4', async (request, reply) => {
     if (!world.fileIsLive(request.params.name)) return reply.code(403).send('AccessDenied: the link has expired');
