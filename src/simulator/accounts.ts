@@ -1,4 +1,5 @@
 /** The accounts the simulators accept, and demo channels that use them. */
+import { defaultJimengAccount } from './jimeng.js';
 import { defaultKlingAccount } from './kling.js';
 import type { RunningSimulator } from './server.js';
 
@@ -25,6 +26,13 @@ export function demoChannels(sim: RunningSimulator): ChannelSpec[] {
         'kling-v2-5-turbo',
         'kling-v2-6',
       ],
+    },
+    {
+      vendor: 'jimeng',
+      name: 'Jimeng (simulator)',
+      base_url: sim.baseUrl('jimeng'),
+      credentials: { ...defaultJimengAccount },
+      models: ['jimeng_vgfm_t2v_l20', 'jimeng_vgfm_i2v_l20', 'jimeng_v30', 'jimeng_v30_1080p', 'jimeng_v30_pro'],
     },
   ];
 }

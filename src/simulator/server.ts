@@ -1,6 +1,7 @@
 /** One HTTP server hosting every vendor simulator, each under its own prefix (its channel base URL). */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { jimengSimulator } from './jimeng.js';
 import { klingSimulator } from './kling.js';
 import { answerDelays } from './faults.js';
 import { SimWorld, sleep, type WorldOptions } from './world.js';
@@ -28,6 +29,7 @@ export async function buildSimulator(world: SimWorld, logger = false): Promise<F
     if (delayMs) await sleep(delayMs);
   });
   await app.register(klingSimulator(world), { prefix: '/kling' });
+  await app.register(jimengSimulator(world), { prefix: '/jimeng' });
 
   app.get<{ Params: { name: string } }>('/files/:name.mp4', async (request, reply) => {
     if (!world.fileIsLive(request.params.name))

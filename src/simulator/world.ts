@@ -55,6 +55,8 @@ export interface WorldOptions {
   taskDurationMs: number;
   /** Extra random spread added to each task's duration (0 = every task takes exactly taskDurationMs). */
   taskJitterMs: number;
+  /** How long after submit a vendor forgets a task (Jimeng then reports it expired); unset = the vendor's own. */
+  taskExpiryMs?: number;
 }
 
 export class SimWorld {
