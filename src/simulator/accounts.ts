@@ -1,6 +1,8 @@
 /** The accounts the simulators accept, and demo channels that use them. */
 import { defaultKlingAccount } from './kling.js';
 import type { RunningSimulator } from './server.js';
+import { defaultViduAccount } from './vidu.js';
+import { viduModels } from '../vendors/vidu/types.js';
 
 export interface ChannelSpec {
   vendor: string;
@@ -18,6 +20,13 @@ export function demoChannels(sim: RunningSimulator): ChannelSpec[] {
       base_url: sim.baseUrl('kling'),
       credentials: { ...defaultKlingAccount },
       models: ['kling-v1', 'kling-v1-6', 'kling-v2-master', 'kling-v2-1-master', 'kling-v2-5-turbo', 'kling-v2-6'],
+    },
+    {
+      vendor: 'vidu',
+      name: 'Vidu (simulator)',
+      base_url: sim.baseUrl('vidu'),
+      credentials: { ...defaultViduAccount },
+      models: [...viduModels],
     },
   ];
 }
