@@ -2,6 +2,8 @@
 import { defaultJimengAccount } from './jimeng.js';
 import { defaultKlingAccount } from './kling.js';
 import type { RunningSimulator } from './server.js';
+import { defaultViduAccount } from './vidu.js';
+import { viduModels } from '../vendors/vidu/types.js';
 
 export interface ChannelSpec {
   vendor: string;
@@ -33,6 +35,13 @@ export function demoChannels(sim: RunningSimulator): ChannelSpec[] {
       base_url: sim.baseUrl('jimeng'),
       credentials: { ...defaultJimengAccount },
       models: ['jimeng_vgfm_t2v_l20', 'jimeng_vgfm_i2v_l20', 'jimeng_v30', 'jimeng_v30_1080p', 'jimeng_v30_pro'],
+    },
+    {
+      vendor: 'vidu',
+      name: 'Vidu (simulator)',
+      base_url: sim.baseUrl('vidu'),
+      credentials: { ...defaultViduAccount },
+      models: [...viduModels],
     },
   ];
 }

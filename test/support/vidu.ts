@@ -1,0 +1,67 @@
+/** Requests and inputs the Vidu tests share. */
+import type { Channel } from '../../src/core/channels.js';
+import { jobFor } from '../../src/core/jobs.js';
+import { parseSeedRequest } from '../../src/core/request.js';
+import { viduAdapter } from '../../src/vendors/vidu/adapter.js';
+import type { ViduCreateBody } from '../../src/vendors/vidu/types.js';
+
+export const first = 'https://example.com/first.png';
+export const last = 'https://example.com/last.png';
+/** A 1x1 PNG and a 1x1 GIF, as raw base64. */
+export const pngBase64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+export const gifBase64 = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+
+/** The seed document's Vidu example, exactly as published. */
+export const seedViduExample = {
+  model: 'viduq1',
+  prompt: '一个穿着宇航服的宇航员在月球上行走, 高品质, 电影级',
+  size: '1920x1080',
+  image: 'https://prod-ss-images.s3.cn-northwest-1.amazonaws.com.cn/vidu-maas/template/image2video.png',
+  duration: 5,
+  metadata: {
+    duration: 5,
+    seed: 0,
+    resolution: '1080p',
+    movement_amplitude: 'auto',
+    bgm: false,
+    payload: '',
+    callback_url: 'https://your-callback-url.com/webhook',
+  },
+};
+
+/** What Vidu must receive for the seed's example: zeros and falses as sent, a Vidu resolution, no callback_url. */
+export const seedViduWireBody = {
+  model: 'viduq1',
+  prompt: seedViduExample.prompt,
+  images: [seedViduExample.image],
+  duration: 5,
+  seed: 0,
+  resolution: '1080p',
+  movement_amplitude: 'auto',
+  bgm: false,
+  payload: '',
+};
+
+const channel: Channel = {
+  id: 'chn_test',
+  vendor: 'vidu',
+  name: 'vidu',
+  baseUrl: 'https://api.vidu.cn',
+  credentials: { api_key: 'k' },
+  models: [],
+  modelMapping: {},
+  priority: 0,
+  weight: 1,
+  enabled: true,
+  maxConcurrency: null,
+  maxRps: null,
+};
+
+
+/** What Reelay prepares for Vidu from this seed request (defaults: viduq1, a short prompt). */
+export function prepareVidu(request: Record<string, unknown>) {
+  const parsed = parseSeedRequest({ model: 'viduq1', prompt: 'a cat on the moon', ...request });
+  const prepared = viduAdapter.prepareSubmit(jobFor(parsed, 'job_test', channel));
+  return { ...prepared, path: prepared.call.path, body: prepared.call.body as ViduCreateBody };
+}
