@@ -13,7 +13,7 @@ import {
   ServiceUnavailableError,
   UpstreamError,
 } from './errors.js';
-import { jobFor, requireAdapter, type CoreDeps, type JobRunner, type SubmitResult } from './jobs.js';
+import { candidatesFor, jobFor, prepareJob, requireAdapter, type CoreDeps, type JobRunner, type SubmitResult } from './jobs.js';
 import type { VideoRequest } from './request.js';
 
 /** Who is asking: resolved from the API key. */
@@ -28,7 +28,7 @@ export async function submitTask(deps: CoreDeps, runner: JobRunner, caller: Call
   if (caller.models && !caller.models.includes(request.model)) {
     throw new PermissionError(`This API key may not use model ${request.model}`, 'model', 'model_not_allowed');
   }
-  const candidates = await deps.channels.candidates(request.model);
+  const candidates = await candidatesFor(deps.channels, request);
   if (candidates.length === 0) {
     if (await deps.channels.isServed(request.model)) {
       throw new ServiceUnavailableError(`Every channel serving ${request.model} is disabled; try again later`);
@@ -46,7 +46,7 @@ export async function submitTask(deps: CoreDeps, runner: JobRunner, caller: Call
   for (let position = 0; position < request.n; position++) {
     const jobId = newId('job');
     // Throws the client's 400 before anything is stored.
-    const prepared = adapter.prepareSubmit(jobFor(request, jobId, primary));
+    const prepared = prepareJob(adapter, request, jobFor(request, jobId, primary));
     warnings = prepared.warnings;
     jobs.push({
       id: jobId,
@@ -73,6 +73,9 @@ export async function submitTask(deps: CoreDeps, runner: JobRunner, caller: Call
       created_at: now,
       updated_at: now,
       completed_at: null,
+      hosted_content: null,
+      content_expires_at: null,
+      rehost_attempts: 0,
     });
   }
   const task: TaskRow = {
@@ -91,6 +94,7 @@ export async function submitTask(deps: CoreDeps, runner: JobRunner, caller: Call
     created_at: now,
     updated_at: now,
     completed_at: null,
+    deleted_at: null,
   };
   await insertTaskWithJobs(deps.database, task, jobs);
 

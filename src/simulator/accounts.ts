@@ -1,5 +1,6 @@
 /** The accounts the simulators accept, and demo channels that use them. */
 import { defaultKlingAccount } from './kling.js';
+import { defaultOpenAIAccount } from './openai.js';
 import type { RunningSimulator } from './server.js';
 
 export interface ChannelSpec {
@@ -18,6 +19,13 @@ export function demoChannels(sim: RunningSimulator): ChannelSpec[] {
       base_url: sim.baseUrl('kling'),
       credentials: { ...defaultKlingAccount },
       models: ['kling-v1', 'kling-v1-6', 'kling-v2-master', 'kling-v2-1-master', 'kling-v2-5-turbo', 'kling-v2-6'],
+    },
+    {
+      vendor: 'openai',
+      name: 'OpenAI (simulator)',
+      base_url: `${sim.baseUrl('openai')}/v1`,
+      credentials: { ...defaultOpenAIAccount },
+      models: ['sora-2', 'sora-2-pro'],
     },
   ];
 }

@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { klingSimulator } from './kling.js';
+import { openaiSimulator } from './openai.js';
 import { SimWorld, type WorldOptions } from './world.js';
 
 export const sampleVideo = readFileSync(new URL('./assets/sample.mp4', import.meta.url));
@@ -23,6 +24,7 @@ export interface RunningSimulator {
 export async function buildSimulator(world: SimWorld, logger = false): Promise<FastifyInstance> {
   const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024 });
   await app.register(klingSimulator(world), { prefix: '/kling' });
+  await app.register(openaiSimulator(world), { prefix: '/openai' });
 
   app.get<{ Params: { name: string } }>('/files/:name.mp4', async (request, reply) => {
     if (!world.fileIsLive(request.params.name)) return reply.code(403).send('AccessDenied: the link has expired');

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
+import * as videos from './migrations/002-videos.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -18,7 +19,7 @@ export interface Database {
 // PostgreSQL returns BIGINT as strings; Reelay's bigints are millisecond times, safe as numbers.
 pg.types.setTypeParser(20, (value) => Number(value));
 
-const migrations: Record<string, Migration> = { '001-initial': initial };
+const migrations: Record<string, Migration> = { '001-initial': initial, '002-videos': videos };
 
 export interface OpenOptions {
   /** PostgreSQL only: a schema to create and use (isolates test runs). */
@@ -30,6 +31,11 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const { error, results } = await new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations },
+    // Migrations are numbered per feature branch (002-videos landed after 003-billing): a database migrated
+    // before a lower number was merged must still take it.
+    allowUnorderedMigrations: true,
+    // Kysely looks for its own tables in every schema unless told which: another schema's must not count.
+    ...(database.dialect === 'postgres' && options.schema ? { migrationTableSchema: options.schema } : {}),
   }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -1,11 +1,15 @@
 /** Every vendor Reelay speaks, by the name stored on channels. Adding a vendor = one folder + one line here. */
 import type { VendorAdapter } from './adapter.js';
 import { klingAdapter } from './kling/adapter.js';
+import { openaiAdapter } from './openai/adapter.js';
 
 // Credentials are checked against each adapter's own schema before they reach it, so erasing the type is safe.
 const erase = <C>(adapter: VendorAdapter<C>) => adapter as unknown as VendorAdapter<unknown>;
 
-const adapters = new Map<string, VendorAdapter<unknown>>([['kling', erase(klingAdapter)]]);
+const adapters = new Map<string, VendorAdapter<unknown>>([
+  ['kling', erase(klingAdapter)],
+  ['openai', erase(openaiAdapter)],
+]);
 
 export const vendorNames = [...adapters.keys()];
 

@@ -79,7 +79,7 @@ function parseJson(text: string): unknown {
 }
 
 /** A short reason without the URL (which may carry tokens) and without a stack. */
-function describeTransportError(err: unknown): string {
+export function describeTransportError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: string }).code ?? (err.cause as { code?: string } | undefined)?.code;
     if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'vendor did not answer in time';
