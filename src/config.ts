@@ -2,6 +2,11 @@
 import { z } from 'zod';
 
 const number = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -38,11 +43,21 @@ const envSchema = z.object({
 
   VENDOR_TIMEOUT_MS: number(30_000),
   /** Request body limit (images arrive as base64). */
-  BODY_LIMIT_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(25 * 1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+  /** Reelay's address as clients reach it (for content links); the request's own host when unset. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Copy every result into Reelay's storage when it succeeds, so it outlives the vendor's URL. */
+  REHOST_CONTENT: flag(true),
+  /** Where re-hosted content is kept; `<REELAY_DATA_DIR>/content` when unset. */
+  CONTENT_DIR: z.string().optional(),
+  /** How long re-hosted content is kept after the task ends. */
+  CONTENT_RETENTION_HOURS: z.coerce.number().positive().default(7 * 24),
+  /** Copies tried before a success is kept with the vendor's URL only. */
+  REHOST_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** Largest result Reelay copies or streams. */
+  CONTENT_MAX_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  /** How long a signed content link works. */
+  CONTENT_LINK_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -1,11 +1,13 @@
 /** Assembles Reelay: config → database → core (channels, jobs, poller) → HTTP app. Used by server, demo and tests. */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { HealthBoard } from './core/channel-health.js';
 import { ChannelLimits } from './core/channel-limits.js';
 import { ChannelDirectory } from './core/channels.js';
-
+import { ContentService } from './core/content.js';
+import { ContentLinks, type ResultLinks } from './core/content-links.js';
 import { JobRunner, type CoreDeps } from './core/jobs.js';
 import { TaskNotifier } from './core/notify.js';
 import { Poller } from './core/poller.js';
@@ -14,8 +16,11 @@ import { adminChannels } from './http/admin/channels.js';
 import { prepareAdminToken } from './http/admin/auth.js';
 import { adminUsers } from './http/admin/users.js';
 import { installErrorHandling } from './http/errors.js';
+import { openaiVideos } from './http/openai-videos.js';
 import { seedApi } from './http/seed-api.js';
+import { GuardedFetch } from './security/fetch-guard.js';
 import { loadOrCreateSecret, Sealer } from './security/secrets.js';
+import { LocalDirectoryStorage } from './storage/local.js';
 import { openDatabase, type Database, type OpenOptions } from './store/db.js';
 import { Wire } from './vendors/wire.js';
 
@@ -32,6 +37,7 @@ export class Gateway {
     readonly poller: Poller,
     readonly notifier: TaskNotifier,
     readonly sealer: Sealer,
+    readonly links: ContentLinks,
     readonly app: FastifyInstance,
     /** Set on the first start without REELAY_ADMIN_TOKEN: print it once, it is not stored. */
     readonly generatedAdminToken: string | null,
@@ -42,16 +48,28 @@ export class Gateway {
       options.logger ??
       pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'headers.authorization'] });
     const database: Database = await openDatabase(config.DATABASE_URL, options.database);
-    const sealer = new Sealer(loadOrCreateSecret(config.REELAY_DATA_DIR, config.REELAY_SECRET));
+    const secret = loadOrCreateSecret(config.REELAY_DATA_DIR, config.REELAY_SECRET);
+    const sealer = new Sealer(secret);
+    const links = new ContentLinks(secret, config.CONTENT_LINK_TTL_SECONDS);
     const wire = new Wire({
       connectMs: config.VENDOR_CONNECT_TIMEOUT_MS,
       firstByteMs: config.VENDOR_TIMEOUT_MS,
       totalMs: config.VENDOR_TIMEOUT_MS,
     });
-    const notifier = new TaskNotifier(database, log);
+    // Callbacks leave Reelay: their links need an address from outside, PUBLIC_URL or else where Reelay listens.
+    const notifier = new TaskNotifier(database, log, (): ResultLinks => links.forBase(config.PUBLIC_URL ?? gateway.ownUrl()));
+    const channels = new ChannelDirectory(database, sealer);
+    const content = new ContentService({
+      config,
+      database,
+      storage: new LocalDirectoryStorage(config.CONTENT_DIR ?? join(config.REELAY_DATA_DIR, 'content')),
+      fetch: new GuardedFetch({ connectMs: config.VENDOR_CONNECT_TIMEOUT_MS, idleMs: config.VENDOR_TIMEOUT_MS }),
+      channels,
+      log,
+    });
     const deps: CoreDeps = {
       database,
-      channels: new ChannelDirectory(database, sealer),
+      channels,
       health: new HealthBoard({
         failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
         openMs: config.CIRCUIT_OPEN_MS,
@@ -61,10 +79,8 @@ export class Gateway {
       wire,
       config,
       log,
-      onTaskEnded: (taskId) =>
-        void notifier
-          .taskEnded(taskId)
-          .catch((err: unknown) => log.error({ err, taskId }, 'callback failed')),
+      content,
+      onTaskEnded: (taskId) => void notifier.taskEnded(taskId).catch((err: unknown) => log.error({ err, taskId }, 'callback failed')),
     };
     const runner = new JobRunner(deps);
     const poller = new Poller(deps, runner);
@@ -78,13 +94,14 @@ export class Gateway {
         disableRequestLogging: !['debug', 'trace'].includes(config.LOG_LEVEL),
       }),
     });
-    const gateway = new Gateway(config, deps, runner, poller, notifier, sealer, app, admin.generated);
+    const gateway: Gateway = new Gateway(config, deps, runner, poller, notifier, sealer, links, app, admin.generated);
     installErrorHandling(app);
     app.get('/healthz', async () => {
       await database.db.selectFrom('settings').select('key').limit(1).execute();
       return { status: 'ok' };
     });
     await app.register(seedApi(gateway));
+    await app.register(openaiVideos(gateway));
     await app.register(
       async (adminApp) => {
         adminApp.addHook('onRequest', async (request) => admin.check(request));
@@ -101,17 +118,28 @@ export class Gateway {
   async listen(port = this.config.PORT, host = this.config.HOST): Promise<string> {
     await this.app.listen({ port, host });
     this.poller.start();
+    this.deps.content.startSweeping();
+    return this.ownUrl();
+  }
+
+  /** Where this gateway listens, as a URL (loopback for a wildcard address). */
+  ownUrl(): string {
     const address = this.app.server.address();
-    const boundPort = typeof address === 'object' && address ? address.port : port;
-    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${boundPort}`;
+    if (typeof address !== 'object' || !address) return `http://127.0.0.1:${this.config.PORT}`;
+    const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   }
 
   /** Graceful stop: no new requests, in-flight submits and polls finish, then the database closes. */
   async close(): Promise<void> {
-    await this.app.close();
+    // A keep-alive connection whose last response ends after closing began would hold the close up for the
+    // whole keep-alive timeout: let such connections go as soon as they are idle.
+    const idleSweep = setInterval(() => this.app.server.closeIdleConnections(), 100);
+    await this.app.close().finally(() => clearInterval(idleSweep));
     await this.poller.stop();
     this.notifier.close();
     await this.deps.wire.close();
+    await this.deps.content.close();
     await this.deps.database.close();
   }
 }

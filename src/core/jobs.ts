@@ -22,7 +22,7 @@ import { Wire, WireError } from '../vendors/wire.js';
 import type { HealthBoard } from './channel-health.js';
 import { ChannelBusyError, type ChannelLimits } from './channel-limits.js';
 import type { Channel, ChannelDirectory } from './channels.js';
-
+import type { ContentService } from './content.js';
 import { InvalidRequestError } from './errors.js';
 import type { VideoRequest } from './request.js';
 import { jobFacts } from './task.js';
@@ -36,6 +36,8 @@ export interface CoreDeps {
   wire: Wire;
   config: Config;
   log: Logger;
+  /** Re-hosting and streaming of results. */
+  content: ContentService;
   /** Told once when a task reaches succeeded or failed. */
   onTaskEnded(taskId: string, status: TaskStatus): void;
 }
@@ -68,6 +70,21 @@ export function requireAdapter(vendor: string): VendorAdapter<unknown> {
   const adapter = adapterFor(vendor);
   if (!adapter) throw new Error(`no adapter for vendor ${vendor}`);
   return adapter;
+}
+
+/** The channels to try for a request, in order; a remix can only run where its source video lives. */
+export async function candidatesFor(channels: ChannelDirectory, request: VideoRequest): Promise<Channel[]> {
+  const candidates = await channels.candidates(request.model);
+  return request.remix ? candidates.filter((c) => c.id === request.remix!.channelId) : candidates;
+}
+
+/** The vendor call for a job: a remix of an earlier video when the request is one, else a plain submit. */
+export function prepareJob(adapter: VendorAdapter<unknown>, request: VideoRequest, job: VideoJob): PreparedSubmit {
+  if (!request.remix) return adapter.prepareSubmit(job);
+  if (!adapter.prepareRemix) {
+    throw new InvalidRequestError(`Videos made with ${request.model} cannot be remixed`, 'video_id', 'remix_not_supported');
+  }
+  return adapter.prepareRemix(job, request.remix.upstreamTaskId);
 }
 
 export class JobRunner {
@@ -103,7 +120,7 @@ export class JobRunner {
       const adapter = requireAdapter(channel.vendor);
       let prepared: PreparedSubmit;
       try {
-        prepared = adapter.prepareSubmit(jobFor(request, job.id, channel));
+        prepared = prepareJob(adapter, request, jobFor(request, job.id, channel));
       } catch (err) {
         // This channel's vendor cannot take the request as asked; another channel's may.
         if (err instanceof InvalidRequestError && channel.id !== candidates[0]!.id) continue;
@@ -244,12 +261,21 @@ export class JobRunner {
         });
         return;
       case 'succeeded': {
+        // Copy the result into Reelay's storage before the vendor's URL can expire; a failed copy polls again later.
+        const lastChance = Date.now() + this.backoffMs(job.poll_attempts + 1) >= job.deadline_at;
+        const copy = await this.deps.content.rehost(job, channel, outcome, lastChance);
+        if (copy.kind === 'retry_later') {
+          this.deps.log.warn({ job: job.id, channel: channel.id, reason: copy.message }, 'result not copied yet, will retry');
+          await this.reschedule(job, leaseToken, { last_error: copy.message, rehost_attempts: job.rehost_attempts + 1 });
+          return;
+        }
         const facts: VideoFacts = { ...jobFacts(job), ...outcome.facts };
         await this.end(job, leaseToken, {
           state: 'succeeded',
           result_url: outcome.url,
           cover_url: outcome.coverUrl,
           facts: JSON.stringify(facts),
+          ...copy.columns,
         });
         return;
       }
@@ -319,7 +345,7 @@ export class JobRunner {
         .where('id', '=', job.task_id)
         .executeTakeFirstOrThrow();
       const request = JSON.parse(task.request) as VideoRequest;
-      const others = (await this.deps.channels.candidates(request.model)).filter((c) => c.id !== channel.id);
+      const others = (await candidatesFor(this.deps.channels, request)).filter((c) => c.id !== channel.id);
       await this.submit(job, leaseToken, request, [channel, ...others]);
       return;
     }
@@ -367,7 +393,7 @@ export class JobRunner {
   private async reschedule(
     job: TaskJobRow,
     leaseToken: string,
-    changes: { queued?: number; progress?: number; last_error: string | null },
+    changes: { queued?: number; progress?: number; rehost_attempts?: number; last_error: string | null },
     notBeforeMs = 0,
   ) {
     const now = Date.now();

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { request } from 'undici';
 import type { Database } from '../store/db.js';
 import { findTask } from '../store/tasks.js';
+import type { ResultLinks } from './content-links.js';
 import { seedTaskView } from './task.js';
 
 const retryDelaysMs = [1_000, 5_000, 30_000, 120_000];
@@ -16,13 +17,15 @@ export class TaskNotifier {
   constructor(
     private readonly database: Database,
     private readonly log: Logger,
+    /** Links as seen from outside (PUBLIC_URL): the payload leaves Reelay. */
+    private readonly links: () => ResultLinks,
     private readonly delaysMs: number[] = retryDelaysMs,
   ) {}
 
   async taskEnded(taskId: string): Promise<void> {
     const found = await findTask(this.database, taskId);
     if (!found?.task.callback_url) return;
-    await this.deliver(found.task.callback_url, JSON.stringify(seedTaskView(found)), taskId, 0);
+    await this.deliver(found.task.callback_url, JSON.stringify(seedTaskView(found, this.links())), taskId, 0);
   }
 
   close(): void {

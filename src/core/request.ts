@@ -48,6 +48,15 @@ export interface VideoRequest {
   n: number;
   endUser: string | null;
   callbackUrl: string | null;
+  /** Set for a remix (POST /v1/videos/{id}/remix): the video it starts from, on the channel that made it. */
+  remix?: RemixSource;
+}
+
+export interface RemixSource {
+  /** The public id of the task remixed. */
+  sourceTaskId: string;
+  channelId: string;
+  upstreamTaskId: string;
 }
 
 /** A zod failure as the client's 400: the first problem, naming its field. */

@@ -18,7 +18,7 @@ import {
   ServiceUnavailableError,
   UpstreamError,
 } from './errors.js';
-import { jobFor, requireAdapter, type CoreDeps, type JobRunner, type SubmitResult } from './jobs.js';
+import { candidatesFor, jobFor, prepareJob, requireAdapter, type CoreDeps, type JobRunner, type SubmitResult } from './jobs.js';
 import type { VideoRequest } from './request.js';
 
 /** Who is asking: resolved from the API key. */
@@ -53,7 +53,7 @@ export async function submitTask(
       'model_not_allowed',
     );
   }
-  const candidates = await deps.channels.candidates(request.model);
+  const candidates = await candidatesFor(deps.channels, request);
   if (candidates.length === 0) {
     if (await deps.channels.isServed(request.model)) {
       throw new ServiceUnavailableError(
@@ -87,7 +87,7 @@ export async function submitTask(
   for (let position = 0; position < request.n; position++) {
     const jobId = newId('job');
     // Throws the client's 400 before anything is stored.
-    const prepared = adapter.prepareSubmit(jobFor(request, jobId, primary));
+    const prepared = prepareJob(adapter, request, jobFor(request, jobId, primary));
     warnings = prepared.warnings;
     const costEstimate = generationCost(price, prepared.expected, mode);
     if (costEstimate === null) {
@@ -124,6 +124,9 @@ export async function submitTask(
       created_at: now,
       updated_at: now,
       completed_at: null,
+      hosted_content: null,
+      content_expires_at: null,
+      rehost_attempts: 0,
     });
   }
   const snapshot: PriceSnapshot = { ...price, mode };
@@ -146,6 +149,7 @@ export async function submitTask(
     created_at: now,
     updated_at: now,
     completed_at: null,
+    deleted_at: null,
   };
   // Saved and paid for (reserved) together, before any vendor is called.
   try {

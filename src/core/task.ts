@@ -1,7 +1,11 @@
 /** What a task looks like to its owner on the seed surface (GET /v1/video/generations/{task_id}). */
 import type { VideoFacts } from '../vendors/adapter.js';
-import type { TaskJobRow } from '../store/schema.js';
+import type { ResultLinks } from './content-links.js';
+import type { TaskJobRow, TaskRow } from '../store/schema.js';
 import type { TaskWithJobs } from '../store/tasks.js';
+
+/** What Reelay's public task ids look like (newId('task')): anything else cannot name a task. */
+export const publicTaskIdPattern = /^task_[0-9A-Za-z]{20}$/;
 
 const noFacts: VideoFacts = { durationSeconds: null, fps: null, width: null, height: null, seed: null };
 
@@ -9,7 +13,12 @@ export function jobFacts(job: TaskJobRow): VideoFacts {
   return job.facts ? { ...noFacts, ...(JSON.parse(job.facts) as Partial<VideoFacts>) } : noFacts;
 }
 
-const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
+export const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
+
+/** The job a single-video view shows: the first that succeeded, else the first. */
+export function leadJob(jobs: TaskJobRow[]): TaskJobRow {
+  return jobs.find((j) => j.state === 'succeeded') ?? jobs[0]!;
+}
 
 function seedMetadata(facts: VideoFacts) {
   return {
@@ -25,6 +34,11 @@ function jobError(job: TaskJobRow) {
   return job.state === 'failed'
     ? { code: job.error_code ?? 'generation_failed', message: job.error_message ?? 'generation failed' }
     : null;
+}
+
+/** Why a failed task failed; null for any other. */
+export function taskError(task: TaskRow) {
+  return task.status === 'failed' ? { code: task.error_code ?? 'generation_failed', message: task.error_message ?? 'generation failed' } : null;
 }
 
 /** Overall progress: the mean of the jobs' progress, 100 once the task has ended. */
@@ -44,20 +58,18 @@ export function costView(task: TaskWithJobs['task']) {
   return { state: task.status === 'failed' ? 'refunded' : 'charged', amount: task.cost };
 }
 
-export function seedTaskView(taskWithJobs: TaskWithJobs) {
+/** `links` decides each video's url: Reelay's own content link or the vendor's (core/content-links.ts). */
+export function seedTaskView(taskWithJobs: TaskWithJobs, links: ResultLinks) {
   const { task, jobs } = taskWithJobs;
-  const lead = jobs.find((j) => j.state === 'succeeded') ?? jobs[0]!;
+  const lead = leadJob(jobs);
   const warnings = task.warnings ? (JSON.parse(task.warnings) as string[]) : [];
   return {
     task_id: task.id,
     status: task.status,
     format: 'mp4',
-    url: task.status === 'succeeded' ? lead.result_url : null,
+    url: task.status === 'succeeded' ? links.videoUrl(lead) : null,
     metadata: seedMetadata(jobFacts(lead)),
-    error:
-      task.status === 'failed'
-        ? { code: task.error_code ?? 'generation_failed', message: task.error_message ?? 'generation failed' }
-        : null,
+    error: taskError(task),
     model: task.model,
     progress: taskProgress(taskWithJobs),
     created_at: seconds(task.created_at),
@@ -66,7 +78,7 @@ export function seedTaskView(taskWithJobs: TaskWithJobs) {
       ? {
           videos: jobs.map((job) => ({
             status: job.state === 'submitting' ? 'processing' : job.state,
-            url: job.state === 'succeeded' ? job.result_url : null,
+            url: links.videoUrl(job),
             metadata: seedMetadata(jobFacts(job)),
             error: jobError(job),
           })),

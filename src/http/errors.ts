@@ -7,6 +7,16 @@ export function seedErrorBody(error: ApiError) {
   return { code: error.code, message: error.message, param: error.param, type: error.type };
 }
 
+/** OpenAI's error body: `{error: {message, type, param, code}}`. */
+export function openaiErrorBody(error: ApiError) {
+  return { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
+}
+
+/** Each surface renders errors its own way: OpenAI's shape under /v1/videos, the seed's everywhere else. */
+function errorBodyFor(url: string): (error: ApiError) => unknown {
+  return /^\/v1\/videos(?:[/?]|$)/.test(url) ? openaiErrorBody : seedErrorBody;
+}
+
 /** Fastify's own client errors (bad JSON, wrong content type, body too large) as ApiErrors. */
 function fromFastifyError(error: FastifyError): ApiError | null {
   const status = error.statusCode ?? 500;
@@ -42,26 +52,19 @@ function fromFastifyError(error: FastifyError): ApiError | null {
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply) => {
+    const render = errorBodyFor(request.url);
     const apiError = error instanceof ApiError ? error : fromFastifyError(error);
     if (apiError) {
       if (apiError.status >= 500) request.log.warn({ code: apiError.code }, apiError.message);
-      return reply.code(apiError.status).send(seedErrorBody(apiError));
+      return reply.code(apiError.status).send(render(apiError));
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply
       .code(500)
-      .send(
-        seedErrorBody(
-          new ApiError(500, 'server_error', 'Internal error; it has been logged', null, 'internal_error'),
-        ),
-      );
+      .send(render(new ApiError(500, 'server_error', 'Internal error; it has been logged', null, 'internal_error')));
   });
   app.setNotFoundHandler((request, reply) => {
-    const error = new NotFoundError(
-      `No route for ${request.method} ${request.url.split('?')[0]}`,
-      null,
-      'route_not_found',
-    );
-    return reply.code(404).send(seedErrorBody(error));
+    const error = new NotFoundError(`No route for ${request.method} ${request.url.split('?')[0]}`, null, 'route_not_found');
+    return reply.code(404).send(errorBodyFor(request.url)(error));
   });
 }

@@ -1,6 +1,7 @@
 /** The accounts the simulators accept, and demo channels that use them. */
 import { defaultJimengAccount } from './jimeng.js';
 import { defaultKlingAccount } from './kling.js';
+import { defaultOpenAIAccount } from './openai.js';
 import type { RunningSimulator } from './server.js';
 import { defaultViduAccount } from './vidu.js';
 import { viduModels } from '../vendors/vidu/types.js';
@@ -42,6 +43,13 @@ export function demoChannels(sim: RunningSimulator): ChannelSpec[] {
       base_url: sim.baseUrl('vidu'),
       credentials: { ...defaultViduAccount },
       models: [...viduModels],
+    },
+    {
+      vendor: 'openai',
+      name: 'OpenAI (simulator)',
+      base_url: `${sim.baseUrl('openai')}/v1`,
+      credentials: { ...defaultOpenAIAccount },
+      models: ['sora-2', 'sora-2-pro'],
     },
   ];
 }

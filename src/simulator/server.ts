@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { jimengSimulator } from './jimeng.js';
 import { klingSimulator } from './kling.js';
 import { answerDelays } from './faults.js';
+import { openaiSimulator } from './openai.js';
 import { viduSimulator } from './vidu.js';
 import { SimWorld, sleep, type WorldOptions } from './world.js';
 
@@ -32,6 +33,7 @@ export async function buildSimulator(world: SimWorld, logger = false): Promise<F
   await app.register(klingSimulator(world), { prefix: '/kling' });
   await app.register(jimengSimulator(world), { prefix: '/jimeng' });
   await app.register(viduSimulator(world), { prefix: '/vidu' });
+  await app.register(openaiSimulator(world), { prefix: '/openai' });
 
   app.get<{ Params: { name: string } }>('/files/:name.mp4', async (request, reply) => {
     if (!world.fileIsLive(request.params.name))

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
+import * as videos from './migrations/002-videos.js';
 import * as billing from './migrations/003-billing.js';
 import * as reliability from './migrations/005-reliability.js';
 import type { Schema } from './schema.js';
@@ -22,6 +23,7 @@ pg.types.setTypeParser(20, (value) => Number(value));
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
+  '002-videos': videos,
   '003-billing': billing,
   '005-reliability': reliability,
 };
@@ -39,8 +41,11 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const { error, results } = await new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations },
-    // Kysely looks for its bookkeeping tables in every schema unless told which one is ours.
-    ...(options.schema ? { migrationTableSchema: options.schema } : {}),
+    // Migrations are numbered per feature branch (002-videos landed after 003-billing): a database migrated
+    // before a lower number was merged must still take it.
+    allowUnorderedMigrations: true,
+    // Kysely looks for its own tables in every schema unless told which: another schema's must not count.
+    ...(database.dialect === 'postgres' && options.schema ? { migrationTableSchema: options.schema } : {}),
   }).migrateToLatest();
 
   const failed = results?.find((r) => r.status === 'Error');

@@ -76,6 +76,8 @@ export interface TasksTable {
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+  /** Set when the owner deleted the task: it is then gone from every surface. */
+  deleted_at: number | null;
 }
 
 export interface TaskJobsTable {
@@ -112,6 +114,12 @@ export interface TaskJobsTable {
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+  /** HostedContent JSON (core/content.ts): the result copied into Reelay's storage, or null. */
+  hosted_content: string | null;
+  /** When the hosted content is removed (retention); the content is gone from then on. */
+  content_expires_at: number | null;
+  /** Failed copies of the result into storage; bounded by REHOST_MAX_ATTEMPTS. */
+  rehost_attempts: number;
 }
 
 export interface ModelPricesTable {

@@ -65,6 +65,7 @@ export async function findTaskForUser(
     .selectAll()
     .where('id', '=', taskId)
     .where('user_id', '=', userId)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
   if (!task) return undefined;
   return { task, jobs: await jobsOf(database, taskId) };
@@ -109,6 +110,8 @@ export interface JobEnd {
   facts?: string | null;
   error_code?: string | null;
   error_message?: string | null;
+  hosted_content?: string | null;
+  content_expires_at?: number | null;
 }
 
 /**

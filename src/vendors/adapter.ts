@@ -80,7 +80,17 @@ export type SubmitOutcome = { kind: 'accepted'; upstreamTaskId: string } | Vendo
 
 export type PollOutcome =
   | { kind: 'processing'; queued: boolean; progress: number | null }
-  | { kind: 'succeeded'; url: string; coverUrl: string | null; facts: Partial<VideoFacts> }
+  | {
+      kind: 'succeeded';
+      /**
+       * Where the video is: an absolute URL anyone holding it can fetch, or a path (starting with "/") on the
+       * vendor's API that core fetches with sign(), for vendors that serve results only to the account (OpenAI).
+       */
+      url: string;
+      /** A cover image, in the same two forms as url. */
+      coverUrl: string | null;
+      facts: Partial<VideoFacts>;
+    }
   | { kind: 'failed'; code: string; message: string }
   | VendorTrouble;
 
@@ -105,6 +115,11 @@ export interface VendorAdapter<Credentials = unknown> {
   readonly models: readonly string[];
   /** Map a job to the vendor's request. Throws InvalidRequestError (with `param`) for what the vendor cannot take. */
   prepareSubmit(job: VideoJob): PreparedSubmit;
+  /**
+   * For vendors that can remix one of their own videos: the submit call making a new video from the video
+   * `sourceUpstreamTaskId` (on the same channel) and the job's prompt. Its answer is read by readSubmit.
+   */
+  prepareRemix?(job: VideoJob, sourceUpstreamTaskId: string): PreparedSubmit;
   readSubmit(answer: VendorAnswer): SubmitOutcome;
   preparePoll(upstreamTaskId: string, pollContext: Record<string, string>): VendorCall;
   readPoll(answer: VendorAnswer): PollOutcome;

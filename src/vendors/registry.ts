@@ -3,6 +3,7 @@ import type { VendorAdapter } from './adapter.js';
 import { jimengAdapter } from './jimeng/adapter.js';
 import { klingAdapter } from './kling/adapter.js';
 import { viduAdapter } from './vidu/adapter.js';
+import { openaiAdapter } from './openai/adapter.js';
 
 // Credentials are checked against each adapter's own schema before they reach it, so erasing the type is safe.
 const erase = <C>(adapter: VendorAdapter<C>) => adapter as unknown as VendorAdapter<unknown>;
@@ -11,6 +12,7 @@ const adapters = new Map<string, VendorAdapter<unknown>>([
   ['kling', erase(klingAdapter)],
   ['jimeng', erase(jimengAdapter)],
   ['vidu', erase(viduAdapter)],
+  ['openai', erase(openaiAdapter)],
 ]);
 
 export const vendorNames = [...adapters.keys()];

@@ -100,7 +100,7 @@ function errorCode(err: unknown): string | undefined {
 }
 
 /** A short reason without the URL (which may carry tokens) and without a stack. */
-function describeTransportError(err: unknown): string {
+export function describeTransportError(err: unknown): string {
   if (!(err instanceof Error)) return 'vendor unreachable';
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'vendor did not answer in time';
   const code = errorCode(err);

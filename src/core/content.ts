@@ -1,0 +1,353 @@
+/**
+ * Results as bytes: copying a finished video into Reelay's storage before the vendor's URL expires (re-hosting),
+ * streaming it to clients with HTTP Range (from storage, or through Reelay from the vendor), and removing it when
+ * its retention ends. Every vendor fetch goes through the SSRF guard.
+ */
+import type { Logger } from 'pino';
+import parseRange from 'range-parser';
+import type { Readable } from 'node:stream';
+import type { Config } from '../config.js';
+import {
+  BlockedTargetError,
+  isInternalUrl,
+  type GuardedFetch,
+  type GuardedRequest,
+} from '../security/fetch-guard.js';
+import type { Database } from '../store/db.js';
+import type { TaskJobRow } from '../store/schema.js';
+import { forgetHostedContent, jobsWithExpiredContent } from '../store/videos.js';
+import { ContentTooLargeError, type ByteRange, type ContentStorage } from '../storage/storage.js';
+import { adapterFor } from '../vendors/registry.js';
+import { describeTransportError } from '../vendors/wire.js';
+import type { Channel, ChannelDirectory } from './channels.js';
+import { NotFoundError, UpstreamError } from './errors.js';
+
+export type ContentVariant = 'video' | 'thumbnail';
+
+export interface StoredFile {
+  key: string;
+  contentType: string;
+  size: number;
+}
+
+/** What task_jobs.hosted_content holds. */
+export interface HostedContent {
+  video: StoredFile;
+  thumbnail: StoredFile | null;
+}
+
+export function hostedContentOf(job: Pick<TaskJobRow, 'hosted_content'>): HostedContent | null {
+  return job.hosted_content ? (JSON.parse(job.hosted_content) as HostedContent) : null;
+}
+
+/** The job columns a success writes: the stored copy, or nothing when the vendor's URL is all there is. */
+export type RehostResult =
+  | { kind: 'kept'; columns: { hosted_content?: string; content_expires_at?: number } }
+  | { kind: 'retry_later'; message: string };
+
+/** Bytes for a client: status, headers and body (null for 416). */
+export interface ContentStream {
+  status: 200 | 206 | 416;
+  headers: Record<string, string>;
+  body: Readable | null;
+}
+
+export interface ContentDeps {
+  config: Config;
+  database: Database;
+  storage: ContentStorage;
+  fetch: GuardedFetch;
+  channels: ChannelDirectory;
+  log: Logger;
+}
+
+/** A copy must finish well inside the poll lease (5 minutes) that holds the job meanwhile. */
+const copyTimeoutMs = 120_000;
+const sweepEveryMs = 10 * 60_000;
+const sweepBatch = 100;
+const defaultType: Record<ContentVariant, string> = { video: 'video/mp4', thumbnail: 'image/jpeg' };
+
+/** The vendor sent something other than the file asked for. */
+class VendorContentError extends Error {}
+
+export class ContentService {
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: ContentDeps) {}
+
+  /**
+   * Copies a succeeded job's video (and cover, when there is one) into storage. A failed copy is worth another
+   * try later; after REHOST_MAX_ATTEMPTS, or on the `lastChance` before the job's deadline, the success stands
+   * with the vendor's URL only: a success is never lost.
+   */
+  async rehost(
+    job: TaskJobRow,
+    channel: Channel,
+    result: { url: string; coverUrl: string | null },
+    lastChance: boolean,
+  ): Promise<RehostResult> {
+    const { config, log } = this.deps;
+    if (!config.REHOST_CONTENT) return { kind: 'kept', columns: {} };
+    try {
+      const video = await this.copy(channel, result.url, `${job.id}/video`, 'video');
+      let thumbnail: StoredFile | null = null;
+      if (result.coverUrl) {
+        // A cover is a nicety: without a copy it is still served from the vendor while the vendor has it.
+        thumbnail = await this.copy(channel, result.coverUrl, `${job.id}/thumbnail`, 'thumbnail').catch(
+          (err: unknown) => {
+            log.warn({ job: job.id, reason: describeFailure(err) }, 'cover not copied');
+            return null;
+          },
+        );
+      }
+      const hosted: HostedContent = { video, thumbnail };
+      return {
+        kind: 'kept',
+        columns: {
+          hosted_content: JSON.stringify(hosted),
+          content_expires_at: Date.now() + Math.round(config.CONTENT_RETENTION_HOURS * 3_600_000),
+        },
+      };
+    } catch (err) {
+      const reason = describeFailure(err);
+      const attempts = job.rehost_attempts + 1;
+      if (attempts >= config.REHOST_MAX_ATTEMPTS || lastChance) {
+        log.warn(
+          { job: job.id, attempts, reason },
+          'result could not be copied into storage; it stays at the vendor only',
+        );
+        return { kind: 'kept', columns: {} };
+      }
+      return { kind: 'retry_later', message: `copying the result into storage failed: ${reason}` };
+    }
+  }
+
+  /** A succeeded job's video or thumbnail for a client, honouring a Range header. */
+  async open(job: TaskJobRow, variant: ContentVariant, range: string | undefined): Promise<ContentStream> {
+    if (job.content_expires_at !== null && Date.now() >= job.content_expires_at) {
+      throw new NotFoundError(
+        `This video's content has expired: Reelay keeps results for ${this.deps.config.CONTENT_RETENTION_HOURS} hours`,
+        'video_id',
+        'video_expired',
+      );
+    }
+    const stored = hostedContentOf(job)?.[variant];
+    if (stored) {
+      const size = await this.deps.storage.size(stored.key);
+      if (size !== null) return this.openStored(stored, size, range);
+      this.deps.log.error(
+        { job: job.id, key: stored.key },
+        'stored content is missing; serving from the vendor',
+      );
+    }
+    const location = variant === 'video' ? job.result_url : job.cover_url;
+    if (!location) {
+      throw new NotFoundError(
+        'This video has no thumbnail: its vendor does not provide one',
+        'variant',
+        'thumbnail_unavailable',
+      );
+    }
+    return this.openAtVendor(job, location, variant, range);
+  }
+
+  /** Removes the stored files of these jobs (their task was deleted). */
+  async discard(jobs: TaskJobRow[]): Promise<void> {
+    const held = jobs.filter((job) => job.hosted_content !== null);
+    await Promise.all(held.map((job) => this.deleteFiles(job)));
+    await forgetHostedContent(
+      this.deps.database,
+      held.map((job) => job.id),
+      Date.now(),
+    );
+  }
+
+  /** Removes content whose retention has run out. Returns how many jobs lost their content. */
+  async sweepExpired(now = Date.now()): Promise<number> {
+    let swept = 0;
+    for (;;) {
+      const jobs = await jobsWithExpiredContent(this.deps.database, now, sweepBatch);
+      await Promise.all(jobs.map((job) => this.deleteFiles(job)));
+      await forgetHostedContent(
+        this.deps.database,
+        jobs.map((job) => job.id),
+        now,
+      );
+      swept += jobs.length;
+      if (jobs.length < sweepBatch) return swept;
+    }
+  }
+
+  startSweeping(): void {
+    if (this.sweeper) return;
+    const sweep = () =>
+      void this.sweepExpired().catch((err: unknown) =>
+        this.deps.log.error({ err }, 'content retention sweep failed'),
+      );
+    this.sweeper = setInterval(sweep, sweepEveryMs);
+    this.sweeper.unref();
+    sweep();
+  }
+
+  stopSweeping(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  async close(): Promise<void> {
+    this.stopSweeping();
+    await this.deps.fetch.close();
+  }
+
+  private async deleteFiles(job: TaskJobRow): Promise<void> {
+    const hosted = hostedContentOf(job);
+    if (!hosted) return;
+    await Promise.all(
+      [hosted.video, hosted.thumbnail]
+        .filter((f) => f !== null)
+        .map((file) => this.deps.storage.delete(file.key)),
+    );
+  }
+
+  private async copy(
+    channel: Channel,
+    location: string,
+    key: string,
+    variant: ContentVariant,
+  ): Promise<StoredFile> {
+    const request = await this.vendorRequest(channel, location);
+    const res = await this.deps.fetch.get({ ...request, signal: AbortSignal.timeout(copyTimeoutMs) });
+    const contentType = mediaType(res.headers['content-type'], variant);
+    if (res.statusCode !== 200 || !contentType) {
+      await res.body.dump();
+      throw new VendorContentError(
+        res.statusCode !== 200
+          ? `the vendor answered HTTP ${res.statusCode}`
+          : `the vendor sent ${String(res.headers['content-type'])}, not a ${variant}`,
+      );
+    }
+    const size = await this.deps.storage.put(key, res.body, this.deps.config.CONTENT_MAX_BYTES);
+    return { key, contentType, size };
+  }
+
+  private openStored(file: StoredFile, size: number, rangeHeader: string | undefined): ContentStream {
+    const headers: Record<string, string> = { 'content-type': file.contentType, 'accept-ranges': 'bytes' };
+    const range = requestedRange(size, rangeHeader);
+    if (range === 'unsatisfiable') {
+      return { status: 416, headers: { ...headers, 'content-range': `bytes */${size}` }, body: null };
+    }
+    if (range === null) {
+      return {
+        status: 200,
+        headers: { ...headers, 'content-length': String(size) },
+        body: this.deps.storage.read(file.key),
+      };
+    }
+    return {
+      status: 206,
+      headers: {
+        ...headers,
+        'content-length': String(range.end - range.start + 1),
+        'content-range': `bytes ${range.start}-${range.end}/${size}`,
+      },
+      body: this.deps.storage.read(file.key, range),
+    };
+  }
+
+  /** Streams through Reelay from the vendor, passing the Range on (so players can seek there too). */
+  private async openAtVendor(
+    job: TaskJobRow,
+    location: string,
+    variant: ContentVariant,
+    range: string | undefined,
+  ): Promise<ContentStream> {
+    const channel = job.channel_id ? await this.deps.channels.get(job.channel_id) : undefined;
+    let res;
+    try {
+      const request = await this.vendorRequest(channel, location);
+      if (range) request.headers = { ...request.headers, range };
+      res = await this.deps.fetch.get(request);
+    } catch (err) {
+      this.deps.log.warn(
+        { job: job.id, reason: describeFailure(err) },
+        'content not fetched from the vendor',
+      );
+      throw new UpstreamError(
+        'The video could not be fetched from its vendor; try again later',
+        'upstream_unreachable',
+      );
+    }
+    if (res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410) {
+      await res.body.dump();
+      throw new NotFoundError(
+        "The vendor's copy of this video has expired and Reelay holds no copy",
+        'video_id',
+        'video_expired',
+      );
+    }
+    if (res.statusCode !== 200 && res.statusCode !== 206 && res.statusCode !== 416) {
+      await res.body.dump();
+      throw new UpstreamError(`The vendor answered HTTP ${res.statusCode} when asked for the video`);
+    }
+    const headers: Record<string, string> = {
+      'content-type': mediaType(res.headers['content-type'], variant) ?? defaultType[variant],
+    };
+    for (const name of ['content-length', 'content-range', 'accept-ranges']) {
+      const value = res.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    if (res.statusCode === 416) {
+      await res.body.dump();
+      return { status: 416, headers, body: null };
+    }
+    return { status: res.statusCode, headers, body: res.body };
+  }
+
+  /** The fetch of a result location: a public URL as is, or a path on the vendor's API signed like any call. */
+  private async vendorRequest(channel: Channel | undefined, location: string): Promise<GuardedRequest> {
+    const allowInternal = channel ? await isInternalUrl(channel.baseUrl) : false;
+    if (!location.startsWith('/')) return { url: location, headers: {}, allowInternal };
+    const adapter = channel ? adapterFor(channel.vendor) : undefined;
+    if (!channel || !adapter)
+      throw new VendorContentError('the channel that made this video no longer exists');
+    const signed = await adapter.sign(
+      { method: 'GET', path: location },
+      channel.baseUrl,
+      channel.credentials,
+    );
+    return { url: signed.url, headers: { ...signed.headers, accept: '*/*' }, allowInternal };
+  }
+}
+
+/** The Range a client asked for; null for none, a malformed one or several (answered with the whole file). */
+function requestedRange(size: number, header: string | undefined): ByteRange | 'unsatisfiable' | null {
+  if (!header) return null;
+  const ranges = parseRange(size, header, { combine: true });
+  if (ranges === -1) return 'unsatisfiable';
+  if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return null;
+  return ranges[0]!;
+}
+
+/** The media type to store and serve: the vendor's when it is the right kind, a default for a generic one. */
+function mediaType(header: string | string[] | undefined, variant: ContentVariant): string | null {
+  const type = (Array.isArray(header) ? header[0] : header)?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type.startsWith(variant === 'video' ? 'video/' : 'image/')) return type;
+  if (type === '' || type === 'application/octet-stream' || type === 'binary/octet-stream')
+    return defaultType[variant];
+  return null;
+}
+
+/** Why a copy or fetch failed, without the URL (which may carry tokens). */
+function describeFailure(err: unknown): string {
+  if (
+    err instanceof VendorContentError ||
+    err instanceof BlockedTargetError ||
+    err instanceof ContentTooLargeError
+  ) {
+    return err.message;
+  }
+  // File system errors carry the path; network errors do not.
+  const fsError = err as NodeJS.ErrnoException;
+  if (fsError.path !== undefined) return `storage failed (${fsError.code ?? fsError.name})`;
+  return describeTransportError(err);
+}

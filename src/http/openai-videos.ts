@@ -1,0 +1,231 @@
+/**
+ * The OpenAI-compatible surface: /v1/videos (create, retrieve, list, delete, content, remix) in the shapes of
+ * OpenAI's Videos API, so the official SDKs work against Reelay. Errors render in OpenAI's shape (http/errors.ts).
+ */
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  InvalidRequestError,
+  NotFoundError,
+  PermissionError,
+  ServiceUnavailableError,
+} from '../core/errors.js';
+import {
+  contentQuerySchema,
+  inOpenAITerms,
+  listQuerySchema,
+  parseOpenAICreate,
+  parseOpenAIRemix,
+  parseWith,
+} from '../core/openai-request.js';
+import { openaiVideoView } from '../core/openai-view.js';
+import type { VideoRequest } from '../core/request.js';
+import { submitTask } from '../core/submit.js';
+import { leadJob, publicTaskIdPattern } from '../core/task.js';
+import type { Gateway } from '../gateway.js';
+import { findTask, findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
+import { listTasksForUser, softDeleteTask } from '../store/videos.js';
+import { authenticateApiKey } from './auth.js';
+import { readBody } from './form-body.js';
+
+type VideoParams = { Params: { video_id: string } };
+
+const contentRoute = '/v1/videos/:video_id/content';
+
+/** A request to the content route carrying a signed link's signature: it needs no API key. */
+function isSignedContentRequest(request: FastifyRequest): boolean {
+  return (
+    request.routeOptions.url === contentRoute &&
+    typeof (request.query as Record<string, unknown>).signature === 'string'
+  );
+}
+
+export function openaiVideos(gateway: Gateway) {
+  const { database, channels, content } = gateway.deps;
+
+  /** The caller's task; someone else's, a deleted one and a missing one all look the same. */
+  async function ownVideo(request: FastifyRequest, videoId: string): Promise<TaskWithJobs> {
+    const found = publicTaskIdPattern.test(videoId)
+      ? await findTaskForUser(database, videoId, request.caller.userId)
+      : undefined;
+    if (!found)
+      throw new NotFoundError(
+        `Video with id '${videoId.slice(0, 100)}' not found.`,
+        'video_id',
+        'video_not_found',
+      );
+    return found;
+  }
+
+  /** The task a signed content link names, when the link is genuine and still valid. */
+  async function signedVideo(
+    videoId: string,
+    query: { index?: number; variant: 'video' | 'thumbnail'; expires?: number; signature?: string },
+  ) {
+    const { expires, signature } = query;
+    const params = {
+      taskId: videoId,
+      index: query.index ?? 0,
+      variant: query.variant,
+      expires: expires ?? 0,
+    };
+    if (expires === undefined || signature === undefined || !gateway.links.verify(params, signature)) {
+      throw new PermissionError('This content link is not valid', 'signature', 'invalid_signature');
+    }
+    if (Date.now() / 1000 > expires) {
+      throw new PermissionError(
+        'This content link has expired; fetch the task again for a fresh one',
+        'expires',
+        'link_expired',
+      );
+    }
+    const found = publicTaskIdPattern.test(videoId) ? await findTask(database, videoId) : undefined;
+    if (!found || found.task.deleted_at !== null)
+      throw new NotFoundError(`Video with id '${videoId}' not found.`, 'video_id', 'video_not_found');
+    return found;
+  }
+
+  return async function plugin(app: FastifyInstance) {
+    await app.register(multipart, {
+      limits: {
+        fileSize: gateway.config.BODY_LIMIT_BYTES,
+        fieldSize: gateway.config.BODY_LIMIT_BYTES,
+        files: 1,
+        fields: 50,
+      },
+    });
+
+    app.addHook('onRequest', async (request, reply) => {
+      // Every OpenAI answer names its request (the SDK shows it as _request_id).
+      reply.header('x-request-id', request.id);
+      if (isSignedContentRequest(request)) return;
+      request.caller = await authenticateApiKey(database.db, request);
+    });
+
+    app.post('/v1/videos', async (request) => {
+      try {
+        const { fields, file } = await readBody(request);
+        const task = await submitTask(
+          gateway.deps,
+          gateway.runner,
+          request.caller,
+          parseOpenAICreate(fields, file),
+        );
+        return openaiVideoView(task);
+      } catch (err) {
+        throw inOpenAITerms(err);
+      }
+    });
+
+    app.get('/v1/videos', async (request) => {
+      const query = parseWith(listQuerySchema, request.query);
+      const page = await listTasksForUser(database, {
+        userId: request.caller.userId,
+        after: query.after ?? null,
+        limit: query.limit,
+        order: query.order,
+      });
+      if (page.kind === 'unknown_cursor')
+        throw new InvalidRequestError(`after: no video with id '${query.after}'`, 'after');
+      const data = page.tasks.map(openaiVideoView);
+      return {
+        object: 'list',
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+        has_more: page.hasMore,
+      };
+    });
+
+    app.get<VideoParams>('/v1/videos/:video_id', async (request) =>
+      openaiVideoView(await ownVideo(request, request.params.video_id)),
+    );
+
+    app.delete<VideoParams>('/v1/videos/:video_id', async (request) => {
+      const { task, jobs } = await ownVideo(request, request.params.video_id);
+      if (task.status === 'processing') {
+        throw new InvalidRequestError(
+          'Only a completed or failed video can be deleted; this one is still being generated',
+          'video_id',
+          'video_not_finished',
+        );
+      }
+      if (!(await softDeleteTask(database, task.id, request.caller.userId, Date.now()))) {
+        throw new NotFoundError(`Video with id '${task.id}' not found.`, 'video_id', 'video_not_found');
+      }
+      await content.discard(jobs);
+      return { id: task.id, object: 'video.deleted', deleted: true };
+    });
+
+    app.get<VideoParams>(contentRoute, async (request, reply) => {
+      const query = parseWith(contentQuerySchema, request.query);
+      const variant = query.variant;
+      if (variant === 'spritesheet') {
+        throw new InvalidRequestError(
+          'variant spritesheet is not available: Reelay serves video and thumbnail',
+          'variant',
+        );
+      }
+      const videoId = request.params.video_id;
+      const { task, jobs } =
+        query.signature !== undefined
+          ? await signedVideo(videoId, { ...query, variant })
+          : await ownVideo(request, videoId);
+      if (task.status !== 'succeeded') {
+        throw new NotFoundError(
+          task.status === 'failed'
+            ? 'This video failed to generate; it has no content'
+            : `Video is not ready yet, use GET /v1/videos/${task.id} to check its status.`,
+          'video_id',
+          'video_not_ready',
+        );
+      }
+      const job = query.index === undefined ? leadJob(jobs) : jobs.find((j) => j.position === query.index);
+      if (job?.state !== 'succeeded')
+        throw new NotFoundError(`Video ${task.id} has no finished video at index ${query.index}`, 'index');
+      const stream = await content.open(job, variant, request.headers.range);
+      return reply
+        .code(stream.status)
+        .headers(stream.headers)
+        .send(stream.body ?? '');
+    });
+
+    app.post<VideoParams>('/v1/videos/:video_id/remix', async (request) => {
+      const { fields, file } = await readBody(request);
+      if (file) throw new InvalidRequestError('A remix takes no file: send the prompt only', file.fieldname);
+      const { prompt } = parseOpenAIRemix(fields);
+      const source = await ownVideo(request, request.params.video_id);
+      if (source.task.status !== 'succeeded') {
+        throw new InvalidRequestError(
+          'Only a completed video can be remixed',
+          'video_id',
+          'video_not_completed',
+        );
+      }
+      const job = leadJob(source.jobs);
+      const channel = job.channel_id ? await channels.get(job.channel_id) : undefined;
+      if (!channel || !job.upstream_task_id) {
+        throw new InvalidRequestError(
+          'This video cannot be remixed: the channel that made it no longer exists',
+          'video_id',
+          'remix_not_supported',
+        );
+      }
+      if (!channel.enabled)
+        throw new ServiceUnavailableError('The channel that made this video is disabled; try again later');
+      const sourceRequest = JSON.parse(source.task.request) as VideoRequest;
+      // A remix starts from the video itself: same model, length and size; a new prompt, nothing else carried over.
+      const remix: VideoRequest = {
+        ...sourceRequest,
+        prompt,
+        image: null,
+        metadata: {},
+        n: 1,
+        callbackUrl: null,
+        remix: { sourceTaskId: source.task.id, channelId: channel.id, upstreamTaskId: job.upstream_task_id },
+      };
+      const task = await submitTask(gateway.deps, gateway.runner, request.caller, remix);
+      return openaiVideoView(task);
+    });
+  };
+}

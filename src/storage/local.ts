@@ -1,0 +1,57 @@
+/** ContentStorage in a local directory: one file per key, written to a temporary name and renamed into place. */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { assertStorageKey, ContentTooLargeError, type ByteRange, type ContentStorage } from './storage.js';
+
+export class LocalDirectoryStorage implements ContentStorage {
+  constructor(private readonly root: string) {}
+
+  async put(key: string, body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<number> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    // A reader never sees half a file: the bytes land under a temporary name first.
+    const partial = `${path}.${randomBytes(6).toString('hex')}.partial`;
+    let size = 0;
+    async function* counted(source: AsyncIterable<Uint8Array>) {
+      for await (const chunk of source) {
+        size += chunk.length;
+        if (size > maxBytes) throw new ContentTooLargeError(maxBytes);
+        yield chunk;
+      }
+    }
+    try {
+      await pipeline(counted(body), createWriteStream(partial, { mode: 0o600 }));
+      await rename(partial, path);
+      return size;
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
+  }
+
+  async size(key: string): Promise<number | null> {
+    try {
+      return (await stat(this.pathOf(key))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  read(key: string, range?: ByteRange): Readable {
+    return createReadStream(this.pathOf(key), range ? { start: range.start, end: range.end } : {});
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  private pathOf(key: string): string {
+    assertStorageKey(key);
+    return join(this.root, key);
+  }
+}

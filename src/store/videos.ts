@@ -1,0 +1,113 @@
+/** Queries of the OpenAI-compatible surface and of content retention: listing, soft deletion, expired content. */
+import type { Database } from './db.js';
+import type { TaskJobRow } from './schema.js';
+import type { TaskWithJobs } from './tasks.js';
+
+export interface TaskListQuery {
+  userId: string;
+  /** The id of the last task of the previous page. */
+  after: string | null;
+  limit: number;
+  order: 'asc' | 'desc';
+}
+
+export type TaskListPage =
+  { kind: 'page'; tasks: TaskWithJobs[]; hasMore: boolean } | { kind: 'unknown_cursor' };
+
+/**
+ * One page of the user's tasks by creation time (id breaks ties), deleted ones left out. The cursor may name a
+ * task deleted since the previous page: it still marks a place in the order.
+ */
+export async function listTasksForUser(database: Database, query: TaskListQuery): Promise<TaskListPage> {
+  const { db } = database;
+  const forward = query.order === 'asc';
+  let select = db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('user_id', '=', query.userId)
+    .where('deleted_at', 'is', null);
+  if (query.after !== null) {
+    const cursor = await db
+      .selectFrom('tasks')
+      .select(['id', 'created_at'])
+      .where('id', '=', query.after)
+      .where('user_id', '=', query.userId)
+      .executeTakeFirst();
+    if (!cursor) return { kind: 'unknown_cursor' };
+    const beyond = forward ? '>' : '<';
+    select = select.where((eb) =>
+      eb.or([
+        eb('created_at', beyond, cursor.created_at),
+        eb.and([eb('created_at', '=', cursor.created_at), eb('id', beyond, cursor.id)]),
+      ]),
+    );
+  }
+  const direction = forward ? 'asc' : 'desc';
+  const rows = await select
+    .orderBy('created_at', direction)
+    .orderBy('id', direction)
+    .limit(query.limit + 1)
+    .execute();
+  const tasks = rows.slice(0, query.limit);
+  const jobs =
+    tasks.length === 0
+      ? []
+      : await db
+          .selectFrom('task_jobs')
+          .selectAll()
+          .where(
+            'task_id',
+            'in',
+            tasks.map((t) => t.id),
+          )
+          .orderBy('position')
+          .execute();
+  return {
+    kind: 'page',
+    tasks: tasks.map((task) => ({ task, jobs: jobs.filter((j) => j.task_id === task.id) })),
+    hasMore: rows.length > query.limit,
+  };
+}
+
+/** Marks the task deleted; false when it was already gone. */
+export async function softDeleteTask(
+  database: Database,
+  taskId: string,
+  userId: string,
+  now: number,
+): Promise<boolean> {
+  const result = await database.db
+    .updateTable('tasks')
+    .set({ deleted_at: now, updated_at: now })
+    .where('id', '=', taskId)
+    .where('user_id', '=', userId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Jobs holding stored content whose retention has run out, oldest first. */
+export async function jobsWithExpiredContent(
+  database: Database,
+  now: number,
+  limit: number,
+): Promise<TaskJobRow[]> {
+  return database.db
+    .selectFrom('task_jobs')
+    .selectAll()
+    .where('hosted_content', 'is not', null)
+    .where('content_expires_at', '<=', now)
+    .orderBy('content_expires_at')
+    .limit(limit)
+    .execute();
+}
+
+/** Forgets the stored content of these jobs (its files are gone). content_expires_at stays, to say why. */
+export async function forgetHostedContent(database: Database, jobIds: string[], now: number): Promise<void> {
+  if (jobIds.length === 0) return;
+  await database.db
+    .updateTable('task_jobs')
+    .set({ hosted_content: null, updated_at: now })
+    .where('id', 'in', jobIds)
+    .execute();
+}
