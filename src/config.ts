@@ -1,5 +1,6 @@
 /** All settings, from the environment, with defaults that run a complete gateway on one machine. */
 import { z } from 'zod';
+import { parseNetworks } from './security/webhook-targets.js';
 
 const number = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 
@@ -34,6 +35,27 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(25 * 1024 * 1024),
+  /** Reelay's address as vendors and clients reach it; vendors that call back are given URLs under it. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * Networks webhooks may be sent into although they are not public (loopback, private, link-local), as a
+   * comma-separated list of CIDRs, e.g. "10.0.0.0/8,127.0.0.1/32". Empty: public addresses only.
+   */
+  WEBHOOK_ALLOWED_NETWORKS: z
+    .string()
+    .default('')
+    .refine((value) => parseNetworks(value) !== null, 'must be comma-separated CIDRs, e.g. 10.0.0.0/8'),
+  /** First retry of a failed webhook; each later one waits twice as long, up to the max. */
+  WEBHOOK_RETRY_INITIAL_MS: number(10_000),
+  WEBHOOK_RETRY_MAX_MS: number(3_600_000),
+  /** How long after a task ends Reelay keeps trying to deliver its webhook. */
+  WEBHOOK_RETRY_WINDOW_HOURS: z.coerce.number().positive().default(24),
+  /** One delivery attempt, connect to last byte. */
+  WEBHOOK_TIMEOUT_MS: number(10_000),
+  /** How often the sender looks for due deliveries (a task that ends wakes it at once). */
+  WEBHOOK_TICK_MS: number(1_000),
+  /** Deliveries in flight at once. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).default(16),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -4,15 +4,20 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { ChannelDirectory } from './core/channels.js';
 import { JobRunner, type CoreDeps } from './core/jobs.js';
-import { TaskNotifier } from './core/notify.js';
 import { Poller } from './core/poller.js';
+import { seedTaskView } from './core/task.js';
+import { VendorCallbacks } from './core/vendor-callbacks.js';
+import { WebhookSender } from './core/webhooks.js';
 import { adminBilling } from './http/admin/billing.js';
 import { adminChannels } from './http/admin/channels.js';
 import { prepareAdminToken } from './http/admin/auth.js';
 import { adminUsers } from './http/admin/users.js';
+import { adminWebhooks } from './http/admin/webhooks.js';
 import { installErrorHandling } from './http/errors.js';
 import { seedApi } from './http/seed-api.js';
+import { vendorCallbacksApi } from './http/vendor-callbacks.js';
 import { loadOrCreateSecret, Sealer } from './security/secrets.js';
+import { WebhookTargetPolicy } from './security/webhook-targets.js';
 import { openDatabase, type Database, type OpenOptions } from './store/db.js';
 import { Wire } from './vendors/wire.js';
 
@@ -27,7 +32,9 @@ export class Gateway {
     readonly deps: CoreDeps,
     readonly runner: JobRunner,
     readonly poller: Poller,
-    readonly notifier: TaskNotifier,
+    readonly webhooks: WebhookSender,
+    readonly webhookTargets: WebhookTargetPolicy,
+    readonly vendorCallbacks: VendorCallbacks,
     readonly sealer: Sealer,
     readonly app: FastifyInstance,
     /** Set on the first start without REELAY_ADMIN_TOKEN: print it once, it is not stored. */
@@ -39,23 +46,33 @@ export class Gateway {
       options.logger ??
       pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'headers.authorization'] });
     const database: Database = await openDatabase(config.DATABASE_URL, options.database);
-    const sealer = new Sealer(loadOrCreateSecret(config.REELAY_DATA_DIR, config.REELAY_SECRET));
+    const secret = loadOrCreateSecret(config.REELAY_DATA_DIR, config.REELAY_SECRET);
+    const sealer = new Sealer(secret);
     const wire = new Wire({
       connectMs: config.VENDOR_CONNECT_TIMEOUT_MS,
       firstByteMs: config.VENDOR_TIMEOUT_MS,
       totalMs: config.VENDOR_TIMEOUT_MS,
     });
-    const notifier = new TaskNotifier(database, log);
+    const webhookTargets = new WebhookTargetPolicy(config.WEBHOOK_ALLOWED_NETWORKS);
+    const webhooks = new WebhookSender({
+      database,
+      config,
+      log,
+      sealer,
+      targets: webhookTargets,
+      // Each surface's task view; the webhook for a task is rendered in the shape of the surface it came from.
+      views: { seed: seedTaskView },
+    });
+    const vendorCallbacks = new VendorCallbacks(secret, () => config.PUBLIC_URL);
     const deps: CoreDeps = {
       database,
       channels: new ChannelDirectory(database, sealer),
       wire,
       config,
       log,
-      onTaskEnded: (taskId) =>
-        void notifier
-          .taskEnded(taskId)
-          .catch((err: unknown) => log.error({ err, taskId }, 'callback failed')),
+      // The ended task's webhook is already in the outbox (same transaction): send it now.
+      onTaskEnded: () => webhooks.wake(),
+      vendorCallbackUrl: (jobId) => vendorCallbacks.urlFor(jobId),
     };
     const runner = new JobRunner(deps);
     const poller = new Poller(deps, runner);
@@ -69,19 +86,32 @@ export class Gateway {
         disableRequestLogging: !['debug', 'trace'].includes(config.LOG_LEVEL),
       }),
     });
-    const gateway = new Gateway(config, deps, runner, poller, notifier, sealer, app, admin.generated);
+    const gateway = new Gateway(
+      config,
+      deps,
+      runner,
+      poller,
+      webhooks,
+      webhookTargets,
+      vendorCallbacks,
+      sealer,
+      app,
+      admin.generated,
+    );
     installErrorHandling(app);
     app.get('/healthz', async () => {
       await database.db.selectFrom('settings').select('key').limit(1).execute();
       return { status: 'ok' };
     });
     await app.register(seedApi(gateway));
+    await app.register(vendorCallbacksApi(gateway));
     await app.register(
       async (adminApp) => {
         adminApp.addHook('onRequest', async (request) => admin.check(request));
         await adminApp.register(adminUsers(gateway));
         await adminApp.register(adminChannels(gateway));
         await adminApp.register(adminBilling(gateway));
+        await adminApp.register(adminWebhooks(gateway));
       },
       { prefix: '/admin/v1' },
     );
@@ -92,6 +122,7 @@ export class Gateway {
   async listen(port = this.config.PORT, host = this.config.HOST): Promise<string> {
     await this.app.listen({ port, host });
     this.poller.start();
+    this.webhooks.start();
     const address = this.app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${boundPort}`;
@@ -101,7 +132,7 @@ export class Gateway {
   async close(): Promise<void> {
     await this.app.close();
     await this.poller.stop();
-    this.notifier.close();
+    await this.webhooks.stop();
     await this.deps.wire.close();
     await this.deps.database.close();
   }

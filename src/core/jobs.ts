@@ -32,12 +32,19 @@ export interface CoreDeps {
   log: Logger;
   /** Told once when a task reaches succeeded or failed. */
   onTaskEnded(taskId: string, status: TaskStatus): void;
+  /** Reelay's callback URL for a job, given to vendors that call back; null when PUBLIC_URL is not set. */
+  vendorCallbackUrl?(jobId: string): string | null;
 }
 
 /** How a submit attempt ended, for the client's answer when no job could start. */
 export type SubmitResult = { kind: 'accepted' } | Exclude<SubmitOutcome, { kind: 'accepted' }>;
 
-export function jobFor(request: VideoRequest, externalId: string, channel: Channel): VideoJob {
+export function jobFor(
+  request: VideoRequest,
+  externalId: string,
+  channel: Channel,
+  vendorCallbackUrl: string | null = null,
+): VideoJob {
   return {
     model: request.model,
     upstreamModel: channel.modelMapping[request.model] ?? request.model,
@@ -50,6 +57,7 @@ export function jobFor(request: VideoRequest, externalId: string, channel: Chann
     seed: request.seed,
     metadata: request.metadata,
     externalId,
+    vendorCallbackUrl,
   };
 }
 
@@ -83,7 +91,8 @@ export class JobRunner {
       const adapter = requireAdapter(channel.vendor);
       let prepared: PreparedSubmit;
       try {
-        prepared = adapter.prepareSubmit(jobFor(request, job.id, channel));
+        const callbackUrl = this.deps.vendorCallbackUrl?.(job.id) ?? null;
+        prepared = adapter.prepareSubmit(jobFor(request, job.id, channel, callbackUrl));
       } catch (err) {
         // This channel's vendor cannot take the request as asked; another channel's may.
         if (err instanceof InvalidRequestError && channel.id !== candidates[0]!.id) continue;

@@ -4,7 +4,8 @@
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import { randomUUID } from 'node:crypto';
-import { claimDueJobs } from '../store/tasks.js';
+import type { TaskJobRow } from '../store/schema.js';
+import { claimDueJobs, claimJobNow } from '../store/tasks.js';
 import type { CoreDeps, JobRunner } from './jobs.js';
 
 /** How long a claimed job stays ours before another poller may take it (our process died mid-poll). */
@@ -51,19 +52,39 @@ export class Poller {
       leaseToken,
       leaseUntil: now + pollLeaseMs,
     });
-    for (const job of jobs) {
-      this.inFlight++;
-      const work = this.limitFor(job.channel_id ?? 'none')(() => this.runner.poll(job, leaseToken))
-        .catch((err: unknown) =>
-          this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends'),
-        )
-        .finally(() => {
-          this.inFlight--;
-          this.pending.delete(work);
-        });
-      this.pending.add(work);
-    }
+    for (const job of jobs) this.run(job, leaseToken);
     return jobs.length;
+  }
+
+  /**
+   * Polls one job now, out of turn (its vendor called back to say it changed). False when the job is not
+   * processing or a poll holds it at this moment; its regular polls go on either way.
+   */
+  async pollNow(jobId: string): Promise<boolean> {
+    if (this.stopped) return false;
+    const now = Date.now();
+    const leaseToken = randomUUID();
+    const job = await claimJobNow(this.deps.database, jobId, {
+      now,
+      leaseToken,
+      leaseUntil: now + pollLeaseMs,
+    });
+    if (!job) return false;
+    this.run(job, leaseToken);
+    return true;
+  }
+
+  private run(job: TaskJobRow, leaseToken: string): void {
+    this.inFlight++;
+    const work = this.limitFor(job.channel_id ?? 'none')(() => this.runner.poll(job, leaseToken))
+      .catch((err: unknown) =>
+        this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends'),
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.pending.delete(work);
+      });
+    this.pending.add(work);
   }
 
   private limitFor(channelId: string): LimitFunction {

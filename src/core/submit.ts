@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { generationCost } from '../billing/prices.js';
 import { newId } from '../security/secrets.js';
 import { findPrice, type PriceSnapshot } from '../store/billing.js';
-import type { TaskJobRow, TaskRow } from '../store/schema.js';
+import type { TaskJobRow, TaskRow, TaskSurface } from '../store/schema.js';
 import { findTask, insertTaskWithJobs, type TaskWithJobs } from '../store/tasks.js';
 import {
   ApiError,
@@ -31,6 +31,7 @@ export async function submitTask(
   runner: JobRunner,
   caller: Caller,
   request: VideoRequest,
+  surface: TaskSurface = 'seed',
 ): Promise<TaskWithJobs> {
   if (caller.models && !caller.models.includes(request.model)) {
     throw new PermissionError(
@@ -123,6 +124,7 @@ export async function submitTask(
     n: request.n,
     end_user: request.endUser,
     callback_url: request.callbackUrl,
+    surface,
     warnings: warnings.length > 0 ? JSON.stringify(warnings) : null,
     error_code: null,
     error_message: null,

@@ -4,7 +4,9 @@ import { InvalidRequestError, NotFoundError } from '../core/errors.js';
 import { parseSeedRequest } from '../core/request.js';
 import { submitTask } from '../core/submit.js';
 import { seedTaskView } from '../core/task.js';
-import { findTaskForUser } from '../store/tasks.js';
+import { deliveryView } from '../core/webhooks.js';
+import { findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
+import { deliveriesOfTask } from '../store/webhooks.js';
 import { authenticateApiKey } from './auth.js';
 import type { Gateway } from '../gateway.js';
 
@@ -17,19 +19,28 @@ export function seedApi(gateway: Gateway) {
     });
 
     app.post('/v1/video/generations', async (request) => {
-      const videoRequest = parseSeedRequest(request.body);
+      const videoRequest = parseSeedRequest(request.body, gateway.webhookTargets);
       const task = await submitTask(gateway.deps, gateway.runner, request.caller, videoRequest);
       return seedTaskView(task);
     });
 
-    app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id', async (request) => {
-      const { task_id: taskId } = request.params;
+    async function ownTask(taskId: string, userId: string): Promise<TaskWithJobs> {
       if (taskId.length > 100) throw new InvalidRequestError('task_id is too long', 'task_id');
       const found = taskIdPattern.test(taskId)
-        ? await findTaskForUser(gateway.deps.database, taskId, request.caller.userId)
+        ? await findTaskForUser(gateway.deps.database, taskId, userId)
         : undefined;
       if (!found) throw new NotFoundError(`No task ${taskId}`, 'task_id', 'task_not_found');
-      return seedTaskView(found);
+      return found;
+    }
+
+    app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id', async (request) =>
+      seedTaskView(await ownTask(request.params.task_id, request.caller.userId)),
+    );
+
+    // The task's webhook deliveries and every attempt: what was sent where, and what the receiver answered.
+    app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id/deliveries', async (request) => {
+      const { task } = await ownTask(request.params.task_id, request.caller.userId);
+      return { data: (await deliveriesOfTask(gateway.deps.database.db, task.id)).map(deliveryView) };
     });
   };
 }

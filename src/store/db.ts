@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as billing from './migrations/003-billing.js';
+import * as webhooks from './migrations/004-webhooks.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -19,7 +20,11 @@ export interface Database {
 // PostgreSQL returns BIGINT as strings; Reelay's bigints are millisecond times, safe as numbers.
 pg.types.setTypeParser(20, (value) => Number(value));
 
-const migrations: Record<string, Migration> = { '001-initial': initial, '003-billing': billing };
+const migrations: Record<string, Migration> = {
+  '001-initial': initial,
+  '003-billing': billing,
+  '004-webhooks': webhooks,
+};
 
 export interface OpenOptions {
   /** PostgreSQL only: a schema to create and use (isolates test runs). */
@@ -34,6 +39,8 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const { error, results } = await new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations },
+    // Kysely otherwise takes another schema's migration tables for this one's (parallel test runs).
+    ...(options.schema ? { migrationTableSchema: options.schema } : {}),
   }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
