@@ -18,6 +18,9 @@ export class Poller {
   private inFlight = 0;
   private readonly limits = new Map<string, LimitFunction>();
   private readonly pending = new Set<Promise<void>>();
+  /** Jobs this process is polling now, and those a callback asked about meanwhile (polled again after). */
+  private readonly polling = new Set<string>();
+  private readonly pollAgain = new Set<string>();
   private idle: Promise<void> = Promise.resolve();
 
   constructor(
@@ -37,7 +40,8 @@ export class Poller {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.idle;
-    await Promise.all(this.pending);
+    // A poll that ends may start another (a callback came meanwhile): wait for those too.
+    while (this.pending.size > 0) await Promise.all(this.pending);
   }
 
   /** One pass: claim what is due (up to the free capacity) and start polling it. Exposed for tests. */
@@ -58,10 +62,15 @@ export class Poller {
 
   /**
    * Polls one job now, out of turn (its vendor called back to say it changed). False when the job is not
-   * processing or a poll holds it at this moment; its regular polls go on either way.
+   * processing or another process's poll holds it; its regular polls go on either way. When this process is
+   * polling it right now, it is polled again as soon as that poll ends (the news may be newer than its answer).
    */
   async pollNow(jobId: string): Promise<boolean> {
     if (this.stopped) return false;
+    if (this.polling.has(jobId)) {
+      this.pollAgain.add(jobId);
+      return true;
+    }
     const now = Date.now();
     const leaseToken = randomUUID();
     const job = await claimJobNow(this.deps.database, jobId, {
@@ -76,12 +85,19 @@ export class Poller {
 
   private run(job: TaskJobRow, leaseToken: string): void {
     this.inFlight++;
+    this.polling.add(job.id);
     const work = this.limitFor(job.channel_id ?? 'none')(() => this.runner.poll(job, leaseToken))
       .catch((err: unknown) =>
         this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends'),
       )
-      .finally(() => {
+      .finally(async () => {
         this.inFlight--;
+        this.polling.delete(job.id);
+        if (this.pollAgain.delete(job.id)) {
+          await this.pollNow(job.id).catch((err: unknown) =>
+            this.deps.log.error({ err, job: job.id }, 'poll after a callback failed to start'),
+          );
+        }
         this.pending.delete(work);
       });
     this.pending.add(work);
