@@ -1,5 +1,6 @@
 /** All settings, from the environment, with defaults that run a complete gateway on one machine. */
 import { z } from 'zod';
+import { parseNetworks } from './security/webhook-targets.js';
 
 const number = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 const flag = (fallback: boolean) =>
@@ -43,7 +44,11 @@ const envSchema = z.object({
 
   VENDOR_TIMEOUT_MS: number(30_000),
   /** Request body limit (images arrive as base64). */
-  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(25 * 1024 * 1024),
   /** Reelay's address as clients reach it (for content links); the request's own host when unset. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Copy every result into Reelay's storage when it succeeds, so it outlives the vendor's URL. */
@@ -51,13 +56,39 @@ const envSchema = z.object({
   /** Where re-hosted content is kept; `<REELAY_DATA_DIR>/content` when unset. */
   CONTENT_DIR: z.string().optional(),
   /** How long re-hosted content is kept after the task ends. */
-  CONTENT_RETENTION_HOURS: z.coerce.number().positive().default(7 * 24),
+  CONTENT_RETENTION_HOURS: z.coerce
+    .number()
+    .positive()
+    .default(7 * 24),
   /** Copies tried before a success is kept with the vendor's URL only. */
   REHOST_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   /** Largest result Reelay copies or streams. */
-  CONTENT_MAX_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  CONTENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024 * 1024),
   /** How long a signed content link works. */
   CONTENT_LINK_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  /**
+   * Networks webhooks may be sent into although they are not public (loopback, private, link-local), as a
+   * comma-separated list of CIDRs, e.g. "10.0.0.0/8,127.0.0.1/32". Empty: public addresses only.
+   */
+  WEBHOOK_ALLOWED_NETWORKS: z
+    .string()
+    .default('')
+    .refine((value) => parseNetworks(value) !== null, 'must be comma-separated CIDRs, e.g. 10.0.0.0/8'),
+  /** First retry of a failed webhook; each later one waits twice as long, up to the max. */
+  WEBHOOK_RETRY_INITIAL_MS: number(10_000),
+  WEBHOOK_RETRY_MAX_MS: number(3_600_000),
+  /** How long after a task ends Reelay keeps trying to deliver its webhook. */
+  WEBHOOK_RETRY_WINDOW_HOURS: z.coerce.number().positive().default(24),
+  /** One delivery attempt, connect to last byte. */
+  WEBHOOK_TIMEOUT_MS: number(10_000),
+  /** How often the sender looks for due deliveries (a task that ends wakes it at once). */
+  WEBHOOK_TICK_MS: number(1_000),
+  /** Deliveries in flight at once. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).default(16),
 });
 
 export type Config = z.infer<typeof envSchema>;

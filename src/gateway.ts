@@ -9,17 +9,23 @@ import { ChannelDirectory } from './core/channels.js';
 import { ContentService } from './core/content.js';
 import { ContentLinks, type ResultLinks } from './core/content-links.js';
 import { JobRunner, type CoreDeps } from './core/jobs.js';
-import { TaskNotifier } from './core/notify.js';
 import { Poller } from './core/poller.js';
+import { openaiVideoView } from './core/openai-view.js';
+import { seedTaskView } from './core/task.js';
+import { VendorCallbacks } from './core/vendor-callbacks.js';
+import { WebhookSender } from './core/webhooks.js';
 import { adminBilling } from './http/admin/billing.js';
 import { adminChannels } from './http/admin/channels.js';
 import { prepareAdminToken } from './http/admin/auth.js';
 import { adminUsers } from './http/admin/users.js';
+import { adminWebhooks } from './http/admin/webhooks.js';
 import { installErrorHandling } from './http/errors.js';
 import { openaiVideos } from './http/openai-videos.js';
 import { seedApi } from './http/seed-api.js';
+import { vendorCallbacksApi } from './http/vendor-callbacks.js';
 import { GuardedFetch } from './security/fetch-guard.js';
 import { loadOrCreateSecret, Sealer } from './security/secrets.js';
+import { WebhookTargetPolicy } from './security/webhook-targets.js';
 import { LocalDirectoryStorage } from './storage/local.js';
 import { openDatabase, type Database, type OpenOptions } from './store/db.js';
 import { Wire } from './vendors/wire.js';
@@ -35,7 +41,9 @@ export class Gateway {
     readonly deps: CoreDeps,
     readonly runner: JobRunner,
     readonly poller: Poller,
-    readonly notifier: TaskNotifier,
+    readonly webhooks: WebhookSender,
+    readonly webhookTargets: WebhookTargetPolicy,
+    readonly vendorCallbacks: VendorCallbacks,
     readonly sealer: Sealer,
     readonly links: ContentLinks,
     readonly app: FastifyInstance,
@@ -56,17 +64,31 @@ export class Gateway {
       firstByteMs: config.VENDOR_TIMEOUT_MS,
       totalMs: config.VENDOR_TIMEOUT_MS,
     });
-    // Callbacks leave Reelay: their links need an address from outside, PUBLIC_URL or else where Reelay listens.
-    const notifier = new TaskNotifier(database, log, (): ResultLinks => links.forBase(config.PUBLIC_URL ?? gateway.ownUrl()));
     const channels = new ChannelDirectory(database, sealer);
     const content = new ContentService({
       config,
       database,
       storage: new LocalDirectoryStorage(config.CONTENT_DIR ?? join(config.REELAY_DATA_DIR, 'content')),
-      fetch: new GuardedFetch({ connectMs: config.VENDOR_CONNECT_TIMEOUT_MS, idleMs: config.VENDOR_TIMEOUT_MS }),
+      fetch: new GuardedFetch({
+        connectMs: config.VENDOR_CONNECT_TIMEOUT_MS,
+        idleMs: config.VENDOR_TIMEOUT_MS,
+      }),
       channels,
       log,
     });
+    // Webhooks leave Reelay: their links need an address from outside, PUBLIC_URL or else where Reelay listens.
+    const outsideLinks = (): ResultLinks => links.forBase(config.PUBLIC_URL ?? gateway.ownUrl());
+    const webhookTargets = new WebhookTargetPolicy(config.WEBHOOK_ALLOWED_NETWORKS);
+    const webhooks = new WebhookSender({
+      database,
+      config,
+      log,
+      sealer,
+      targets: webhookTargets,
+      // Each surface's task view; the webhook for a task is rendered in the shape of the surface it came from.
+      views: { seed: (task) => seedTaskView(task, outsideLinks()), openai: openaiVideoView },
+    });
+    const vendorCallbacks = new VendorCallbacks(secret, () => config.PUBLIC_URL);
     const deps: CoreDeps = {
       database,
       channels,
@@ -80,7 +102,9 @@ export class Gateway {
       config,
       log,
       content,
-      onTaskEnded: (taskId) => void notifier.taskEnded(taskId).catch((err: unknown) => log.error({ err, taskId }, 'callback failed')),
+      // The ended task's webhook is already in the outbox (same transaction): send it now.
+      onTaskEnded: () => webhooks.wake(),
+      vendorCallbackUrl: (jobId) => vendorCallbacks.urlFor(jobId),
     };
     const runner = new JobRunner(deps);
     const poller = new Poller(deps, runner);
@@ -94,7 +118,19 @@ export class Gateway {
         disableRequestLogging: !['debug', 'trace'].includes(config.LOG_LEVEL),
       }),
     });
-    const gateway: Gateway = new Gateway(config, deps, runner, poller, notifier, sealer, links, app, admin.generated);
+    const gateway: Gateway = new Gateway(
+      config,
+      deps,
+      runner,
+      poller,
+      webhooks,
+      webhookTargets,
+      vendorCallbacks,
+      sealer,
+      links,
+      app,
+      admin.generated,
+    );
     installErrorHandling(app);
     app.get('/healthz', async () => {
       await database.db.selectFrom('settings').select('key').limit(1).execute();
@@ -102,12 +138,14 @@ export class Gateway {
     });
     await app.register(seedApi(gateway));
     await app.register(openaiVideos(gateway));
+    await app.register(vendorCallbacksApi(gateway));
     await app.register(
       async (adminApp) => {
         adminApp.addHook('onRequest', async (request) => admin.check(request));
         await adminApp.register(adminUsers(gateway));
         await adminApp.register(adminChannels(gateway));
         await adminApp.register(adminBilling(gateway));
+        await adminApp.register(adminWebhooks(gateway));
       },
       { prefix: '/admin/v1' },
     );
@@ -118,6 +156,7 @@ export class Gateway {
   async listen(port = this.config.PORT, host = this.config.HOST): Promise<string> {
     await this.app.listen({ port, host });
     this.poller.start();
+    this.webhooks.start();
     this.deps.content.startSweeping();
     return this.ownUrl();
   }
@@ -137,7 +176,7 @@ export class Gateway {
     const idleSweep = setInterval(() => this.app.server.closeIdleConnections(), 100);
     await this.app.close().finally(() => clearInterval(idleSweep));
     await this.poller.stop();
-    this.notifier.close();
+    await this.webhooks.stop();
     await this.deps.wire.close();
     await this.deps.content.close();
     await this.deps.database.close();

@@ -40,6 +40,8 @@ export interface CoreDeps {
   content: ContentService;
   /** Told once when a task reaches succeeded or failed. */
   onTaskEnded(taskId: string, status: TaskStatus): void;
+  /** Reelay's callback URL for a job, given to vendors that call back; null when PUBLIC_URL is not set. */
+  vendorCallbackUrl?(jobId: string): string | null;
 }
 
 /** How a submit attempt ended, for the client's answer when no job could start. */
@@ -50,7 +52,12 @@ export type SubmitResult =
 type CallTrouble =
   VendorTrouble | { kind: 'retry_later'; message: string; retryAfterMs?: number; ambiguous: boolean };
 
-export function jobFor(request: VideoRequest, externalId: string, channel: Channel): VideoJob {
+export function jobFor(
+  request: VideoRequest,
+  externalId: string,
+  channel: Channel,
+  vendorCallbackUrl: string | null = null,
+): VideoJob {
   return {
     model: request.model,
     upstreamModel: channel.modelMapping[request.model] ?? request.model,
@@ -63,6 +70,7 @@ export function jobFor(request: VideoRequest, externalId: string, channel: Chann
     seed: request.seed,
     metadata: request.metadata,
     externalId,
+    vendorCallbackUrl,
   };
 }
 
@@ -79,10 +87,18 @@ export async function candidatesFor(channels: ChannelDirectory, request: VideoRe
 }
 
 /** The vendor call for a job: a remix of an earlier video when the request is one, else a plain submit. */
-export function prepareJob(adapter: VendorAdapter<unknown>, request: VideoRequest, job: VideoJob): PreparedSubmit {
+export function prepareJob(
+  adapter: VendorAdapter<unknown>,
+  request: VideoRequest,
+  job: VideoJob,
+): PreparedSubmit {
   if (!request.remix) return adapter.prepareSubmit(job);
   if (!adapter.prepareRemix) {
-    throw new InvalidRequestError(`Videos made with ${request.model} cannot be remixed`, 'video_id', 'remix_not_supported');
+    throw new InvalidRequestError(
+      `Videos made with ${request.model} cannot be remixed`,
+      'video_id',
+      'remix_not_supported',
+    );
   }
   return adapter.prepareRemix(job, request.remix.upstreamTaskId);
 }
@@ -120,7 +136,8 @@ export class JobRunner {
       const adapter = requireAdapter(channel.vendor);
       let prepared: PreparedSubmit;
       try {
-        prepared = prepareJob(adapter, request, jobFor(request, job.id, channel));
+        const callbackUrl = this.deps.vendorCallbackUrl?.(job.id) ?? null;
+        prepared = prepareJob(adapter, request, jobFor(request, job.id, channel, callbackUrl));
       } catch (err) {
         // This channel's vendor cannot take the request as asked; another channel's may.
         if (err instanceof InvalidRequestError && channel.id !== candidates[0]!.id) continue;
@@ -265,8 +282,14 @@ export class JobRunner {
         const lastChance = Date.now() + this.backoffMs(job.poll_attempts + 1) >= job.deadline_at;
         const copy = await this.deps.content.rehost(job, channel, outcome, lastChance);
         if (copy.kind === 'retry_later') {
-          this.deps.log.warn({ job: job.id, channel: channel.id, reason: copy.message }, 'result not copied yet, will retry');
-          await this.reschedule(job, leaseToken, { last_error: copy.message, rehost_attempts: job.rehost_attempts + 1 });
+          this.deps.log.warn(
+            { job: job.id, channel: channel.id, reason: copy.message },
+            'result not copied yet, will retry',
+          );
+          await this.reschedule(job, leaseToken, {
+            last_error: copy.message,
+            rehost_attempts: job.rehost_attempts + 1,
+          });
           return;
         }
         const facts: VideoFacts = { ...jobFacts(job), ...outcome.facts };

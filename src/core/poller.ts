@@ -4,7 +4,8 @@
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import { randomUUID } from 'node:crypto';
-import { claimDueJobs, updateHeldJob } from '../store/tasks.js';
+import type { TaskJobRow } from '../store/schema.js';
+import { claimDueJobs, claimJobNow, updateHeldJob } from '../store/tasks.js';
 import type { CoreDeps, JobRunner } from './jobs.js';
 
 /** How long a claimed job stays ours before another poller may take it (our process died mid-poll). */
@@ -17,9 +18,12 @@ export class Poller {
   private inFlight = 0;
   private readonly limits = new Map<string, LimitFunction>();
   /** Polls under way. */
-  private readonly polling = new Set<Promise<void>>();
+  private readonly polls = new Set<Promise<void>>();
   /** Claimed jobs still queued behind their channel's limit. */
   private readonly waiting = new Map<string, { jobId: string; leaseToken: string }>();
+  /** Jobs this process holds now, and those a callback asked about meanwhile (polled again after). */
+  private readonly polling = new Set<string>();
+  private readonly pollAgain = new Set<string>();
   private idle: Promise<void> = Promise.resolve();
 
   constructor(
@@ -46,12 +50,14 @@ export class Poller {
     const handBack = [...this.waiting.values()];
     this.waiting.clear();
     this.inFlight -= handBack.length;
-    await Promise.all([
-      ...handBack.map(({ jobId, leaseToken }) =>
+    for (const { jobId } of handBack) this.polling.delete(jobId);
+    await Promise.all(
+      handBack.map(({ jobId, leaseToken }) =>
         updateHeldJob(this.deps.database, jobId, leaseToken, { lease_token: null, next_poll_at: Date.now() }),
       ),
-      ...this.polling,
-    ]);
+    );
+    // A poll that ends may start another (a callback came meanwhile): wait for those too.
+    while (this.polls.size > 0) await Promise.all(this.polls);
   }
 
   /** One pass: claim what is due (up to the free capacity) and start polling it. Exposed for tests. */
@@ -66,25 +72,57 @@ export class Poller {
       leaseToken,
       leaseUntil: now + pollLeaseMs,
     });
-    for (const job of jobs) {
-      this.inFlight++;
-      this.waiting.set(job.id, { jobId: job.id, leaseToken });
-      void this.limitFor(job.channel_id ?? 'none')(() => {
-        this.waiting.delete(job.id);
-        const run = this.runner
-          .poll(job, leaseToken)
-          .catch((err: unknown) =>
-            this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends'),
-          )
-          .finally(() => {
-            this.inFlight--;
-            this.polling.delete(run);
-          });
-        this.polling.add(run);
-        return run;
-      });
-    }
+    for (const job of jobs) this.run(job, leaseToken);
     return jobs.length;
+  }
+
+  /**
+   * Polls one job now, out of turn (its vendor called back to say it changed). False when the job is not
+   * processing or another process's poll holds it; its regular polls go on either way. When this process is
+   * polling it right now, it is polled again as soon as that poll ends (the news may be newer than its answer).
+   */
+  async pollNow(jobId: string): Promise<boolean> {
+    if (this.stopped) return false;
+    if (this.polling.has(jobId)) {
+      this.pollAgain.add(jobId);
+      return true;
+    }
+    const now = Date.now();
+    const leaseToken = randomUUID();
+    const job = await claimJobNow(this.deps.database, jobId, {
+      now,
+      leaseToken,
+      leaseUntil: now + pollLeaseMs,
+    });
+    if (!job) return false;
+    this.run(job, leaseToken);
+    return true;
+  }
+
+  private run(job: TaskJobRow, leaseToken: string): void {
+    this.inFlight++;
+    this.polling.add(job.id);
+    this.waiting.set(job.id, { jobId: job.id, leaseToken });
+    void this.limitFor(job.channel_id ?? 'none')(() => {
+      this.waiting.delete(job.id);
+      const work = this.runner
+        .poll(job, leaseToken)
+        .catch((err: unknown) =>
+          this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends'),
+        )
+        .finally(async () => {
+          this.inFlight--;
+          this.polling.delete(job.id);
+          if (this.pollAgain.delete(job.id)) {
+            await this.pollNow(job.id).catch((err: unknown) =>
+              this.deps.log.error({ err, job: job.id }, 'poll after a callback failed to start'),
+            );
+          }
+          this.polls.delete(work);
+        });
+      this.polls.add(work);
+      return work;
+    });
   }
 
   private limitFor(channelId: string): LimitFunction {

@@ -82,6 +82,16 @@ describe('seed request validation', () => {
     ['metadata an array', { ...base, metadata: [1, 2] }, 'metadata'],
     ['metadata a string', { ...base, metadata: '{}' }, 'metadata'],
     ['callback_url not a URL', { ...base, metadata: { callback_url: 'ftp://x' } }, 'metadata.callback_url'],
+    ['top-level callback_url not a URL', { ...base, callback_url: 'hook' }, 'callback_url'],
+    [
+      'callback_url contradicting metadata.callback_url',
+      {
+        ...base,
+        callback_url: 'https://a.example/hook',
+        metadata: { callback_url: 'https://b.example/hook' },
+      },
+      'callback_url',
+    ],
     ['n zero', { ...base, n: 0 }, 'n'],
     ['n five', { ...base, n: 5 }, 'n'],
     ['response_format b64_json', { ...base, response_format: 'b64_json' }, 'response_format'],
@@ -98,6 +108,18 @@ describe('seed request validation', () => {
 
   it('rejects a body that is not an object', () => {
     for (const body of [null, [], 'text', 12]) expect(rejection(body).status).toBe(400);
+  });
+
+  it('takes callback_url at the top level or in metadata, or in both when they agree', () => {
+    const url = 'https://client.example/hook';
+    expect(parseSeedRequest({ ...base, callback_url: url })).toMatchObject({
+      callbackUrl: url,
+      metadata: {},
+    });
+    expect(parseSeedRequest({ ...base, callback_url: url, metadata: { callback_url: url } })).toMatchObject({
+      callbackUrl: url,
+      metadata: {},
+    });
   });
 
   it('takes size and width/height when they agree', () => {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from './errors.js';
 import { parseImage } from './image.js';
 import type { ImageInput } from '../vendors/adapter.js';
+import type { WebhookTargetPolicy } from '../security/webhook-targets.js';
 
 const dimension = z.number().int().min(64).max(8192);
 
@@ -28,6 +29,8 @@ export const seedRequestSchema = z
     response_format: z.literal('url').optional(),
     seed: z.number().int().min(0).max(4_294_967_295).optional(),
     user: z.string().min(1).max(256).optional(),
+    /** Where Reelay POSTs the task when it ends; also accepted as metadata.callback_url (the seed's Vidu example). */
+    callback_url: z.string().max(2048).optional(),
   })
   .strict();
 
@@ -71,7 +74,8 @@ export function invalidRequestFrom(error: z.ZodError, prefix: string[] = []): In
   return new InvalidRequestError(param ? `${param}: ${message}` : message, param);
 }
 
-export function parseSeedRequest(body: unknown): VideoRequest {
+/** `targets`: when given, a callback_url it refuses (a private address, …) is a 400. */
+export function parseSeedRequest(body: unknown, targets?: WebhookTargetPolicy): VideoRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidRequestError('The request body must be a JSON object', null);
   }
@@ -80,7 +84,7 @@ export function parseSeedRequest(body: unknown): VideoRequest {
   const req = parsed.data;
 
   const { width, height } = resolveDimensions(req);
-  const { callback_url: callbackUrl, ...metadata } = req.metadata ?? {};
+  const { callback_url: metadataCallbackUrl, ...metadata } = req.metadata ?? {};
   return {
     model: req.model,
     prompt: req.prompt,
@@ -93,7 +97,7 @@ export function parseSeedRequest(body: unknown): VideoRequest {
     metadata,
     n: req.n ?? 1,
     endUser: req.user ?? null,
-    callbackUrl: parseCallbackUrl(callbackUrl),
+    callbackUrl: resolveCallbackUrl(req.callback_url, metadataCallbackUrl, targets),
   };
 }
 
@@ -122,10 +126,34 @@ function resolveDimensions(req: SeedRequest): { width: number | null; height: nu
   return { width: w, height: h };
 }
 
-function parseCallbackUrl(value: unknown): string | null {
+/** callback_url, top level or in metadata: either, or both when they agree. */
+function resolveCallbackUrl(
+  topLevel: string | undefined,
+  inMetadata: unknown,
+  targets: WebhookTargetPolicy | undefined,
+): string | null {
+  const fromTop = parseCallbackUrl(topLevel, 'callback_url', targets);
+  const fromMetadata = parseCallbackUrl(inMetadata, 'metadata.callback_url', targets);
+  if (fromTop && fromMetadata && fromTop !== fromMetadata) {
+    throw new InvalidRequestError(
+      'callback_url and metadata.callback_url differ; send one of them',
+      'callback_url',
+    );
+  }
+  return fromTop ?? fromMetadata;
+}
+
+/** A URL Reelay will POST to (a task's callback_url, a key's webhook_url); null/"" = none. */
+export function parseCallbackUrl(
+  value: unknown,
+  param: string,
+  targets: WebhookTargetPolicy | undefined,
+): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string' || !/^https?:\/\//i.test(value) || !URL.canParse(value)) {
-    throw new InvalidRequestError('metadata.callback_url must be an http(s) URL', 'metadata.callback_url');
+    throw new InvalidRequestError(`${param} must be an http(s) URL`, param);
   }
+  const refusal = targets?.refusal(value);
+  if (refusal) throw new InvalidRequestError(`${param}: ${refusal}`, param, 'webhook_target_not_allowed');
   return value;
 }

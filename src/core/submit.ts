@@ -6,11 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { generationCost } from '../billing/prices.js';
 import { newId } from '../security/secrets.js';
 import { findPrice, type PriceSnapshot } from '../store/billing.js';
-import type { TaskJobRow, TaskRow } from '../store/schema.js';
+import type { TaskJobRow, TaskRow, TaskSurface } from '../store/schema.js';
 import { isUniqueViolation } from '../store/db.js';
 import { findIdempotencyKey, releaseIdempotencyKey } from '../store/idempotency.js';
 import { findTask, findTaskForUser, insertTaskWithJobs, type TaskWithJobs } from '../store/tasks.js';
-
 import {
   ApiError,
   InvalidRequestError,
@@ -18,7 +17,15 @@ import {
   ServiceUnavailableError,
   UpstreamError,
 } from './errors.js';
-import { candidatesFor, jobFor, prepareJob, requireAdapter, type CoreDeps, type JobRunner, type SubmitResult } from './jobs.js';
+import {
+  candidatesFor,
+  jobFor,
+  prepareJob,
+  requireAdapter,
+  type CoreDeps,
+  type JobRunner,
+  type SubmitResult,
+} from './jobs.js';
 import type { VideoRequest } from './request.js';
 
 /** Who is asking: resolved from the API key. */
@@ -40,7 +47,7 @@ export async function submitTask(
   runner: JobRunner,
   caller: Caller,
   request: VideoRequest,
-  idempotency: Idempotency | null = null,
+  { idempotency = null, surface = 'seed' }: { idempotency?: Idempotency | null; surface?: TaskSurface } = {},
 ): Promise<TaskWithJobs> {
   if (idempotency) {
     const replay = await replayed(deps, caller, idempotency);
@@ -140,6 +147,7 @@ export async function submitTask(
     n: request.n,
     end_user: request.endUser,
     callback_url: request.callbackUrl,
+    surface,
     warnings: warnings.length > 0 ? JSON.stringify(warnings) : null,
     error_code: null,
     error_message: null,

@@ -38,7 +38,9 @@ function jobError(job: TaskJobRow) {
 
 /** Why a failed task failed; null for any other. */
 export function taskError(task: TaskRow) {
-  return task.status === 'failed' ? { code: task.error_code ?? 'generation_failed', message: task.error_message ?? 'generation failed' } : null;
+  return task.status === 'failed'
+    ? { code: task.error_code ?? 'generation_failed', message: task.error_message ?? 'generation failed' }
+    : null;
 }
 
 /** Overall progress: the mean of the jobs' progress, 100 once the task has ended. */

@@ -61,10 +61,18 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unhandled error');
     return reply
       .code(500)
-      .send(render(new ApiError(500, 'server_error', 'Internal error; it has been logged', null, 'internal_error')));
+      .send(
+        render(
+          new ApiError(500, 'server_error', 'Internal error; it has been logged', null, 'internal_error'),
+        ),
+      );
   });
   app.setNotFoundHandler((request, reply) => {
-    const error = new NotFoundError(`No route for ${request.method} ${request.url.split('?')[0]}`, null, 'route_not_found');
+    const error = new NotFoundError(
+      `No route for ${request.method} ${request.url.split('?')[0]}`,
+      null,
+      'route_not_found',
+    );
     return reply.code(404).send(errorBodyFor(request.url)(error));
   });
 }

@@ -26,6 +26,7 @@ import type { Gateway } from '../gateway.js';
 import { findTask, findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
 import { listTasksForUser, softDeleteTask } from '../store/videos.js';
 import { authenticateApiKey } from './auth.js';
+import { idempotencyOf } from './idempotency.js';
 import { readBody } from './form-body.js';
 
 type VideoParams = { Params: { video_id: string } };
@@ -105,12 +106,12 @@ export function openaiVideos(gateway: Gateway) {
     app.post('/v1/videos', async (request) => {
       try {
         const { fields, file } = await readBody(request);
-        const task = await submitTask(
-          gateway.deps,
-          gateway.runner,
-          request.caller,
-          parseOpenAICreate(fields, file),
-        );
+        const videoRequest = parseOpenAICreate(fields, file);
+        const idempotency = idempotencyOf(request, videoRequest);
+        const task = await submitTask(gateway.deps, gateway.runner, request.caller, videoRequest, {
+          idempotency,
+          surface: 'openai',
+        });
         return openaiVideoView(task);
       } catch (err) {
         throw inOpenAITerms(err);
@@ -224,7 +225,10 @@ export function openaiVideos(gateway: Gateway) {
         callbackUrl: null,
         remix: { sourceTaskId: source.task.id, channelId: channel.id, upstreamTaskId: job.upstream_task_id },
       };
-      const task = await submitTask(gateway.deps, gateway.runner, request.caller, remix);
+      const task = await submitTask(gateway.deps, gateway.runner, request.caller, remix, {
+        surface: 'openai',
+      });
+
       return openaiVideoView(task);
     });
   };

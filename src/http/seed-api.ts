@@ -4,12 +4,13 @@ import { InvalidRequestError, NotFoundError } from '../core/errors.js';
 import { parseSeedRequest } from '../core/request.js';
 import { submitTask } from '../core/submit.js';
 import { publicTaskIdPattern, seedTaskView } from '../core/task.js';
-import { findTaskForUser } from '../store/tasks.js';
+import { deliveryView } from '../core/webhooks.js';
+import { findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
+import { deliveriesOfTask } from '../store/webhooks.js';
+import type { Gateway } from '../gateway.js';
 import { authenticateApiKey } from './auth.js';
 import { idempotencyOf } from './idempotency.js';
-
 import { publicBaseUrl } from './public-url.js';
-import type { Gateway } from '../gateway.js';
 
 export function seedApi(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {
@@ -18,18 +19,34 @@ export function seedApi(gateway: Gateway) {
     });
 
     app.post('/v1/video/generations', async (request) => {
-      const videoRequest = parseSeedRequest(request.body);
+      const videoRequest = parseSeedRequest(request.body, gateway.webhookTargets);
       const idempotency = idempotencyOf(request, videoRequest);
-      const task = await submitTask(gateway.deps, gateway.runner, request.caller, videoRequest, idempotency);
+      const task = await submitTask(gateway.deps, gateway.runner, request.caller, videoRequest, {
+        idempotency,
+      });
       return seedTaskView(task, gateway.links.forBase(publicBaseUrl(gateway.config, request)));
     });
 
-    app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id', async (request) => {
-      const { task_id: taskId } = request.params;
+    async function ownTask(taskId: string, userId: string): Promise<TaskWithJobs> {
       if (taskId.length > 100) throw new InvalidRequestError('task_id is too long', 'task_id');
-      const found = publicTaskIdPattern.test(taskId) ? await findTaskForUser(gateway.deps.database, taskId, request.caller.userId) : undefined;
+      const found = publicTaskIdPattern.test(taskId)
+        ? await findTaskForUser(gateway.deps.database, taskId, userId)
+        : undefined;
       if (!found) throw new NotFoundError(`No task ${taskId}`, 'task_id', 'task_not_found');
-      return seedTaskView(found, gateway.links.forBase(publicBaseUrl(gateway.config, request)));
+      return found;
+    }
+
+    app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id', async (request) =>
+      seedTaskView(
+        await ownTask(request.params.task_id, request.caller.userId),
+        gateway.links.forBase(publicBaseUrl(gateway.config, request)),
+      ),
+    );
+
+    // The task's webhook deliveries and every attempt: what was sent where, and what the receiver answered.
+    app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id/deliveries', async (request) => {
+      const { task } = await ownTask(request.params.task_id, request.caller.userId);
+      return { data: (await deliveriesOfTask(gateway.deps.database.db, task.id)).map(deliveryView) };
     });
   };
 }

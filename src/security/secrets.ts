@@ -18,6 +18,8 @@ export function randomBase62(length: number): string {
 
 export const newId = (prefix: string) => `${prefix}_${randomBase62(20)}`;
 export const newApiKey = () => `sk-${randomBase62(48)}`;
+/** A Standard Webhooks signing secret: "whsec_" + base64 of 24 random bytes. */
+export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');

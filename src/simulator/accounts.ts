@@ -35,7 +35,13 @@ export function demoChannels(sim: RunningSimulator): ChannelSpec[] {
       name: 'Jimeng (simulator)',
       base_url: sim.baseUrl('jimeng'),
       credentials: { ...defaultJimengAccount },
-      models: ['jimeng_vgfm_t2v_l20', 'jimeng_vgfm_i2v_l20', 'jimeng_v30', 'jimeng_v30_1080p', 'jimeng_v30_pro'],
+      models: [
+        'jimeng_vgfm_t2v_l20',
+        'jimeng_vgfm_i2v_l20',
+        'jimeng_v30',
+        'jimeng_v30_1080p',
+        'jimeng_v30_pro',
+      ],
     },
     {
       vendor: 'vidu',

@@ -1,6 +1,7 @@
 /**
  * A faithful Kling: JWT checked like Kling (401 codes 1001–1004), bodies validated like Kling (400 code 1201),
- * tasks moving submitted → processing → succeed | failed, millisecond timestamps, codes for every fault.
+ * tasks moving submitted → processing → succeed | failed, millisecond timestamps, codes for every fault, and
+ * a POST to the task's callback_url on each status change.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify } from 'jose';
@@ -150,6 +151,12 @@ export function klingSimulator(world: SimWorld, accounts: KlingAccount[] = [defa
         }
         const task = world.createTask('kling', { ...body, endpoint });
         if (body.external_task_id) byExternalId.set(body.external_task_id, task.id);
+        const callbackUrl = body.callback_url;
+        if (callbackUrl) {
+          // Kling POSTs the task, flat (its callback protocol), to callback_url on each status change.
+          const from = origin(request);
+          world.onStageChange(task, () => void world.callBack('kling', callbackUrl, view(task, from)));
+        }
         const data = view(task, origin(request));
         return reply.send({ code: 0, message: 'SUCCEED', request_id: randomUUID(), data });
       });

@@ -54,5 +54,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${host}:${port}`;
-  return { url, world, baseUrl: (vendor) => `${url}/${vendor}`, close: () => app.close() };
+  return {
+    url,
+    world,
+    baseUrl: (vendor) => `${url}/${vendor}`,
+    close: async () => {
+      world.close();
+      await app.close();
+    },
+  };
 }

@@ -3,6 +3,7 @@
  * request counters. Each vendor simulator (kling.ts, …) speaks its vendor's wire format on top of this.
  */
 import { randomBytes } from 'node:crypto';
+import { request } from 'undici';
 
 export type Phase = 'submit' | 'poll';
 
@@ -65,6 +66,7 @@ export class SimWorld {
   /** Requests seen, by `${vendor}.${phase}`: lets tests check what reached the vendor. */
   readonly counters = new Map<string, number>();
   private readonly files = new Map<string, { expiresAt: number }>();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(public options: WorldOptions) {}
 
@@ -122,6 +124,44 @@ export class SimWorld {
   /** The moment the task reached its end (for benchmarks: completion-to-visible delay). */
   finishedAt(task: SimTask): number {
     return task.createdAt + task.durationMs;
+  }
+
+  /**
+   * Calls `report` with the task's stage when it starts running and when it ends: the status changes a vendor
+   * that calls back reports.
+   */
+  onStageChange(task: SimTask, report: (stage: SimStage) => void): void {
+    // A millisecond past each boundary, so the stage has certainly changed when it is read.
+    for (const at of [task.durationMs / 5, task.durationMs]) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        report(this.stage(task));
+      }, at + 1);
+      timer.unref();
+      this.timers.add(timer);
+    }
+  }
+
+  /** POSTs a vendor's callback (counted as `<vendor>.callback`); the receiver's status, null when unreachable. */
+  async callBack(vendor: string, url: string, body: unknown): Promise<number | null> {
+    this.count(vendor, 'callback');
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      await res.body.dump();
+      return res.statusCode;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Cancels the callbacks still to come. */
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
   }
 
   /** Registers a result file and returns its path (served by server.ts until it expires). */

@@ -8,6 +8,7 @@ import * as initial from './migrations/001-initial.js';
 import * as videos from './migrations/002-videos.js';
 import * as billing from './migrations/003-billing.js';
 import * as reliability from './migrations/005-reliability.js';
+import * as webhooks from './migrations/004-webhooks.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-videos': videos,
   '003-billing': billing,
+  '004-webhooks': webhooks,
   '005-reliability': reliability,
 };
 

@@ -26,6 +26,10 @@ export interface ApiKeysTable {
   /** Reserved plus settled through this key. */
   spent: number;
   created_at: number;
+  /** Where this key's tasks are reported when they end, unless the task names its own callback_url. */
+  webhook_url: string | null;
+  /** The key's webhook signing secret (`whsec_…`), sealed like channel credentials; made on first need. */
+  webhook_secret: string | null;
 }
 
 export interface ChannelsTable {
@@ -51,6 +55,8 @@ export interface ChannelsTable {
 }
 
 export type TaskStatus = 'processing' | 'succeeded' | 'failed';
+/** The API a task was created on: its webhook is rendered in that surface's shape (/v1/videos adds 'openai'). */
+export type TaskSurface = 'seed' | 'openai';
 export type JobState = 'submitting' | 'processing' | 'succeeded' | 'failed';
 
 export interface TasksTable {
@@ -65,6 +71,7 @@ export interface TasksTable {
   /** The client's `user` field. */
   end_user: string | null;
   callback_url: string | null;
+  surface: TaskSurface;
   warnings: string | null;
   error_code: string | null;
   error_message: string | null;
@@ -154,6 +161,39 @@ export interface IdempotencyKeysTable {
   created_at: number;
 }
 
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** The webhook outbox: one row per task end to report, written in the transaction that ends the task. */
+export interface WebhookDeliveriesTable {
+  /** Sent as `webhook-id` on every attempt, so receivers can de-duplicate. */
+  id: string;
+  task_id: string;
+  /** Whose secret signs it. */
+  key_id: string;
+  url: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When it is next due; while a sender holds it (lease_token), when that lease runs out. */
+  next_attempt_at: number;
+  lease_token: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  /** 1, 2, 3, … */
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  /** The receiver's HTTP status; null when there was no answer. */
+  status_code: number | null;
+  /** Why it did not count as delivered; null for a 2xx. */
+  error: string | null;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -169,6 +209,8 @@ export interface Schema {
   model_prices: ModelPricesTable;
   ledger: LedgerTable;
   idempotency_keys: IdempotencyKeysTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -179,5 +221,7 @@ export type TaskJobRow = Selectable<TaskJobsTable>;
 export type NewTaskJob = Insertable<TaskJobsTable>;
 export type ModelPriceRow = Selectable<ModelPricesTable>;
 export type LedgerRow = Selectable<LedgerTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
 export type TaskJobUpdate = Updateable<TaskJobsTable>;
 export type { Generated };

@@ -16,6 +16,7 @@ import type {
   TaskRow,
   TaskStatus,
 } from './schema.js';
+import { enqueueTaskWebhook } from './webhooks.js';
 
 export const openJobStates: JobState[] = ['submitting', 'processing'];
 
@@ -178,6 +179,7 @@ async function endTaskIfDone(
     .executeTakeFirst();
   if (ended.numUpdatedRows === 0n) return null;
   await settleTask(trx, taskId, status, now);
+  await enqueueTaskWebhook(trx, taskId, now);
   return status;
 }
 
@@ -204,4 +206,20 @@ export async function claimDueJobs(
     .where('id', 'in', due)
     .returningAll()
     .execute();
+}
+
+/** Claims one processing job out of turn (a vendor said it changed), unless a poll holds it right now. */
+export async function claimJobNow(
+  database: Database,
+  jobId: string,
+  options: { now: number; leaseToken: string; leaseUntil: number },
+): Promise<TaskJobRow | undefined> {
+  return database.db
+    .updateTable('task_jobs')
+    .set({ lease_token: options.leaseToken, next_poll_at: options.leaseUntil })
+    .where('id', '=', jobId)
+    .where('state', '=', 'processing')
+    .where((eb) => eb.or([eb('lease_token', 'is', null), eb('next_poll_at', '<=', options.now)]))
+    .returningAll()
+    .executeTakeFirst();
 }

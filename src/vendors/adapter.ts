@@ -29,6 +29,12 @@ export interface VideoJob {
   metadata: Record<string, unknown>;
   /** Reelay's own id for this job; vendors that accept a client-side id get it (crash recovery). */
   externalId: string;
+  /**
+   * Optional capability: Reelay's own URL for this job (set when PUBLIC_URL is configured). Adapters of vendors
+   * that call back on status changes put it in the submit body; Reelay then polls at once instead of waiting.
+   * Never the client's callback_url, which Reelay delivers itself. Others ignore it.
+   */
+  vendorCallbackUrl?: string | null;
 }
 
 /** What a video is, or is expected to be. `null` = unknown (the vendor does not say and it was not chosen). */

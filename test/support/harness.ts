@@ -40,6 +40,11 @@ export const fastConfig: Partial<Config> = {
   SUBMIT_LEASE_MS: 60_000,
   VENDOR_TIMEOUT_MS: 5_000,
   CIRCUIT_OPEN_MS: 100,
+  WEBHOOK_TICK_MS: 15,
+  WEBHOOK_RETRY_INITIAL_MS: 50,
+  WEBHOOK_RETRY_MAX_MS: 200,
+  // Test receivers listen on loopback.
+  WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
 };
 
 export interface JsonResponse<T = any> {
@@ -56,6 +61,8 @@ export interface HarnessOptions {
   reuse?: Harness;
   /** Do not start the poller (tests that drive it by hand). */
   pollerOff?: boolean;
+  /** Set PUBLIC_URL to the gateway's own address, so vendors that call back are given Reelay's URLs. */
+  publicUrl?: boolean;
 }
 
 export class Harness {
@@ -96,9 +103,13 @@ export class Harness {
     });
     await gateway.app.listen({ port: 0, host: '127.0.0.1' });
     if (!options.pollerOff) gateway.poller.start();
+    gateway.webhooks.start();
     const address = gateway.app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    return new Harness(gateway, `http://127.0.0.1:${port}`, sim, databaseUrl, schema, dataDir, !previous);
+    const url = `http://127.0.0.1:${port}`;
+    // The port is known only now; Reelay reads PUBLIC_URL when it hands a callback URL to a vendor.
+    if (options.publicUrl) gateway.config.PUBLIC_URL = url;
+    return new Harness(gateway, url, sim, databaseUrl, schema, dataDir, !previous);
   }
 
   /** Stops the gateway only (the database and simulator stay, for a restart). */

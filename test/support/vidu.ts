@@ -58,7 +58,6 @@ const channel: Channel = {
   maxRps: null,
 };
 
-
 /** What Reelay prepares for Vidu from this seed request (defaults: viduq1, a short prompt). */
 export function prepareVidu(request: Record<string, unknown>) {
   const parsed = parseSeedRequest({ model: 'viduq1', prompt: 'a cat on the moon', ...request });

@@ -11,9 +11,11 @@ import {
   revokeApiKey,
 } from '../../store/accounts.js';
 import type { ApiKeyRow, UserRow } from '../../store/schema.js';
-import { newApiKey, newId, sha256Hex } from '../../security/secrets.js';
+import { newApiKey, newId, newWebhookSecret, sha256Hex } from '../../security/secrets.js';
+import { updateKeyWebhook } from '../../store/webhooks.js';
 import type { Gateway } from '../../gateway.js';
 import { parseBody, toSeconds } from './validation.js';
+import { parseCallbackUrl } from '../../core/request.js';
 
 const createUser = z.object({ name: z.string().trim().min(1).max(200) }).strict();
 
@@ -25,7 +27,14 @@ const createKey = z
     expires_at: z.number().int().positive().optional(),
     /** Micro-units this key may spend in all. */
     spend_limit: z.number().int().min(0).optional(),
+    /** Where this key's tasks are reported when they end (unless a task names its own callback_url). */
+    webhook_url: z.string().max(2048).optional(),
   })
+  .strict();
+
+const updateKey = z
+  .object({ webhook_url: z.string().max(2048).nullable() })
+  .partial()
   .strict();
 
 const userView = (user: UserRow) => ({
@@ -45,6 +54,7 @@ const keyView = (key: ApiKeyRow) => ({
   revoked_at: toSeconds(key.revoked_at),
   spend_limit: key.spend_limit,
   spent: key.spent,
+  webhook_url: key.webhook_url,
   created_at: toSeconds(key.created_at),
 });
 
@@ -56,6 +66,16 @@ export function adminUsers(gateway: Gateway) {
     if (!user) throw new NotFoundError(`No user ${id}`, 'id', 'user_not_found');
     return user;
   }
+
+  async function requireKey(userId: string, keyId: string): Promise<ApiKeyRow> {
+    const key = (await listApiKeys(db, userId)).find((k) => k.id === keyId);
+    if (!key) throw new NotFoundError(`No key ${keyId} for this user`, 'keyId', 'key_not_found');
+    return key;
+  }
+
+  /** A key's webhook target passes the same checks as a task's callback_url. */
+  const webhookUrl = (value: string | null | undefined) =>
+    value === undefined ? undefined : parseCallbackUrl(value, 'webhook_url', gateway.webhookTargets);
 
   return async function plugin(app: FastifyInstance) {
     app.post('/users', async (request, reply) => {
@@ -79,6 +99,7 @@ export function adminUsers(gateway: Gateway) {
         throw new InvalidRequestError('expires_at must be in the future (unix seconds)', 'expires_at');
       }
       const secret = newApiKey();
+      const webhookSecret = newWebhookSecret();
       const key: ApiKeyRow = {
         id: newId('key'),
         user_id: user.id,
@@ -91,10 +112,35 @@ export function adminUsers(gateway: Gateway) {
         spend_limit: body.spend_limit ?? null,
         spent: 0,
         created_at: now,
+        webhook_url: webhookUrl(body.webhook_url) ?? null,
+        webhook_secret: gateway.sealer.seal(webhookSecret),
       };
       await insertApiKey(db, key);
-      return reply.code(201).send({ ...keyView(key), key: secret });
+      return reply.code(201).send({ ...keyView(key), key: secret, webhook_secret: webhookSecret });
     });
+
+    app.patch<{ Params: { id: string; keyId: string } }>('/users/:id/keys/:keyId', async (request) => {
+      const body = parseBody(updateKey, request.body);
+      const user = await requireUser(request.params.id);
+      await requireKey(user.id, request.params.keyId);
+      const url = webhookUrl(body.webhook_url);
+      if (url !== undefined) await updateKeyWebhook(db, user.id, request.params.keyId, { webhook_url: url });
+      return keyView(await requireKey(user.id, request.params.keyId));
+    });
+
+    // A new signing secret, shown only in this answer; webhooks sent from now on are signed with it.
+    app.post<{ Params: { id: string; keyId: string } }>(
+      '/users/:id/keys/:keyId/webhook-secret',
+      async (request) => {
+        const user = await requireUser(request.params.id);
+        await requireKey(user.id, request.params.keyId);
+        const webhookSecret = newWebhookSecret();
+        await updateKeyWebhook(db, user.id, request.params.keyId, {
+          webhook_secret: gateway.sealer.seal(webhookSecret),
+        });
+        return { id: request.params.keyId, webhook_secret: webhookSecret };
+      },
+    );
 
     app.get<{ Params: { id: string } }>('/users/:id/keys', async (request) => {
       const user = await requireUser(request.params.id);

@@ -118,6 +118,7 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
     if (meta.camera_control !== undefined) body.camera_control = meta.camera_control;
     if (meta.sound !== undefined) body.sound = meta.sound;
     if (meta.watermark_info !== undefined) body.watermark_info = meta.watermark_info;
+    if (job.vendorCallbackUrl) body.callback_url = job.vendorCallbackUrl;
 
     let aspect: string | null = null;
     if (endpoint === 'text2video') {

@@ -1,0 +1,21 @@
+/** /admin/v1/tasks/{id}/deliveries: any task's webhook deliveries and their attempts. */
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../../core/errors.js';
+import { deliveryView } from '../../core/webhooks.js';
+import { deliveriesOfTask } from '../../store/webhooks.js';
+import type { Gateway } from '../../gateway.js';
+
+export function adminWebhooks(gateway: Gateway) {
+  const db = gateway.deps.database.db;
+  return async function plugin(app: FastifyInstance) {
+    app.get<{ Params: { id: string } }>('/tasks/:id/deliveries', async (request) => {
+      const task = await db
+        .selectFrom('tasks')
+        .select('id')
+        .where('id', '=', request.params.id)
+        .executeTakeFirst();
+      if (!task) throw new NotFoundError(`No task ${request.params.id}`, 'id', 'task_not_found');
+      return { data: (await deliveriesOfTask(db, task.id)).map(deliveryView) };
+    });
+  };
+}

@@ -1,0 +1,146 @@
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectDownloadableMp4 } from '../../test/support/media.js';
+import { Harness, testDatabases, type HarnessOptions } from '../../test/support/harness.js';
+import type { SimTask } from '../simulator/world.js';
+
+/** Polls so rare that only a callback can finish a task within a test. */
+const slowPolling = { POLL_INITIAL_DELAY_MS: 60_000, POLL_MAX_DELAY_MS: 60_000 };
+
+describe.each(testDatabases())('vendor callbacks on %s', (database) => {
+  const harnesses: Harness[] = [];
+  afterEach(async () => {
+    for (const h of harnesses.reverse()) await h.close();
+    harnesses.length = 0;
+  });
+
+  async function start(options: HarnessOptions) {
+    const h = await Harness.start({ database, ...options });
+    harnesses.push(h);
+    await h.channel('kling');
+    return { h, key: (await h.user()).key };
+  }
+
+  /** The task's (only) job, as stored. */
+  function jobOf(h: Harness, taskId: string) {
+    return h.gateway.deps.database.db
+      .selectFrom('task_jobs')
+      .selectAll()
+      .where('task_id', '=', taskId)
+      .executeTakeFirstOrThrow();
+  }
+
+  /** What Kling was sent for the task's job. */
+  async function klingTaskOf(h: Harness, taskId: string): Promise<SimTask> {
+    const job = await jobOf(h, taskId);
+    const task = [...h.sim.world.tasks.values()].find((t) => t.request.external_task_id === job.id);
+    if (!task) throw new Error(`Kling never saw job ${job.id}`);
+    return task;
+  }
+
+  const pollAttempts = async (h: Harness, taskId: string) => (await jobOf(h, taskId)).poll_attempts;
+
+  async function post(url: string, body: unknown) {
+    const res = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
+  }
+
+  it("finishes a task on Kling's callback, long before the next poll would", async () => {
+    const { h, key } = await start({ publicUrl: true, config: slowPolling });
+    const submitted = await h.submit(key, { model: 'kling-v1', prompt: 'quick news' });
+    const sent = await klingTaskOf(h, submitted.body.task_id);
+    expect(sent.request.callback_url).toMatch(
+      new RegExp(`^${h.url}/v1/vendor-callbacks/job_\\w+\\.[\\w-]{43}$`),
+    );
+
+    // The first poll is due a minute after submit; the task takes 300 ms.
+    const done = await h.waitForEnd(key, submitted.body.task_id, 10_000);
+    expect(done.body.status).toBe('succeeded');
+    await expectDownloadableMp4(done.body.url);
+    expect(h.sim.world.requests('kling', 'callback')).toBeGreaterThanOrEqual(1);
+    // One poll per callback (running, then succeed), none on the regular schedule.
+    expect(h.sim.world.requests('kling', 'poll')).toBeLessThanOrEqual(2);
+  });
+
+  it('still finishes by polling when the callbacks never arrive', async () => {
+    const { h, key } = await start({ publicUrl: true });
+    // Kling calls a dead address: the gateway hears nothing and its polls carry on.
+    h.gateway.config.PUBLIC_URL = 'http://127.0.0.1:9';
+    const submitted = await h.submit(key, { model: 'kling-v1', prompt: 'lost in the post' });
+    expect((await klingTaskOf(h, submitted.body.task_id)).request.callback_url).toMatch(
+      /^http:\/\/127\.0\.0\.1:9\//,
+    );
+    expect((await h.waitForEnd(key, submitted.body.task_id)).body.status).toBe('succeeded');
+  });
+
+  it('gives Kling no callback_url when PUBLIC_URL is not set, even when the client has one', async () => {
+    const { h, key } = await start({});
+    const submitted = await h.submit(key, {
+      model: 'kling-v1',
+      prompt: 'x',
+      callback_url: 'http://127.0.0.1:9/client-hook',
+    });
+    expect((await klingTaskOf(h, submitted.body.task_id)).request).not.toHaveProperty('callback_url');
+  });
+
+  /** A task Kling will be busy with for a minute, and Reelay will not poll on its own meanwhile. */
+  async function longTask() {
+    const { h, key } = await start({
+      publicUrl: true,
+      config: slowPolling,
+      simulator: { taskDurationMs: 60_000 },
+    });
+    const taskId = (await h.submit(key, { model: 'kling-v1', prompt: 'x' })).body.task_id as string;
+    return { h, key, taskId, sent: await klingTaskOf(h, taskId) };
+  }
+
+  /** A callback claiming success with a video from elsewhere. */
+  const lie = (taskId: string) => ({
+    task_id: taskId,
+    task_status: 'succeed',
+    task_status_msg: '',
+    task_result: { videos: [{ id: 'v', url: 'https://evil.example/v.mp4', duration: '5' }] },
+  });
+
+  async function expectStillProcessing(h: Harness, key: string, taskId: string) {
+    expect((await h.query(key, taskId)).body).toMatchObject({ status: 'processing', url: null });
+  }
+
+  it('ignores a callback with a forged token: 404, no poll, the task unchanged', async () => {
+    const { h, key, taskId, sent } = await longTask();
+    const genuine = String(sent.request.callback_url);
+    const [jobId, mac] = genuine.slice(genuine.lastIndexOf('/') + 1).split('.') as [string, string];
+
+    for (const token of [
+      `${jobId}.${mac.slice(0, -2)}AA`,
+      `job_AAAAAAAAAAAAAAAAAAAA.${mac}`,
+      jobId,
+      'anything',
+    ]) {
+      const res = await post(`${h.url}/v1/vendor-callbacks/${token}`, lie(sent.id));
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ type: 'not_found_error', code: 'callback_not_found' });
+    }
+    expect(h.sim.world.requests('kling', 'poll')).toBe(0);
+    expect(await pollAttempts(h, taskId)).toBe(0);
+    await expectStillProcessing(h, key, taskId);
+  });
+
+  it('believes Kling, not the body, on a callback with a valid token that lies', async () => {
+    const { h, key, taskId, sent } = await longTask();
+    const res = await post(String(sent.request.callback_url), lie(sent.id));
+    expect(res.status).toBe(200);
+    // The callback made Reelay ask Kling, once, and write down Kling's answer: still running.
+    const deadline = Date.now() + 5_000;
+    while ((await pollAttempts(h, taskId)) === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(h.sim.world.requests('kling', 'poll')).toBe(1);
+    expect(await pollAttempts(h, taskId)).toBe(1);
+    await expectStillProcessing(h, key, taskId);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * The webhook outbox and its attempts, and each API key's webhook settings. A delivery is written in the
+ * transaction that ends its task, so a task never ends without its webhook being owed; every change to a
+ * delivery is a compare-and-set on the sender's lease token, as with jobs.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { newId } from '../security/secrets.js';
+import type { Database } from './db.js';
+import type { Schema, WebhookAttemptRow, WebhookDeliveryRow } from './schema.js';
+
+/**
+ * Owes the task's webhook when it has a target: the task's own callback_url, else its key's webhook_url.
+ * Called inside the transaction that ends the task.
+ */
+export async function enqueueTaskWebhook(
+  trx: Transaction<Schema>,
+  taskId: string,
+  now: number,
+): Promise<void> {
+  const target = await trx
+    .selectFrom('tasks')
+    .innerJoin('api_keys', 'api_keys.id', 'tasks.key_id')
+    .select(['tasks.key_id', 'tasks.callback_url', 'api_keys.webhook_url'])
+    .where('tasks.id', '=', taskId)
+    .executeTakeFirst();
+  const url = target?.callback_url ?? target?.webhook_url;
+  if (!target || !url) return;
+  await trx
+    .insertInto('webhook_deliveries')
+    .values({
+      id: newId('msg'),
+      task_id: taskId,
+      key_id: target.key_id,
+      url,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      lease_token: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+      delivered_at: null,
+    })
+    .execute();
+}
+
+/** Claims pending deliveries that are due; a crashed sender's claims come back when their lease runs out. */
+export async function claimDueDeliveries(
+  database: Database,
+  options: { now: number; limit: number; leaseToken: string; leaseUntil: number },
+): Promise<WebhookDeliveryRow[]> {
+  const { db } = database;
+  let due = db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', options.now)
+    .orderBy('next_attempt_at')
+    .limit(options.limit);
+  if (database.dialect === 'postgres') due = due.forUpdate().skipLocked();
+  return db
+    .updateTable('webhook_deliveries')
+    .set({ lease_token: options.leaseToken, next_attempt_at: options.leaseUntil })
+    .where('id', 'in', due)
+    .returningAll()
+    .execute();
+}
+
+/** What an attempt decided: delivered, retry at a time, or given up. */
+export type DeliveryNext =
+  { status: 'delivered' } | { status: 'pending'; nextAttemptAt: number } | { status: 'failed' };
+
+/** Records one attempt and its consequence, if the delivery is still ours. */
+export async function recordAttempt(
+  database: Database,
+  delivery: WebhookDeliveryRow,
+  leaseToken: string,
+  attempt: WebhookAttemptRow,
+  next: DeliveryNext,
+  now: number,
+): Promise<boolean> {
+  return database.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('webhook_deliveries')
+      .set({
+        status: next.status,
+        attempts: attempt.attempt,
+        next_attempt_at: next.status === 'pending' ? next.nextAttemptAt : now,
+        lease_token: null,
+        last_error: attempt.error,
+        updated_at: now,
+        delivered_at: next.status === 'delivered' ? now : null,
+      })
+      .where('id', '=', delivery.id)
+      .where('lease_token', '=', leaseToken)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (updated.numUpdatedRows === 0n) return false;
+    await trx.insertInto('webhook_attempts').values(attempt).execute();
+    return true;
+  });
+}
+
+export interface DeliveryWithAttempts {
+  delivery: WebhookDeliveryRow;
+  attempts: WebhookAttemptRow[];
+}
+
+export async function deliveriesOfTask(db: Kysely<Schema>, taskId: string): Promise<DeliveryWithAttempts[]> {
+  const deliveries = await db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .orderBy('created_at')
+    .execute();
+  if (deliveries.length === 0) return [];
+  const attempts = await db
+    .selectFrom('webhook_attempts')
+    .selectAll()
+    .where(
+      'delivery_id',
+      'in',
+      deliveries.map((d) => d.id),
+    )
+    .orderBy('attempt')
+    .execute();
+  return deliveries.map((delivery) => ({
+    delivery,
+    attempts: attempts.filter((a) => a.delivery_id === delivery.id),
+  }));
+}
+
+/** The key's sealed signing secret, or null when it has none yet. */
+export async function findWebhookSecret(db: Kysely<Schema>, keyId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select('webhook_secret')
+    .where('id', '=', keyId)
+    .executeTakeFirst();
+  return row?.webhook_secret ?? null;
+}
+
+/** Gives a key its first secret; false when it already had one (another sender was first). */
+export async function setFirstWebhookSecret(
+  db: Kysely<Schema>,
+  keyId: string,
+  sealed: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({ webhook_secret: sealed })
+    .where('id', '=', keyId)
+    .where('webhook_secret', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Changes a user's key's webhook settings; false when the user has no such key. */
+export async function updateKeyWebhook(
+  db: Kysely<Schema>,
+  userId: string,
+  keyId: string,
+  changes: { webhook_url?: string | null; webhook_secret?: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('api_keys')
+    .set(changes)
+    .where('id', '=', keyId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
