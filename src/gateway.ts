@@ -19,7 +19,7 @@ import { adminChannels } from './http/admin/channels.js';
 import { prepareAdminToken } from './http/admin/auth.js';
 import { adminUsers } from './http/admin/users.js';
 import { adminWebhooks } from './http/admin/webhooks.js';
-import { installErrorHandling } from './http/errors.js';
+import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { openaiVideos } from './http/openai-videos.js';
 import { seedApi } from './http/seed-api.js';
 import { vendorCallbacksApi } from './http/vendor-callbacks.js';
@@ -113,6 +113,8 @@ export class Gateway {
     const app: FastifyInstance = Fastify({
       loggerInstance: log as FastifyBaseLogger,
       bodyLimit: config.BODY_LIMIT_BYTES,
+      frameworkErrors,
+
       // One line per request is noise at production volumes; debug brings it back.
       logController: new LogController({
         disableRequestLogging: !['debug', 'trace'].includes(config.LOG_LEVEL),

@@ -76,3 +76,19 @@ export function installErrorHandling(app: FastifyInstance): void {
     return reply.code(404).send(errorBodyFor(request.url)(error));
   });
 }
+
+/**
+ * Errors the router raises before any route or hook runs (a path that is not valid URL encoding, a path
+ * parameter over the length limit): Fastify's `frameworkErrors` option, rendered like every other error.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const apiError = new ApiError(
+    tooLong ? 414 : 400,
+    'invalid_request_error',
+    tooLong ? 'The request path is too long' : 'The request path is not valid',
+    null,
+    tooLong ? 'path_too_long' : 'invalid_path',
+  );
+  void reply.code(apiError.status).send(errorBodyFor(request.url)(apiError));
+}

@@ -13,13 +13,24 @@ export async function readBody(
   if (!request.isMultipart()) return { fields: request.body, file: null };
   const entries: [string, string][] = [];
   let file: UploadedFile | null = null;
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      file = { fieldname: part.fieldname, data: await part.toBuffer(), mimeType: part.mimetype };
-    } else {
-      if (part.valueTruncated) throw new InvalidRequestError(`${part.fieldname} is too long`, part.fieldname);
-      entries.push([part.fieldname, String(part.value)]);
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        file = { fieldname: part.fieldname, data: await part.toBuffer(), mimeType: part.mimetype };
+      } else {
+        if (part.valueTruncated)
+          throw new InvalidRequestError(`${part.fieldname} is too long`, part.fieldname);
+        entries.push([part.fieldname, String(part.value)]);
+      }
     }
+  } catch (err) {
+    // The multipart parser's own errors (a truncated body, a bad boundary) are the client's; limits keep their status.
+    if (err instanceof InvalidRequestError || (err as { statusCode?: number }).statusCode) throw err;
+    throw new InvalidRequestError(
+      `The multipart body is malformed: ${(err as Error).message}`,
+      null,
+      'invalid_multipart',
+    );
   }
   return { fields: formObject(entries), file };
 }

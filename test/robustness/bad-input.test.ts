@@ -1,0 +1,349 @@
+/**
+ * Thousands of malformed requests to every route: each must get a 4xx in its surface's documented error shape,
+ * never a 5xx, and the gateway must stay healthy. Inputs come from a seeded generator, so a failure reproduces.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { Harness } from '../support/harness.js';
+
+/** mulberry32: small, fast, seedable. */
+function generator(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  return { next, pick };
+}
+
+const weirdValues: unknown[] = [
+  null,
+  true,
+  -1,
+  0,
+  1.5,
+  1e308,
+  -1e308,
+  '',
+  ' ',
+  'x'.repeat(70_000),
+  '\u0000\u202e\ud83d\ude00',
+  [],
+  [1, 'two', null],
+  {},
+  { nested: { deeper: [{}] } },
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  '9'.repeat(400),
+  'data:image/png;base64,@@@@',
+  'data:text/html;base64,PGgxPg==',
+  'iVBORw0KGgo=====',
+  'http://',
+  'https://exa mple.com/a.png',
+  'ftp://example.com/a.png',
+  '1920x',
+  '0x0',
+  '99999x99999',
+];
+
+const seedFields = [
+  'model',
+  'prompt',
+  'duration',
+  'fps',
+  'width',
+  'height',
+  'size',
+  'image',
+  'metadata',
+  'n',
+  'response_format',
+  'seed',
+  'user',
+  'callback_url',
+];
+const openaiFields = ['model', 'prompt', 'seconds', 'size', 'input_reference'];
+const badIds = [
+  'task_',
+  'task_' + 'A'.repeat(200),
+  '%2e%2e%2f%2e%2e%2fadmin',
+  '%00',
+  '%F0%9F%98%80',
+  'task_00000000000000000000',
+  "'; DROP TABLE tasks; --",
+  'a'.repeat(2000),
+];
+
+function deepJson(depth: number): string {
+  return (
+    '{"model":"kling-v1","prompt":"p","metadata":' + '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) + '}'
+  );
+}
+
+interface Probe {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: string;
+  headers: Record<string, string>;
+}
+
+describe('a flood of bad input', () => {
+  let h: Harness;
+  let key: string;
+  let userId: string;
+  let taskId: string;
+  let keeperId: string;
+
+  beforeAll(async () => {
+    h = await Harness.start({ config: { BODY_LIMIT_BYTES: 2 * 1024 * 1024 } });
+    await h.channel('kling');
+    ({ key, userId } = await h.user());
+    taskId = (await h.submit(key, { model: 'kling-v1', prompt: 'a real task' })).body.task_id;
+    keeperId = (await h.submit(key, { model: 'kling-v1', prompt: 'a task no probe names' })).body.task_id;
+  });
+  afterAll(() => h.close());
+
+  function probes(count: number, seed: number): Probe[] {
+    const { next, pick } = generator(seed);
+    const auth = () =>
+      pick([
+        `Bearer ${key}`,
+        `Bearer ${key}`,
+        `Bearer ${key}`,
+        'Bearer ',
+        'Bearer sk-' + 'z'.repeat(5000),
+        'Basic dXNlcjpwYXNz',
+        `bearer  ${key}x`,
+        'Bearer ' + key.slice(0, -1),
+      ]);
+    const adminAuth = () => pick(['Bearer test-admin-token-0123456789', 'Bearer nope', '']);
+    const mutate = (fields: string[], base: Record<string, unknown>) => {
+      const body: Record<string, unknown> = { ...base };
+      const changes = 1 + Math.floor(next() * 3);
+      for (let i = 0; i < changes; i++) {
+        const field = next() < 0.1 ? `unknown_${Math.floor(next() * 100)}` : pick(fields);
+        if (next() < 0.15) delete body[field];
+        else body[field] = pick(weirdValues);
+      }
+      return JSON.stringify(body);
+    };
+    const rawBodies = () =>
+      pick([
+        '',
+        '{',
+        '{"model":',
+        'null',
+        '[]',
+        '"text"',
+        '12',
+        '{"model":"kling-v1","prompt":"p"',
+        deepJson(2000),
+        '\u0000\u0001',
+        '{"__proto__":{"x":1}}',
+        '{"constructor":{"prototype":{"x":1}}}',
+      ]);
+    const contentTypes = [
+      'application/json',
+      'application/json',
+      'application/json',
+      'text/plain',
+      'application/xml',
+      'multipart/form-data; boundary=zzz',
+      'application/x-www-form-urlencoded',
+    ];
+
+    const list: Probe[] = [];
+    for (let i = 0; i < count; i++) {
+      const kind = Math.floor(next() * 12);
+      const json = { 'content-type': pick(contentTypes) };
+      switch (kind) {
+        case 0:
+        case 1:
+        case 2:
+          list.push({
+            method: 'POST',
+            path: '/v1/video/generations',
+            body: next() < 0.8 ? mutate(seedFields, { model: 'kling-v1', prompt: 'p' }) : rawBodies(),
+            headers: { ...json, authorization: auth() },
+          });
+          break;
+        case 3:
+          list.push({
+            method: 'GET',
+            path: `/v1/video/generations/${pick(badIds)}`,
+            headers: { authorization: auth() },
+          });
+          break;
+        case 4:
+          list.push({
+            method: 'POST',
+            path: '/v1/videos',
+            body: next() < 0.8 ? mutate(openaiFields, { model: 'kling-v1', prompt: 'p' }) : rawBodies(),
+            headers: { ...json, authorization: auth() },
+          });
+          break;
+        case 5: {
+          const query = pick([
+            'limit=abc',
+            'limit=0',
+            'limit=101',
+            'order=sideways',
+            'after=%00',
+            `after=${'x'.repeat(500)}`,
+            'limit=-1&order=asc',
+          ]);
+          list.push({ method: 'GET', path: `/v1/videos?${query}`, headers: { authorization: auth() } });
+          break;
+        }
+        case 6:
+          list.push({
+            method: pick(['GET', 'DELETE'] as const),
+            path: `/v1/videos/${pick([...badIds, taskId])}${pick(['', '/content', '/content?variant=spritesheet', '/content?variant=%00'])}`,
+            headers: {
+              authorization: auth(),
+              range: pick(['bytes=abc', 'bytes=999999999-', 'bytes=5-1', 'lines=0-1', 'bytes=0-0']),
+            },
+          });
+          break;
+        case 7:
+          list.push({
+            method: 'POST',
+            path: `/v1/videos/${pick([...badIds, taskId])}/remix`,
+            body: mutate(['prompt'], { prompt: 'again' }),
+            headers: { 'content-type': 'application/json', authorization: auth() },
+          });
+          break;
+        case 8:
+          list.push({
+            method: 'POST',
+            path: pick([
+              '/admin/v1/users',
+              `/admin/v1/users/${userId}/keys`,
+              '/admin/v1/channels',
+              `/admin/v1/users/${userId}/topup`,
+              `/admin/v1/users/${userId}/adjustments`,
+            ]),
+            body:
+              next() < 0.8
+                ? mutate(
+                    [
+                      'name',
+                      'models',
+                      'expires_at',
+                      'vendor',
+                      'base_url',
+                      'credentials',
+                      'amount',
+                      'note',
+                      'priority',
+                      'weight',
+                      'spend_limit',
+                    ],
+                    { name: 'n' },
+                  )
+                : rawBodies(),
+            headers: { ...json, authorization: adminAuth() },
+          });
+          break;
+        case 9:
+          list.push({
+            method: pick(['PUT', 'PATCH'] as const),
+            path: pick([
+              `/admin/v1/prices/${encodeURIComponent(pick(badIds))}`,
+              `/admin/v1/channels/${encodeURIComponent(pick(badIds))}`,
+            ]),
+            body: mutate(
+              ['unit', 'price', 'resolution_multipliers', 'mode_multipliers', 'free', 'enabled', 'max_rps'],
+              { unit: 'call', price: 1 },
+            ),
+            headers: { 'content-type': 'application/json', authorization: adminAuth() },
+          });
+          break;
+        case 10:
+          list.push({
+            method: 'GET',
+            path: pick([
+              `/admin/v1/usage?group_by=${pick(['colour', '', '%00'])}`,
+              `/admin/v1/usage?from=${pick(['-5', 'abc', '99999999999999999999'])}`,
+              `/admin/v1/users/${encodeURIComponent(pick(badIds))}/ledger?limit=${pick(['0', 'x', '1e9'])}`,
+              `/admin/v1/users/${encodeURIComponent(pick(badIds))}`,
+              `/admin/v1/tasks/${encodeURIComponent(pick(badIds))}/deliveries`,
+            ]),
+            headers: { authorization: adminAuth() },
+          });
+          break;
+        default:
+          list.push({
+            method: pick(['GET', 'POST', 'DELETE'] as const),
+            path: pick([
+              '/v1/nothing',
+              '/v1/video/generations/../../admin/v1/users',
+              '/admin/v1/../healthz',
+              '/%ff%fe',
+              '/v1/video/generations?x=' + 'y'.repeat(10_000),
+            ]),
+            headers: { authorization: auth() },
+          });
+      }
+    }
+    return list;
+  }
+
+  it('answers 4000 malformed requests with documented 4xx errors and stays healthy', async () => {
+    const all = probes(4000, 20261125);
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    // A few at a time, as real clients would.
+    for (let i = 0; i < all.length; i += 16) {
+      await Promise.all(
+        all.slice(i, i + 16).map(async (probe) => {
+          const res = await request(h.url + probe.path, {
+            method: probe.method,
+            headers: probe.headers,
+            body: probe.body,
+          });
+          const text = await res.body.text();
+          statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+          if (res.statusCode < 400 || res.statusCode >= 500) {
+            // 2xx is fine only for a request that happened to be valid; 5xx never.
+            if (res.statusCode >= 500)
+              failures.push(
+                `${probe.method} ${probe.path.slice(0, 80)} → ${res.statusCode} ${text.slice(0, 200)}`,
+              );
+            return;
+          }
+          let body: any;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            failures.push(
+              `${probe.method} ${probe.path.slice(0, 80)} → ${res.statusCode} not JSON: ${text.slice(0, 100)}`,
+            );
+            return;
+          }
+          const shape = probe.path.startsWith('/v1/videos') ? body?.error : body;
+          const keys = shape && typeof shape === 'object' ? Object.keys(shape).sort().join(',') : '';
+          if (
+            keys !== 'code,message,param,type' ||
+            typeof shape.message !== 'string' ||
+            typeof shape.type !== 'string'
+          ) {
+            failures.push(
+              `${probe.method} ${probe.path.slice(0, 80)} → ${res.statusCode} wrong shape: ${text.slice(0, 200)}`,
+            );
+          }
+        }),
+      );
+    }
+    expect(failures.slice(0, 20)).toEqual([]);
+    expect([...statuses.keys()].filter((s) => s >= 500)).toEqual([]);
+    expect((await h.http('GET', '/healthz')).status).toBe(200);
+    // A real task goes on undisturbed through all of it.
+    expect((await h.waitForEnd(key, keeperId)).body.status).toBe('succeeded');
+  });
+});
