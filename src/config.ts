@@ -30,7 +30,13 @@ const envSchema = z.object({
   POLL_BATCH_SIZE: z.coerce.number().int().min(1).default(500),
   /** A task that has not ended this long after submit fails with a clear reason. */
   TASK_TIMEOUT_MINUTES: z.coerce.number().positive().default(60),
+  /**
+   * How long a claimed job stays this poller's before another may take it (this process died mid-poll). A slow
+   * poll outliving it costs a second poll at worst: every write checks the lease.
+   */
+  POLL_LEASE_MS: number(60_000),
   /** How long a submit may hold a job before a crash is assumed and recovery takes over. */
+
   SUBMIT_LEASE_MS: number(60_000),
   /** Channels one submit may try (failover), and the time it may take in all. */
   SUBMIT_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),

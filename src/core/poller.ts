@@ -8,9 +8,6 @@ import type { TaskJobRow } from '../store/schema.js';
 import { claimDueJobs, claimJobNow, updateHeldJob } from '../store/tasks.js';
 import type { CoreDeps, JobRunner } from './jobs.js';
 
-/** How long a claimed job stays ours before another poller may take it (our process died mid-poll). */
-const pollLeaseMs = 5 * 60_000;
-
 export class Poller {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
@@ -70,7 +67,7 @@ export class Poller {
       now,
       limit: capacity,
       leaseToken,
-      leaseUntil: now + pollLeaseMs,
+      leaseUntil: now + this.deps.config.POLL_LEASE_MS,
     });
     for (const job of jobs) this.run(job, leaseToken);
     return jobs.length;
@@ -92,7 +89,7 @@ export class Poller {
     const job = await claimJobNow(this.deps.database, jobId, {
       now,
       leaseToken,
-      leaseUntil: now + pollLeaseMs,
+      leaseUntil: now + this.deps.config.POLL_LEASE_MS,
     });
     if (!job) return false;
     this.run(job, leaseToken);

@@ -1,6 +1,6 @@
 /** Opens the one database Reelay uses: SQLite (embedded default) or PostgreSQL, behind the same Kysely API. */
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
@@ -47,7 +47,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     // before a lower number was merged must still take it.
     allowUnorderedMigrations: true,
     // Kysely looks for its own tables in every schema unless told which: another schema's must not count.
-    ...(database.dialect === 'postgres' && options.schema ? { migrationTableSchema: options.schema } : {}),
+    ...(database.dialect === 'postgres'
+      ? { migrationTableSchema: options.schema ?? (await currentSchema(database)) }
+      : {}),
   }).migrateToLatest();
 
   const failed = results?.find((r) => r.status === 'Error');
@@ -94,4 +96,10 @@ export function isUniqueViolation(err: unknown): boolean {
   return (
     code === '23505' || (typeof code === 'string' && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(code))
   );
+}
+
+/** The schema unqualified names resolve to (search_path), e.g. "public". */
+async function currentSchema(database: Database): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
+  return rows[0]!.schema;
 }

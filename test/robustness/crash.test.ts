@@ -1,0 +1,192 @@
+/**
+ * The gateway as its own process, killed with SIGKILL in the middle of a stream of submits and started again:
+ * every task a client was told about (a 200) exists and finishes, no task stays in limbo, and every
+ * reservation is settled or refunded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { defaultKlingAccount } from '../../src/simulator/kling.js';
+import { openDatabase } from '../../src/store/db.js';
+import { randomBase62 } from '../../src/security/secrets.js';
+import { testDatabases } from '../support/harness.js';
+
+const adminToken = 'crash-test-admin-token-0123456789';
+const repoRoot = join(import.meta.dirname, '../..');
+
+interface Child {
+  process: ChildProcess;
+  url: string;
+}
+
+/** Starts `src/server.ts` as a child process and waits for it to say where it listens. */
+function startGateway(env: Record<string, string>): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 20_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Reelay listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ process: child, url: match[1]! });
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`gateway exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+async function call(base: string, method: string, path: string, token: string, body?: unknown) {
+  const res = await request(base + path, {
+    method: method as 'GET',
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.statusCode, body: (await res.body.json()) as any };
+}
+
+describe.each(testDatabases())('a gateway killed mid-stream on %s', (database) => {
+  let sim: RunningSimulator;
+  let dataDir: string;
+  let schema: string | null = null;
+  let env: Record<string, string>;
+  let gateway: Child | null = null;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ taskDurationMs: 400 });
+    dataDir = mkdtempSync(join(tmpdir(), 'reelay-crash-'));
+    let databaseUrl = `sqlite:${join(dataDir, 'reelay.db')}`;
+    if (database === 'postgres') {
+      schema = `reelay_crash_${randomBase62(8).toLowerCase()}`;
+      const client = new pg.Client({ connectionString: process.env.DATABASE_URL_TEST });
+      await client.connect();
+      await client.query(`CREATE SCHEMA "${schema}"`);
+      await client.end();
+      const url = new URL(process.env.DATABASE_URL_TEST!);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      databaseUrl = url.toString();
+    }
+    env = {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      REELAY_DATA_DIR: dataDir,
+      REELAY_ADMIN_TOKEN: adminToken,
+      REELAY_SECRET: 'crash-test-secret-0123456789',
+      LOG_LEVEL: 'info',
+      POLL_INITIAL_DELAY_MS: '50',
+      POLL_MAX_DELAY_MS: '200',
+      POLL_TICK_MS: '20',
+      SUBMIT_LEASE_MS: '500',
+      POLL_LEASE_MS: '1000',
+    };
+  });
+
+  afterAll(async () => {
+    gateway?.process.kill('SIGKILL');
+    await sim.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (schema) {
+      const client = new pg.Client({ connectionString: process.env.DATABASE_URL_TEST });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    }
+  });
+
+  it('keeps every accepted task and every unit of money', async () => {
+    gateway = await startGateway(env);
+    const admin = (method: string, path: string, body?: unknown) =>
+      call(gateway!.url, method, `/admin/v1${path}`, adminToken, body);
+    await admin('PUT', '/prices/kling-v1', { unit: 'call', price: 1_000 });
+    await admin('POST', '/channels', {
+      vendor: 'kling',
+      name: 'kling',
+      base_url: sim.baseUrl('kling'),
+      credentials: defaultKlingAccount,
+      models: ['kling-v1'],
+    });
+    const user = (await admin('POST', '/users', { name: 'crash' })).body;
+    const key = (await admin('POST', `/users/${user.id}/keys`, {})).body.key as string;
+    await admin('POST', `/users/${user.id}/topup`, { amount: 10_000_000 });
+
+    // A stream of submits from 4 clients; the gateway is killed while it flows.
+    const accepted: string[] = [];
+    let killed = false;
+    const client = async () => {
+      while (!killed) {
+        try {
+          const res = await call(gateway!.url, 'POST', '/v1/video/generations', key, {
+            model: 'kling-v1',
+            prompt: 'stream',
+          });
+          if (res.status === 200) accepted.push(res.body.task_id);
+        } catch {
+          // The connection died with the process: the client was told nothing.
+        }
+      }
+    };
+    const clients = Array.from({ length: 4 }, client);
+    await new Promise((r) => setTimeout(r, 700));
+    const exited = new Promise((r) => gateway!.process.once('exit', r));
+    gateway.process.kill('SIGKILL');
+    killed = true;
+    await Promise.all(clients);
+    await exited;
+
+    expect(accepted.length).toBeGreaterThan(5);
+
+    gateway = await startGateway(env);
+    // Every task the clients were told about finishes.
+    const deadline = Date.now() + 30_000;
+    for (const taskId of accepted) {
+      let status = 'processing';
+      while (status === 'processing' && Date.now() < deadline) {
+        const res = await call(gateway.url, 'GET', `/v1/video/generations/${taskId}`, key);
+        expect(res.status).toBe(200);
+        status = res.body.status;
+        if (status === 'processing') await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(status).toBe('succeeded');
+    }
+
+    // No task in limbo, including ones saved just before the kill that no client heard of; books balanced.
+    const { db, close } = await openDatabase(env.DATABASE_URL!);
+    try {
+      for (;;) {
+        const open = await db.selectFrom('tasks').select('id').where('status', '=', 'processing').execute();
+        if (open.length === 0 || Date.now() > deadline) {
+          expect(open).toEqual([]);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const unsettled = await db
+        .selectFrom('tasks')
+        .leftJoin('ledger', (join) =>
+          join.onRef('ledger.task_id', '=', 'tasks.id').on('ledger.kind', 'in', ['settle', 'refund']),
+        )
+        .select('tasks.id')
+        .where('ledger.id', 'is', null)
+        .execute();
+      expect(unsettled).toEqual([]);
+    } finally {
+      await close();
+    }
+    expect((await admin('GET', '/audit')).body.balanced).toBe(true);
+  });
+});
