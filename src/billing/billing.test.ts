@@ -299,3 +299,61 @@ describe.each(testDatabases())('refunds after trouble on %s', (database) => {
     }
   });
 });
+
+describe.each(testDatabases())('pricing across vendors on %s', (database) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start({ database });
+    const perSecondByTier = {
+      unit: 'second',
+      price: 100_000,
+      resolution_multipliers: { '540p': 0.5, '720p': 1, '1080p': 2 },
+    };
+    for (const model of ['jimeng_v30_1080p', 'jimeng_vgfm_t2v_l20', 'viduq1', 'viduq2'])
+      await h.price(model, perSecondByTier);
+    await h.channel('jimeng');
+    await h.channel('vidu');
+  });
+  afterAll(() => h.close());
+
+  it.each([
+    [
+      'Jimeng 3.0 1080p, 10 s',
+      { model: 'jimeng_v30_1080p', prompt: 'x', duration: 10, size: '1920x1080' },
+      100_000 * 10 * 2,
+    ],
+    ['Jimeng S2.0 Pro 720p, 5 s', { model: 'jimeng_vgfm_t2v_l20', prompt: 'x' }, 100_000 * 5 * 1],
+    ['Vidu q1 1080p, 5 s', { model: 'viduq1', prompt: 'x', duration: 5, size: '1920x1080' }, 100_000 * 5 * 2],
+    [
+      'Vidu q2 540p, 4 s',
+      { model: 'viduq2', prompt: 'x', duration: 4, metadata: { resolution: '540p' } },
+      100_000 * 4 * 0.5,
+    ],
+  ])('charges %s by its seconds and resolution', async (_name, body, expected) => {
+    const { userId, key } = await h.user();
+    await h.topUp(userId, 10_000_000);
+    const res = await h.submit(key, body);
+    expect(res.status).toBe(200);
+    expect(res.body.cost).toEqual({ state: 'reserved', amount: expected });
+    const done = await h.waitForEnd(key, res.body.task_id);
+    expect(done.body.cost).toEqual({ state: 'charged', amount: expected });
+    expect((await h.admin('GET', `/users/${userId}`)).body.balance).toBe(10_000_000 - expected);
+  });
+
+  it("answers OpenAI's insufficient_quota on /v1/videos when the balance is short", async () => {
+    const { key } = await h.user();
+    const res = await h.http('POST', '/v1/videos', {
+      token: key,
+      body: { model: 'viduq1', prompt: 'x', seconds: '5' },
+    });
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({
+      error: {
+        message: expect.any(String),
+        type: 'insufficient_quota',
+        param: null,
+        code: 'insufficient_quota',
+      },
+    });
+  });
+});

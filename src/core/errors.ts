@@ -10,6 +10,7 @@ export type ErrorType =
   | 'conflict_error'
   | 'rate_limit_error'
   | 'insufficient_balance_error'
+  | 'insufficient_quota'
   | 'upstream_error'
   | 'service_unavailable_error'
   | 'server_error';

@@ -130,7 +130,12 @@ const openaiParamNames: Record<string, string> = {
 
 /** An error raised by shared code (core, adapters), naming the field as an OpenAI client knows it. */
 export function inOpenAITerms(err: unknown): unknown {
+  // OpenAI reports money trouble as 429 insufficient_quota; its SDK maps that to RateLimitError.
+  if (err instanceof ApiError && err.type === 'insufficient_balance_error') {
+    return new ApiError(429, 'insufficient_quota', err.message, null, 'insufficient_quota');
+  }
   if (!(err instanceof ApiError) || !err.param) return err;
+
   const renamed = openaiParamNames[err.param];
   return renamed ? new ApiError(err.status, err.type, err.message, renamed, err.code) : err;
 }

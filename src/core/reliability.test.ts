@@ -152,6 +152,28 @@ describe.each(testDatabases())('reliability on %s', (database) => {
     expect(h.sim.world.requests('kling', 'submit')).toBe(2);
   });
 
+  it.each([
+    ['a 500', { type: 'http_error', status: 500 }],
+    ['a 429', { type: 'rate_limit' }],
+    ['garbage instead of JSON', { type: 'garbage' }],
+    ['a dropped connection', { type: 'reset' }],
+    ['a slow answer within the timeout', { type: 'slow', delayMs: 150 }],
+  ] as const)(
+    'gets a job started through %s at submit, with exactly one upstream task',
+    async (_name, fault) => {
+      const h = await start();
+      await h.channel('kling', { priority: 10 });
+      await h.channel('kling', { priority: 1 });
+      const { key } = await h.user();
+      const tasksBefore = h.sim.world.tasks.size;
+      h.sim.world.inject('kling', 'submit', fault);
+      const res = await h.submit(key, { model: 'kling-v1', prompt: 'through trouble' });
+      expect(res.status).toBe(200);
+      expect(h.sim.world.tasks.size - tasksBefore).toBe(1);
+      expect((await h.waitForEnd(key, res.body.task_id)).body.status).toBe('succeeded');
+    },
+  );
+
   it('adopts a job whose submit timed out after reaching the vendor, instead of starting it twice', async () => {
     const h = await start({ config: { VENDOR_TIMEOUT_MS: 250 } });
     await h.channel('kling', { priority: 10 });

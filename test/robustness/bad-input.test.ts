@@ -294,6 +294,15 @@ describe('a flood of bad input', () => {
     return list;
   }
 
+  it('refuses a body over the size limit with 413 before reading it all', async () => {
+    const res = await h.http('POST', '/v1/video/generations', {
+      token: key,
+      body: { model: 'kling-v1', prompt: 'x'.repeat(3 * 1024 * 1024) },
+    });
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ type: 'invalid_request_error', code: 'body_too_large' });
+  });
+
   it('answers 4000 malformed requests with documented 4xx errors and stays healthy', async () => {
     const all = probes(4000, 20261125);
     const failures: string[] = [];
