@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { InvalidRequestError } from './errors.js';
 import { parseImage } from './image.js';
-import type { ImageInput } from '../vendors/adapter.js';
+import type { VideoJob } from '../vendors/adapter.js';
 import type { WebhookTargetPolicy } from '../security/webhook-targets.js';
 
 const dimension = z.number().int().min(64).max(8192);
@@ -37,15 +37,7 @@ export const seedRequestSchema = z
 export type SeedRequest = z.infer<typeof seedRequestSchema>;
 
 /** What Reelay stores for a task and hands (one job at a time) to an adapter. */
-export interface VideoRequest {
-  model: string;
-  prompt: string;
-  durationSeconds: number | null;
-  fps: number | null;
-  width: number | null;
-  height: number | null;
-  image: ImageInput | null;
-  seed: number | null;
+export interface VideoRequest extends Omit<VideoJob, 'upstreamModel' | 'externalId' | 'vendorCallbackUrl'> {
   /** Vendor-specific fields, minus the ones Reelay handles itself (callback_url). */
   metadata: Record<string, unknown>;
   n: number;

@@ -38,6 +38,7 @@ import {
   type ReqKeySpec,
   type VolcengineGatewayError,
 } from './types.js';
+import { vendorUrl } from '../calls.js';
 
 /** The metadata keys a client may send for Jimeng, in Jimeng's own names. */
 const jimengMetadata = z
@@ -446,7 +447,7 @@ export const jimengAdapter: VendorAdapter<JimengCredentials> = {
   },
 
   async sign(call, baseUrl, credentials) {
-    const url = baseUrl.replace(/\/+$/, '') + call.path;
+    const url = vendorUrl(baseUrl, call.path);
     const body = call.body === undefined ? '' : JSON.stringify(call.body);
     const headers = signJimengRequest({ method: call.method, url, body }, credentials);
     return { method: call.method, url, headers: { ...headers, accept: 'application/json' }, body };

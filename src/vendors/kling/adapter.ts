@@ -24,6 +24,7 @@ import {
   type KlingEnvelope,
   type KlingTaskData,
 } from './types.js';
+import { jsonCall } from '../calls.js';
 
 /** The metadata keys a client may send for Kling, in Kling's own names. */
 const klingMetadata = z
@@ -226,17 +227,7 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
   },
 
   async sign(call, baseUrl, credentials) {
-    const token = await mintKlingToken(credentials);
-    return {
-      method: call.method,
-      url: baseUrl.replace(/\/+$/, '') + call.path,
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: 'application/json',
-        ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: call.body === undefined ? undefined : JSON.stringify(call.body),
-    };
+    return jsonCall(call, baseUrl, { authorization: `Bearer ${await mintKlingToken(credentials)}` });
   },
 
   // Kling finds a task by the external_task_id given at submit, in place of its own id.

@@ -30,6 +30,7 @@ import {
   openaiVideoModels,
   type OpenAICreateBody,
 } from './types.js';
+import { jsonCall } from '../calls.js';
 
 /** OpenAI takes no vendor-specific fields beyond its own body. */
 const openaiMetadata = z.object({}).strict();
@@ -197,15 +198,6 @@ export const openaiAdapter: VendorAdapter<OpenAICredentials> = {
   },
 
   async sign(call, baseUrl, credentials) {
-    return {
-      method: call.method,
-      url: baseUrl.replace(/\/+$/, '') + call.path,
-      headers: {
-        ...openaiAuthHeaders(credentials),
-        accept: 'application/json',
-        ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: call.body === undefined ? undefined : JSON.stringify(call.body),
-    };
+    return jsonCall(call, baseUrl, openaiAuthHeaders(credentials));
   },
 };

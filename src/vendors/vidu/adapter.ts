@@ -39,6 +39,7 @@ import {
   type ViduModelRule,
   type ViduResolution,
 } from './types.js';
+import { jsonCall } from '../calls.js';
 
 /** new-api's action names, accepted so that clients moving from it keep working. */
 const actionAliases: Record<string, ViduEndpoint> = {
@@ -510,15 +511,6 @@ export const viduAdapter: VendorAdapter<ViduCredentials> = {
   },
 
   async sign(call, baseUrl, credentials) {
-    return {
-      method: call.method,
-      url: baseUrl.replace(/\/+$/, '') + call.path,
-      headers: {
-        authorization: viduAuthorization(credentials),
-        accept: 'application/json',
-        ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: call.body === undefined ? undefined : JSON.stringify(call.body),
-    };
+    return jsonCall(call, baseUrl, { authorization: viduAuthorization(credentials) });
   },
 };
