@@ -24,11 +24,13 @@ export class ChannelBusyError extends ApiError {
 
 /** After a 429 without Retry-After, how long the channel rests. */
 const defaultPauseMs = 1_000;
+/** However long a vendor asks for, a channel rests at most this long before trying again. */
+const maxPauseMs = 60_000;
 
 class ChannelGate {
   private inFlight = 0;
   private nextStartAt = 0;
-  private pausedUntil = 0;
+  pausedUntil = 0;
   private readonly waiting: { bounded: boolean; start: () => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
 
@@ -52,7 +54,7 @@ class ChannelGate {
   }
 
   pause(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + Math.min(ms, maxPauseMs));
   }
 
   private acquire(bounded: boolean, busy: () => Error): Promise<void> {
@@ -111,6 +113,12 @@ export class ChannelLimits {
 
   queued(channelId: string): number {
     return this.gates.get(channelId)?.queued ?? 0;
+  }
+
+  /** Until when the vendor asked this channel to rest (unix ms), or null. */
+  pausedUntil(channelId: string): number | null {
+    const until = this.gates.get(channelId)?.pausedUntil ?? 0;
+    return until > Date.now() ? until : null;
   }
 
   private gate(channel: { id: string } & GateLimits): ChannelGate {

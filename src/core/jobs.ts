@@ -127,7 +127,10 @@ export class JobRunner {
     const deadline = Date.now() + SUBMIT_DEADLINE_MS;
     let trouble: Exclude<SubmitResult, { kind: 'accepted' | 'rejected' }> | null = null;
     let attempts = 0;
-    for (const channel of candidates) {
+    // Channels whose vendor asked them to slow down (429) go last: new jobs go elsewhere while they rest.
+    const resting = (c: Channel) => this.deps.limits.pausedUntil(c.id) !== null;
+    const ordered = [...candidates.filter((c) => !resting(c)), ...candidates.filter(resting)];
+    for (const channel of ordered) {
       if (attempts >= SUBMIT_MAX_ATTEMPTS || Date.now() >= deadline) break;
       if (!this.deps.health.allows(channel.id)) {
         trouble ??= { kind: 'retry_later', message: `${channel.name} is resting after repeated failures` };

@@ -174,6 +174,25 @@ describe.each(testDatabases())('reliability on %s', (database) => {
     },
   );
 
+  it("rests a channel after its vendor's 429, sending new jobs to the next channel meanwhile", async () => {
+    const h = await start();
+    const first = await h.channel('kling', { priority: 10 });
+    const second = await h.channel('kling', { priority: 1 });
+    const { key } = await h.user();
+    h.sim.world.inject('kling', 'submit', { type: 'rate_limit' });
+    expect((await h.submit(key, { model: 'kling-v1', prompt: 'hits the limit' })).status).toBe(200);
+    expect((await h.admin('GET', `/channels/${first}`)).body.resting_until).toBeGreaterThanOrEqual(
+      Math.floor(Date.now() / 1000),
+    );
+    const next = await h.submit(key, { model: 'kling-v1', prompt: 'goes elsewhere' });
+    const job = await h.gateway.deps.database.db
+      .selectFrom('task_jobs')
+      .select('channel_id')
+      .where('task_id', '=', next.body.task_id)
+      .executeTakeFirstOrThrow();
+    expect(job.channel_id).toBe(second);
+  });
+
   it('adopts a job whose submit timed out after reaching the vendor, instead of starting it twice', async () => {
     const h = await start({ config: { VENDOR_TIMEOUT_MS: 250 } });
     await h.channel('kling', { priority: 10 });

@@ -237,6 +237,9 @@ describe.each(testDatabases())('vendor trouble at submit on %s', (database) => {
     expect(bad.body.enabled).toBe(false);
     expect(bad.body.disabled_reason).toContain('1002');
     expect(JSON.stringify(bad.body)).not.toContain('wrong');
+    // Credentials are sealed at rest: the database holds no secret in clear.
+    const rows = await h.gateway.deps.database.db.selectFrom('channels').select('credentials').execute();
+    for (const row of rows) expect(row.credentials).not.toMatch(/sim-kling-secret-key|wrong/);
   });
 
   it('answers 502 when the only channels left refuse the account', async () => {

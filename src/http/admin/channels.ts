@@ -91,6 +91,7 @@ export function adminChannels(gateway: Gateway) {
     ...channelView(row),
     health: health.view(row.id),
     queued_submits: limits.queued(row.id),
+    resting_until: toSeconds(limits.pausedUntil(row.id)),
   });
   const sealer = gateway.sealer;
 
