@@ -33,7 +33,7 @@ function startGateway(env: Record<string, string>): Promise<Child> {
   });
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 40_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /Reelay listening on (http:\/\/[\d.]+:\d+)/.exec(output);
@@ -152,7 +152,7 @@ describe.each(testDatabases())('a gateway killed mid-stream on %s', (database) =
 
     gateway = await startGateway(env);
     // Every task the clients were told about finishes.
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     for (const taskId of accepted) {
       let status = 'processing';
       while (status === 'processing' && Date.now() < deadline) {
@@ -188,5 +188,5 @@ describe.each(testDatabases())('a gateway killed mid-stream on %s', (database) =
       await close();
     }
     expect((await admin('GET', '/audit')).body.balanced).toBe(true);
-  });
+  }, 120_000);
 });
