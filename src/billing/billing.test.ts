@@ -357,3 +357,33 @@ describe.each(testDatabases())('pricing across vendors on %s', (database) => {
     });
   });
 });
+
+describe.each(testDatabases())(
+  'pricing by resolution when only the resolution is known on %s',
+  (database) => {
+    it('prices image-to-video (size follows the image) by its known resolution, not the dearest tier', async () => {
+      const h = await Harness.start({ database });
+      try {
+        await h.price('viduq1', {
+          unit: 'call',
+          price: 1_000,
+          resolution_multipliers: { '720p': 1, '1080p': 2, '4k': 4 },
+        });
+        await h.channel('vidu');
+        const { userId, key } = await h.user();
+        await h.topUp(userId, 10_000);
+        const res = await h.submit(key, {
+          model: 'viduq1',
+          prompt: 'x',
+          image: 'https://example.com/first-frame.png',
+          metadata: { resolution: '1080p' },
+        });
+        expect(res.status).toBe(200);
+        expect(res.body.metadata).toMatchObject({ width: null, height: null });
+        expect(res.body.cost).toEqual({ state: 'reserved', amount: 2_000 });
+      } finally {
+        await h.close();
+      }
+    });
+  },
+);

@@ -27,9 +27,12 @@ export const priceSchema = z
 export type Price = z.infer<typeof priceSchema>;
 
 /** The tier of a video by its short side; null when its size is unknown. */
-export function tierOf(facts: Pick<VideoFacts, 'width' | 'height'>): ResolutionTier | null {
-  if (facts.width === null || facts.height === null) return null;
-  const shortSide = Math.min(facts.width, facts.height);
+export function tierOf(facts: Pick<VideoFacts, 'width' | 'height' | 'shortSide'>): ResolutionTier | null {
+  const shortSide =
+    facts.width !== null && facts.height !== null
+      ? Math.min(facts.width, facts.height)
+      : (facts.shortSide ?? null);
+  if (shortSide === null) return null;
   if (shortSide <= 360) return '360p';
   if (shortSide <= 540) return '540p';
   if (shortSide <= 720) return '720p';

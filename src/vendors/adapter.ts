@@ -44,6 +44,11 @@ export interface VideoFacts {
   width: number | null;
   height: number | null;
   seed: number | null;
+  /**
+   * The shorter side in pixels (720 for 720p), for when the resolution is known but the exact size is not
+   * (image-to-video follows the image's aspect ratio). Prices by resolution tier use it.
+   */
+  shortSide?: number | null;
 }
 
 /** A vendor call before authentication: core adds the base URL, the body encoding and `sign()`'s headers. */

@@ -58,6 +58,7 @@ describe('Kling request mapping', () => {
       width: 1280,
       height: 720,
       seed: null,
+      shortSide: 720,
     });
   });
 

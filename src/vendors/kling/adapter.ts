@@ -158,6 +158,7 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
         width: produced?.width ?? null,
         height: produced?.height ?? null,
         seed: null,
+        shortSide: shortSideByMode[mode],
       },
       warnings,
     };

@@ -244,7 +244,14 @@ describe("the seed's Vidu example", () => {
     const { path, body, expected } = prepare(seedViduExample);
     expect(path).toBe('/ent/v2/img2video');
     expect(body).toEqual(seedViduWireBody);
-    expect(expected).toEqual({ durationSeconds: 5, fps: null, width: null, height: null, seed: null });
+    expect(expected).toEqual({
+      durationSeconds: 5,
+      fps: null,
+      width: null,
+      height: null,
+      seed: null,
+      shortSide: 1080,
+    });
   });
 
   it('sends the top-level seed, 0 included, and every explicit false', () => {

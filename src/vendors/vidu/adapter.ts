@@ -475,6 +475,7 @@ export const viduAdapter: VendorAdapter<ViduCredentials> = {
         width: produced?.width ?? null,
         height: produced?.height ?? null,
         seed: seed && seed.value > 0 ? seed.value : null,
+        shortSide: shortSideOf[resolution],
       },
       warnings: warningsFor(job, meta, endpoint, resolution),
     };
