@@ -34,7 +34,6 @@ export function consoleApp(distDir = consoleDist) {
     await app.register(fastifyStatic, {
       root: distDir,
       prefix: '/console/',
-      redirect: true,
       setHeaders: (reply, path) => {
         reply.headers({
           // Built assets carry a content hash in their names: cache them for good; never the page itself.
@@ -45,5 +44,6 @@ export function consoleApp(distDir = consoleDist) {
         });
       },
     });
+    app.get('/console', async (_request, reply) => reply.redirect('/console/'));
   };
 }
