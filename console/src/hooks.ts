@@ -62,11 +62,7 @@ export function useResource<T>(
 /** The route is the URL's hash (`#/tasks/task_…`): no server routes needed, and never a token in it. */
 export function useHashRoute(): string[] {
   const read = () =>
-    window.location.hash
-      .replace(/^#\/?/, '')
-      .split('/')
-      .filter(Boolean)
-      .map(decodeURIComponent);
+    window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [route, setRoute] = useState(read);
   useEffect(() => {
     const onChange = () => setRoute(read());

@@ -1,5 +1,5 @@
 /** The console's shell: sign-in, navigation by role, and the page for the current route. */
-import { StrictMode, useEffect, useRef, type ReactNode } from 'react';
+import { lazy, StrictMode, Suspense, useEffect, useRef, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useHashRoute } from './hooks';
 import { ChannelsPage } from './pages/Channels';
@@ -8,9 +8,12 @@ import { PlaygroundPage } from './pages/Playground';
 import { SignInPage } from './pages/SignIn';
 import { TaskDetailPage } from './pages/TaskDetail';
 import { TasksPage } from './pages/Tasks';
-import { UsagePage } from './pages/Usage';
 import { SessionProvider, useSession, type Role } from './session';
+import { Loading } from './ui';
 import './styles.css';
+
+// The charts library is the bulk of the code: loaded when Usage is first opened.
+const UsagePage = lazy(() => import('./pages/Usage').then((m) => ({ default: m.UsagePage })));
 
 interface Section {
   path: string;
@@ -28,7 +31,16 @@ const sections: Section[] = [
   },
   { path: 'channels', label: 'Channels', roles: ['admin'], render: () => <ChannelsPage /> },
   { path: 'keys', label: 'Keys & users', roles: ['admin'], render: ([id]) => <KeysPage userId={id} /> },
-  { path: 'usage', label: 'Usage', roles: ['admin', 'user'], render: () => <UsagePage /> },
+  {
+    path: 'usage',
+    label: 'Usage',
+    roles: ['admin', 'user'],
+    render: () => (
+      <Suspense fallback={<Loading label="Loading charts…" />}>
+        <UsagePage />
+      </Suspense>
+    ),
+  },
   { path: 'playground', label: 'Playground', roles: ['admin', 'user'], render: () => <PlaygroundPage /> },
 ];
 

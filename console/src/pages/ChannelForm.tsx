@@ -46,7 +46,9 @@ export function ChannelForm({
   const [weight, setWeight] = useState(String(channel?.weight ?? 1));
   const action = useAction();
 
-  const filledCredentials = Object.fromEntries(Object.entries(credentials).filter(([, v]) => v.trim() !== ''));
+  const filledCredentials = Object.fromEntries(
+    Object.entries(credentials).filter(([, v]) => v.trim() !== ''),
+  );
   // Credentials are write-only: on edit, blank fields keep the stored ones.
   const replacingCredentials = channel === null || Object.keys(filledCredentials).length > 0;
 
@@ -91,7 +93,13 @@ export function ChannelForm({
         </Field>
         <Field label="Name">
           {(props) => (
-            <input {...props} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+            <input
+              {...props}
+              required
+              maxLength={200}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
           )}
         </Field>
         <Field label="Base URL" hint={vendor ? `Leave empty for ${vendor.default_base_url}` : undefined}>
@@ -107,7 +115,9 @@ export function ChannelForm({
         </Field>
         <fieldset>
           <legend>{vendorName} credentials</legend>
-          {channel && <p className="hint">Stored credentials are never shown. Leave these empty to keep them.</p>}
+          {channel && (
+            <p className="hint">Stored credentials are never shown. Leave these empty to keep them.</p>
+          )}
           {vendor?.credentials.map((field) => (
             <Field key={`${vendorName}-${field.name}`} label={fieldLabels[field.name] ?? field.name}>
               {(props) => (
@@ -125,7 +135,13 @@ export function ChannelForm({
         </fieldset>
         <Field label="Models" hint="One per line (or separated by commas): the model names clients send.">
           {(props) => (
-            <textarea {...props} required rows={4} value={models} onChange={(e) => setModels(e.target.value)} />
+            <textarea
+              {...props}
+              required
+              rows={4}
+              value={models}
+              onChange={(e) => setModels(e.target.value)}
+            />
           )}
         </Field>
         {vendor && (

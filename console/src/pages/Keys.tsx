@@ -42,7 +42,10 @@ export function KeysPage({ userId }: { userId?: string }) {
                 <ul className="pick-list">
                   {data.map((user) => (
                     <li key={user.id}>
-                      <a href={`#/keys/${user.id}`} aria-current={user.id === selected?.id ? 'true' : undefined}>
+                      <a
+                        href={`#/keys/${user.id}`}
+                        aria-current={user.id === selected?.id ? 'true' : undefined}
+                      >
                         <span>{user.name}</span>
                         <span className="sub">{money(user.balance)}</span>
                       </a>
@@ -96,7 +99,10 @@ function keyState(key: ApiKey): string {
 
 function UserPanel({ user, onChanged }: { user: User; onChanged: () => void }) {
   const { api } = useSignedIn();
-  const keys = useResource(() => api<List<ApiKey>>('GET', `/admin/v1/users/${user.id}/keys`), `keys-${user.id}`);
+  const keys = useResource(
+    () => api<List<ApiKey>>('GET', `/admin/v1/users/${user.id}/keys`),
+    `keys-${user.id}`,
+  );
   const [creating, setCreating] = useState(false);
   const revoke = useAction();
 
@@ -165,7 +171,9 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: () => void }) {
                             aria-label={`Revoke key ${key.name ?? key.hint}`}
                             disabled={revoke.busy}
                             onClick={() => {
-                              if (!window.confirm(`Revoke ${key.name ?? key.hint}? Requests with it will fail.`))
+                              if (
+                                !window.confirm(`Revoke ${key.name ?? key.hint}? Requests with it will fail.`)
+                              )
                                 return;
                               void revoke.run(async () => {
                                 await api('DELETE', `/admin/v1/users/${user.id}/keys/${key.id}`);
@@ -186,11 +194,7 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: () => void }) {
         }
       </Loaded>
       {creating && (
-        <NewKeyDialog
-          user={user}
-          onClose={() => setCreating(false)}
-          onCreated={() => keys.reload()}
-        />
+        <NewKeyDialog user={user} onClose={() => setCreating(false)} onCreated={() => keys.reload()} />
       )}
     </section>
   );
@@ -231,7 +235,9 @@ function TopUpForm({ userId, onDone }: { userId: string; onDone: () => void }) {
         )}
       </Field>
       <Field label="Note">
-        {(props) => <input {...props} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />}
+        {(props) => (
+          <input {...props} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />
+        )}
       </Field>
       <SubmitButton busy={action.busy}>Top up</SubmitButton>
       <p role="status" className="ok-text">
@@ -248,7 +254,15 @@ interface CreatedKey {
   name: string | null;
 }
 
-function NewKeyDialog({ user, onClose, onCreated }: { user: User; onClose: () => void; onCreated: () => void }) {
+function NewKeyDialog({
+  user,
+  onClose,
+  onCreated,
+}: {
+  user: User;
+  onClose: () => void;
+  onCreated: () => void;
+}) {
   const { api } = useSignedIn();
   const { rememberKey } = useSession();
   const [name, setName] = useState('');
@@ -287,10 +301,18 @@ function NewKeyDialog({ user, onClose, onCreated }: { user: User; onClose: () =>
         </div>
         <Field label="API key">
           {(props) => (
-            <input {...props} readOnly className="mono" value={created.key} onFocus={(e) => e.target.select()} />
+            <div className="copy-row">
+              <input
+                {...props}
+                readOnly
+                className="mono"
+                value={created.key}
+                onFocus={(e) => e.target.select()}
+              />
+              <CopyButton text={created.key} label="Copy key" />
+            </div>
           )}
         </Field>
-        <CopyButton text={created.key} label="Copy key" />
         <Field label="Webhook signing secret" hint="Verifies the webhooks Reelay sends for this key's tasks.">
           {(props) => (
             <input
@@ -315,7 +337,9 @@ function NewKeyDialog({ user, onClose, onCreated }: { user: User; onClose: () =>
     <Dialog title={`New key for ${user.name}`} onClose={onClose}>
       <form onSubmit={submit} className="form-grid">
         <Field label="Key name">
-          {(props) => <input {...props} maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
+          {(props) => (
+            <input {...props} maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+          )}
         </Field>
         <Field label="Allowed models" hint="Empty: every model. Otherwise separate with commas.">
           {(props) => <input {...props} value={models} onChange={(e) => setModels(e.target.value)} />}
@@ -326,7 +350,9 @@ function NewKeyDialog({ user, onClose, onCreated }: { user: User; onClose: () =>
           )}
         </Field>
         <Field label="Expires on" hint="Empty: never.">
-          {(props) => <input {...props} type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />}
+          {(props) => (
+            <input {...props} type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
+          )}
         </Field>
         {action.error && <ErrorNotice error={action.error} />}
         <div className="form-actions">

@@ -80,7 +80,10 @@ export function PlaygroundPage() {
               )}
             </Field>
           )}
-          <Field label="Model" hint={models.data?.length === 0 ? 'No enabled channel serves a model yet.' : undefined}>
+          <Field
+            label="Model"
+            hint={models.data?.length === 0 ? 'No enabled channel serves a model yet.' : undefined}
+          >
             {(props) => (
               <>
                 <input
@@ -198,7 +201,10 @@ function Progress({ taskId, apiKey }: { taskId: string; apiKey: string }) {
   return (
     <div aria-live="polite">
       <p>
-        Task <a href={`#/tasks/${taskId}`} className="mono">{taskId}</a>
+        Task{' '}
+        <a href={`#/tasks/${taskId}`} className="mono">
+          {taskId}
+        </a>
         {t && (
           <>
             {' '}
@@ -207,7 +213,12 @@ function Progress({ taskId, apiKey }: { taskId: string; apiKey: string }) {
         )}
       </p>
       {task.error && <ErrorNotice error={task.error} onRetry={task.reload} />}
-      <Video status={t?.status ?? 'processing'} progress={t?.progress ?? 0} url={t?.url ?? null} error={t?.error ?? null} />
+      <Video
+        status={t?.status ?? 'processing'}
+        progress={t?.progress ?? 0}
+        url={t?.url ?? null}
+        error={t?.error ?? null}
+      />
       {t?.warnings?.map((w) => (
         <p key={w} className="notice warn">
           {w}

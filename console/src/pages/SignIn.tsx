@@ -17,8 +17,8 @@ export function SignInPage() {
       <form onSubmit={submit} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Reelay console</h1>
         <p>
-          Operators sign in with the admin token. Everyone else signs in with an API key (<code>sk-…</code>) and
-          sees their own tasks and usage.
+          Operators sign in with the admin token. Everyone else signs in with an API key (<code>sk-…</code>)
+          and sees their own tasks and usage.
         </p>
         {/* Password managers (and Chromium's checks) expect a user name beside a password. */}
         <input type="text" name="username" autoComplete="username" value="reelay" readOnly hidden />

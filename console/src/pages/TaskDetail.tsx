@@ -69,7 +69,12 @@ function OperatorTask({ id }: { id: string }) {
                   reserved
                 </li>
                 {t.jobs.map((job) => (
-                  <JobHistory key={job.position} job={job} channel={channelName(job.channel_id)} many={t.n > 1} />
+                  <JobHistory
+                    key={job.position}
+                    job={job}
+                    channel={channelName(job.channel_id)}
+                    many={t.n > 1}
+                  />
                 ))}
               </ol>
             }
@@ -126,7 +131,10 @@ function OwnTask({ id }: { id: string }) {
           facts={[
             ['Model', t.model],
             ['Cost', `${money(t.cost.amount)} (${t.cost.state})`],
-            ['Size', t.metadata.width && t.metadata.height ? `${t.metadata.width}×${t.metadata.height}` : '—'],
+            [
+              'Size',
+              t.metadata.width && t.metadata.height ? `${t.metadata.width}×${t.metadata.height}` : '—',
+            ],
             ['Length', t.metadata.duration ? `${t.metadata.duration} s` : '—'],
             ['Created', dateTime(t.created_at)],
             ['Completed', dateTime(t.completed_at)],

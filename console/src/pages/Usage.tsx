@@ -1,7 +1,15 @@
 /** Spend and task counts over time by model, channel or key, as charts with the totals beside them; the ledger. */
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { query, type Channel, type LedgerEntry, type List, type UsageGrouping, type UsageSeries, type User } from '../api';
+import {
+  query,
+  type Channel,
+  type LedgerEntry,
+  type List,
+  type UsageGrouping,
+  type UsageSeries,
+  type User,
+} from '../api';
 import { dateTime, money, shortId } from '../format';
 import { useResource } from '../hooks';
 import { useSignedIn } from '../session';
@@ -9,7 +17,11 @@ import { Empty, Field, Loaded, PageHeader } from '../ui';
 
 const periods = { '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const;
 type Period = keyof typeof periods;
-const periodLabels: Record<Period, string> = { '24h': 'Last 24 hours', '7d': 'Last 7 days', '30d': 'Last 30 days' };
+const periodLabels: Record<Period, string> = {
+  '24h': 'Last 24 hours',
+  '7d': 'Last 7 days',
+  '30d': 'Last 30 days',
+};
 const palette = ['#2563eb', '#16a34a', '#d97706', '#db2777', '#7c3aed', '#0891b2', '#65a30d', '#dc2626'];
 
 export function UsagePage() {
@@ -32,7 +44,13 @@ export function UsagePage() {
   const series = useResource(() => api<UsageSeries>('GET', path), path, 15_000);
   const channelName = new Map(channels.data?.map((c) => [c.id, c.name]));
   const label = (group: string | null) =>
-    group === null ? 'none' : groupBy === 'channel' ? (channelName.get(group) ?? group) : groupBy === 'key' ? shortId(group) : group;
+    group === null
+      ? 'none'
+      : groupBy === 'channel'
+        ? (channelName.get(group) ?? group)
+        : groupBy === 'key'
+          ? shortId(group)
+          : group;
 
   return (
     <>
@@ -82,7 +100,12 @@ export function UsagePage() {
 }
 
 /** The series as chart rows: one per bucket (empty buckets included, so time reads evenly), a column per group. */
-function chartRows(series: UsageSeries, measure: 'cost' | 'tasks', groups: string[], label: (g: string | null) => string) {
+function chartRows(
+  series: UsageSeries,
+  measure: 'cost' | 'tasks',
+  groups: string[],
+  label: (g: string | null) => string,
+) {
   const step = series.bucket === 'hour' ? 3600 : 86_400;
   const first = Math.floor(series.from / step) * step;
   const rows = new Map<number, Record<string, number | string>>();
@@ -127,7 +150,12 @@ function Charts({ series, label }: { series: UsageSeries; label: (g: string | nu
         </div>
       </div>
       <div className="charts">
-        <Chart title="Spend" unit="currency units" rows={chartRows(series, 'cost', groups, label)} groups={groups} />
+        <Chart
+          title="Spend"
+          unit="currency units"
+          rows={chartRows(series, 'cost', groups, label)}
+          groups={groups}
+        />
         <Chart title="Tasks" unit="tasks" rows={chartRows(series, 'tasks', groups, label)} groups={groups} />
       </div>
       <div className="table-wrap">
@@ -135,7 +163,9 @@ function Charts({ series, label }: { series: UsageSeries; label: (g: string | nu
           <caption>Totals for the period</caption>
           <thead>
             <tr>
-              <th scope="col">{series.group_by === 'key' ? 'API key' : series.group_by === 'channel' ? 'Channel' : 'Model'}</th>
+              <th scope="col">
+                {series.group_by === 'key' ? 'API key' : series.group_by === 'channel' ? 'Channel' : 'Model'}
+              </th>
               <th scope="col" className="num">
                 Tasks
               </th>
@@ -185,7 +215,13 @@ function Chart({
             <Tooltip />
             <Legend />
             {groups.map((group, i) => (
-              <Bar key={group} dataKey={group} stackId="total" fill={palette[i % palette.length]} isAnimationActive={false} />
+              <Bar
+                key={group}
+                dataKey={group}
+                stackId="total"
+                fill={palette[i % palette.length]}
+                isAnimationActive={false}
+              />
             ))}
           </BarChart>
         </ResponsiveContainer>
