@@ -125,6 +125,19 @@ describe.skipIf(unavailable !== null)('web console in Chromium', () => {
     await eventually(() => row.isVisible()).toBe(true);
     await row.getByRole('button', { name: 'Test Kling simulator' }).click();
     await eventually(() => row.getByRole('status').textContent()).toContain('Works');
+
+    // Edit: credentials stay as they are unless typed again.
+    await row.getByRole('button', { name: 'Edit Kling simulator' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit Kling simulator' });
+    await edit.getByLabel('Priority').fill('5');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await eventually(() => row.textContent()).toContain('5 / 1');
+    await row.getByRole('button', { name: 'Disable Kling simulator' }).click();
+    await eventually(() => row.textContent()).toContain('Disabled');
+    await row.getByRole('button', { name: 'Enable Kling simulator' }).click();
+    await eventually(() => row.textContent()).toContain('Enabled');
+    await row.getByRole('button', { name: 'Test Kling simulator' }).click();
+    await eventually(() => row.getByRole('status').textContent()).toContain('Works');
     await shoot('channels');
     const channels = await h.admin('GET', '/channels');
     expect(channels.body.data).toEqual([

@@ -197,3 +197,43 @@ export function useAction() {
   };
   return { busy, error, run, clearError: () => setError(null) };
 }
+
+export type Column =
+  | string
+  | { label: string; numeric?: boolean; /** Announced, not shown (action buttons). */ hidden?: boolean };
+
+/** A data table that scrolls sideways on small screens, with its caption and column headers. */
+export function Table({
+  caption,
+  showCaption = false,
+  columns,
+  className,
+  children,
+}: {
+  caption: string;
+  showCaption?: boolean;
+  columns: Column[];
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className={className}>
+        <caption className={showCaption ? undefined : 'sr-only'}>{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((column) => {
+              const { label, numeric, hidden } = typeof column === 'string' ? { label: column } : column;
+              return (
+                <th key={label} scope="col" className={numeric ? 'num' : undefined}>
+                  {hidden ? <span className="sr-only">{label}</span> : label}
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

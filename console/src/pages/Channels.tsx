@@ -4,7 +4,7 @@ import type { Channel, ChannelCheck, List, Vendor } from '../api';
 import { age, percent } from '../format';
 import { useResource } from '../hooks';
 import { useSignedIn } from '../session';
-import { Badge, Empty, ErrorNotice, Loaded, PageHeader, useAction } from '../ui';
+import { Badge, Empty, ErrorNotice, Loaded, PageHeader, Table, useAction } from '../ui';
 import { ChannelForm } from './ChannelForm';
 
 export function ChannelsPage() {
@@ -29,34 +29,27 @@ export function ChannelsPage() {
           data.length === 0 ? (
             <Empty>No channels yet. Add one to start serving models.</Empty>
           ) : (
-            <div className="table-wrap">
-              <table>
-                <caption className="sr-only">Channels</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Vendor</th>
-                    <th scope="col">Models</th>
-                    <th scope="col">Priority / weight</th>
-                    <th scope="col">Health</th>
-                    <th scope="col">State</th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.map((channel) => (
-                    <ChannelRow
-                      key={channel.id}
-                      channel={channel}
-                      onEdit={() => setEditing(channel)}
-                      onChanged={channels.reload}
-                    />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              caption="Channels"
+              columns={[
+                'Name',
+                'Vendor',
+                'Models',
+                'Priority / weight',
+                'Health',
+                'State',
+                { label: 'Actions', hidden: true },
+              ]}
+            >
+              {data.map((channel) => (
+                <ChannelRow
+                  key={channel.id}
+                  channel={channel}
+                  onEdit={() => setEditing(channel)}
+                  onChanged={channels.reload}
+                />
+              ))}
+            </Table>
           )
         }
       </Loaded>

@@ -14,6 +14,7 @@ import {
   Loaded,
   PageHeader,
   SubmitButton,
+  Table,
   useAction,
 } from '../ui';
 
@@ -134,62 +135,53 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: () => void }) {
           data.length === 0 ? (
             <Empty>This user has no keys yet.</Empty>
           ) : (
-            <div className="table-wrap">
-              <table>
-                <caption className="sr-only">API keys of {user.name}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Key</th>
-                    <th scope="col">Models</th>
-                    <th scope="col">Spent / limit</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">State</th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.map((key) => (
-                    <tr key={key.id}>
-                      <th scope="row">{key.name ?? <span className="sub">unnamed</span>}</th>
-                      <td className="mono">{key.hint}</td>
-                      <td>{key.models ? key.models.join(', ') : 'all'}</td>
-                      <td>
-                        {money(key.spent)} / {key.spend_limit === null ? 'no limit' : money(key.spend_limit)}
-                      </td>
-                      <td>{key.expires_at === null ? 'never' : dateTime(key.expires_at)}</td>
-                      <td>
-                        <Badge state={keyState(key)} />
-                      </td>
-                      <td>
-                        {key.revoked_at === null && (
-                          <button
-                            type="button"
-                            className="danger"
-                            aria-label={`Revoke key ${key.name ?? key.hint}`}
-                            disabled={revoke.busy}
-                            onClick={() => {
-                              if (
-                                !window.confirm(`Revoke ${key.name ?? key.hint}? Requests with it will fail.`)
-                              )
-                                return;
-                              void revoke.run(async () => {
-                                await api('DELETE', `/admin/v1/users/${user.id}/keys/${key.id}`);
-                                keys.reload();
-                              });
-                            }}
-                          >
-                            Revoke
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              caption={`API keys of ${user.name}`}
+              columns={[
+                'Name',
+                'Key',
+                'Models',
+                'Spent / limit',
+                'Expires',
+                'State',
+                { label: 'Actions', hidden: true },
+              ]}
+            >
+              {data.map((key) => (
+                <tr key={key.id}>
+                  <th scope="row">{key.name ?? <span className="sub">unnamed</span>}</th>
+                  <td className="mono">{key.hint}</td>
+                  <td>{key.models ? key.models.join(', ') : 'all'}</td>
+                  <td>
+                    {money(key.spent)} / {key.spend_limit === null ? 'no limit' : money(key.spend_limit)}
+                  </td>
+                  <td>{key.expires_at === null ? 'never' : dateTime(key.expires_at)}</td>
+                  <td>
+                    <Badge state={keyState(key)} />
+                  </td>
+                  <td>
+                    {key.revoked_at === null && (
+                      <button
+                        type="button"
+                        className="danger"
+                        aria-label={`Revoke key ${key.name ?? key.hint}`}
+                        disabled={revoke.busy}
+                        onClick={() => {
+                          if (!window.confirm(`Revoke ${key.name ?? key.hint}? Requests with it will fail.`))
+                            return;
+                          void revoke.run(async () => {
+                            await api('DELETE', `/admin/v1/users/${user.id}/keys/${key.id}`);
+                            keys.reload();
+                          });
+                        }}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </Table>
           )
         }
       </Loaded>

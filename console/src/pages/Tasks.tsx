@@ -5,7 +5,7 @@ import { query } from '../api';
 import { age, duration, money, shortId } from '../format';
 import { useResource } from '../hooks';
 import { useSignedIn } from '../session';
-import { Badge, Empty, Field, Loaded, PageHeader } from '../ui';
+import { Badge, Empty, Field, Loaded, PageHeader, Table } from '../ui';
 
 /** One row, whichever surface it came from. */
 interface Row {
@@ -161,46 +161,41 @@ function TaskTable({ rows, showOwner, more }: { rows: Row[]; showOwner?: boolean
     );
   return (
     <>
-      <div className="table-wrap">
-        <table className="tasks" aria-live="off">
-          <caption className="sr-only">Tasks, newest first; refreshed every few seconds</caption>
-          <thead>
-            <tr>
-              <th scope="col">Task</th>
-              <th scope="col">Status</th>
-              <th scope="col">Model</th>
-              {showOwner && <th scope="col">Channel</th>}
-              {showOwner && <th scope="col">User</th>}
-              <th scope="col">Cost</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Age</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={row.id}>
-                <th scope="row">
-                  <a href={`#/tasks/${row.id}`} className="mono" title={row.id}>
-                    {shortId(row.id)}
-                  </a>
-                </th>
-                <td>
-                  <Badge state={row.status} />
-                  {row.status === 'processing' && <span className="sub"> {row.progress}%</span>}
-                </td>
-                <td>{row.model}</td>
-                {showOwner && <td>{row.channel}</td>}
-                {showOwner && <td>{row.user}</td>}
-                <td className="num">{row.cost}</td>
-                <td className="num">{row.duration}</td>
-                <td>
-                  <time dateTime={new Date(row.createdAt * 1000).toISOString()}>{age(row.createdAt)}</time>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        className="tasks"
+        caption="Tasks, newest first; refreshed every few seconds"
+        columns={[
+          'Task',
+          'Status',
+          'Model',
+          ...(showOwner ? ['Channel', 'User'] : []),
+          'Cost',
+          'Duration',
+          'Age',
+        ]}
+      >
+        {rows.map((row) => (
+          <tr key={row.id}>
+            <th scope="row">
+              <a href={`#/tasks/${row.id}`} className="mono" title={row.id}>
+                {shortId(row.id)}
+              </a>
+            </th>
+            <td>
+              <Badge state={row.status} />
+              {row.status === 'processing' && <span className="sub"> {row.progress}%</span>}
+            </td>
+            <td>{row.model}</td>
+            {showOwner && <td>{row.channel}</td>}
+            {showOwner && <td>{row.user}</td>}
+            <td className="num">{row.cost}</td>
+            <td className="num">{row.duration}</td>
+            <td>
+              <time dateTime={new Date(row.createdAt * 1000).toISOString()}>{age(row.createdAt)}</time>
+            </td>
+          </tr>
+        ))}
+      </Table>
       {more && (
         <button type="button" onClick={more} className="more">
           Show more

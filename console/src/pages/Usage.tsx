@@ -13,7 +13,7 @@ import {
 import { dateTime, money, shortId } from '../format';
 import { useResource } from '../hooks';
 import { useSignedIn } from '../session';
-import { Empty, Field, Loaded, PageHeader } from '../ui';
+import { Empty, Field, Loaded, PageHeader, Table } from '../ui';
 
 const periods = { '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const;
 type Period = keyof typeof periods;
@@ -22,6 +22,7 @@ const periodLabels: Record<Period, string> = {
   '7d': 'Last 7 days',
   '30d': 'Last 30 days',
 };
+const groupLabels: Record<UsageGrouping, string> = { model: 'Model', channel: 'Channel', key: 'API key' };
 const palette = ['#2563eb', '#16a34a', '#d97706', '#db2777', '#7c3aed', '#0891b2', '#65a30d', '#dc2626'];
 
 export function UsagePage() {
@@ -158,33 +159,23 @@ function Charts({ series, label }: { series: UsageSeries; label: (g: string | nu
         />
         <Chart title="Tasks" unit="tasks" rows={chartRows(series, 'tasks', groups, label)} groups={groups} />
       </div>
-      <div className="table-wrap">
-        <table>
-          <caption>Totals for the period</caption>
-          <thead>
-            <tr>
-              <th scope="col">
-                {series.group_by === 'key' ? 'API key' : series.group_by === 'channel' ? 'Channel' : 'Model'}
-              </th>
-              <th scope="col" className="num">
-                Tasks
-              </th>
-              <th scope="col" className="num">
-                Spend
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...totals].map(([name, total]) => (
-              <tr key={name}>
-                <th scope="row">{name}</th>
-                <td className="num">{total.tasks}</td>
-                <td className="num">{money(total.cost)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        caption="Totals for the period"
+        showCaption
+        columns={[
+          groupLabels[series.group_by],
+          { label: 'Tasks', numeric: true },
+          { label: 'Spend', numeric: true },
+        ]}
+      >
+        {[...totals].map(([name, total]) => (
+          <tr key={name}>
+            <th scope="row">{name}</th>
+            <td className="num">{total.tasks}</td>
+            <td className="num">{money(total.cost)}</td>
+          </tr>
+        ))}
+      </Table>
     </>
   );
 }
@@ -249,44 +240,31 @@ function Ledger({ users, userId }: { users: User[]; userId: string }) {
           entries.length === 0 ? (
             <Empty>No entries.</Empty>
           ) : (
-            <div className="table-wrap">
-              <table>
-                <caption className="sr-only">Ledger entries</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col" className="num">
-                      Amount
-                    </th>
-                    <th scope="col">Task</th>
-                    <th scope="col">Note</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {entries.slice(0, 200).map((e) => (
-                    <tr key={e.id}>
-                      <td>{dateTime(e.created_at)}</td>
-                      <td>{e.kind}</td>
-                      <td className={`num ${e.amount < 0 ? 'debit' : 'credit'}`}>
-                        {e.amount > 0 ? '+' : ''}
-                        {money(e.amount)}
-                      </td>
-                      <td>
-                        {e.task_id ? (
-                          <a href={`#/tasks/${e.task_id}`} className="mono">
-                            {shortId(e.task_id)}
-                          </a>
-                        ) : (
-                          '—'
-                        )}
-                      </td>
-                      <td>{e.note ?? ''}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              caption="Ledger entries"
+              columns={['When', 'Kind', { label: 'Amount', numeric: true }, 'Task', 'Note']}
+            >
+              {entries.slice(0, 200).map((e) => (
+                <tr key={e.id}>
+                  <td>{dateTime(e.created_at)}</td>
+                  <td>{e.kind}</td>
+                  <td className={`num ${e.amount < 0 ? 'debit' : 'credit'}`}>
+                    {e.amount > 0 ? '+' : ''}
+                    {money(e.amount)}
+                  </td>
+                  <td>
+                    {e.task_id ? (
+                      <a href={`#/tasks/${e.task_id}`} className="mono">
+                        {shortId(e.task_id)}
+                      </a>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td>{e.note ?? ''}</td>
+                </tr>
+              ))}
+            </Table>
           )
         }
       </Loaded>
