@@ -119,6 +119,7 @@ describe.skipIf(unavailable !== null)('web console in Chromium', () => {
     await dialog.getByLabel('Access key').fill(defaultKlingAccount.access_key);
     await dialog.getByLabel('Secret key').fill(defaultKlingAccount.secret_key);
     await dialog.getByLabel('Models').fill('kling-v1');
+    await shoot('channel-form');
     await dialog.getByRole('button', { name: 'Create channel' }).click();
 
     const row = page.getByRole('row', { name: /Kling simulator/ });

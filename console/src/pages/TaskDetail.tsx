@@ -238,10 +238,11 @@ export function Video({
   if (status !== 'succeeded' || !url)
     return (
       <div className="video-wait">
-        <progress max={100} value={progress} aria-label="Generation progress">
+        {/* Vendors that report no percentage (Kling) get an indeterminate bar rather than a stuck 0%. */}
+        <progress max={100} value={progress > 0 ? progress : undefined} aria-label="Generation progress">
           {progress}%
         </progress>
-        <p role="status">Generating… {progress}%</p>
+        <p role="status">{progress > 0 ? `Generating… ${progress}%` : 'Generating…'}</p>
       </div>
     );
   return (
