@@ -71,6 +71,7 @@ Reelay demo is running.
   gateway     ${url}   (SQLite: ${config.DATABASE_URL})
   simulators  ${sim.url}   (tasks take ${sim.world.options.taskDurationMs / 1000} s)
   admin token ${adminToken}
+  console     ${url}/console   (sign in with the admin token or the API key)
   API key     ${key.key}
 
 Submit the seed's Kling example:

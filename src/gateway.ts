@@ -18,7 +18,12 @@ import { adminBilling } from './http/admin/billing.js';
 import { adminChannels } from './http/admin/channels.js';
 import { prepareAdminToken } from './http/admin/auth.js';
 import { adminUsers } from './http/admin/users.js';
+import { adminTasks } from './http/admin/tasks.js';
+import { adminUsageSeries } from './http/admin/usage-series.js';
+import { adminVendors } from './http/admin/vendors.js';
 import { adminWebhooks } from './http/admin/webhooks.js';
+import { accountApi } from './http/account.js';
+import { consoleApp } from './http/console.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { openaiVideos } from './http/openai-videos.js';
 import { seedApi } from './http/seed-api.js';
@@ -141,6 +146,8 @@ export class Gateway {
     await app.register(seedApi(gateway));
     await app.register(openaiVideos(gateway));
     await app.register(vendorCallbacksApi(gateway));
+    await app.register(accountApi(gateway));
+    await app.register(consoleApp());
     await app.register(
       async (adminApp) => {
         adminApp.addHook('onRequest', async (request) => admin.check(request));
@@ -148,6 +155,9 @@ export class Gateway {
         await adminApp.register(adminChannels(gateway));
         await adminApp.register(adminBilling(gateway));
         await adminApp.register(adminWebhooks(gateway));
+        await adminApp.register(adminTasks(gateway));
+        await adminApp.register(adminUsageSeries(gateway));
+        await adminApp.register(adminVendors(gateway));
       },
       { prefix: '/admin/v1' },
     );

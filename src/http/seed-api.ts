@@ -1,11 +1,13 @@
 /** The seed's surface: POST /v1/video/generations and GET /v1/video/generations/{task_id}. */
 import type { FastifyInstance } from 'fastify';
 import { InvalidRequestError, NotFoundError } from '../core/errors.js';
+import { listQuerySchema, parseWith } from '../core/openai-request.js';
 import { parseSeedRequest } from '../core/request.js';
 import { submitTask } from '../core/submit.js';
 import { publicTaskIdPattern, seedTaskView } from '../core/task.js';
 import { deliveryView } from '../core/webhooks.js';
 import { findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
+import { listTasksForUser } from '../store/videos.js';
 import { deliveriesOfTask } from '../store/webhooks.js';
 import type { Gateway } from '../gateway.js';
 import { authenticateApiKey } from './auth.js';
@@ -25,6 +27,20 @@ export function seedApi(gateway: Gateway) {
         idempotency,
       });
       return seedTaskView(task, gateway.links.forBase(publicBaseUrl(gateway.config, request)));
+    });
+
+    // The caller's tasks, newest first (`after`: the last task_id of the previous page); the console's table.
+    app.get('/v1/video/generations', async (request) => {
+      const query = parseWith(listQuerySchema, request.query);
+      const page = await listTasksForUser(gateway.deps.database, {
+        userId: request.caller.userId,
+        after: query.after ?? null,
+        limit: query.limit,
+        order: query.order,
+      });
+      if (page.kind === 'unknown_cursor') throw new InvalidRequestError(`No task ${query.after}`, 'after');
+      const links = gateway.links.forBase(publicBaseUrl(gateway.config, request));
+      return { data: page.tasks.map((task) => seedTaskView(task, links)), has_more: page.hasMore };
     });
 
     async function ownTask(taskId: string, userId: string): Promise<TaskWithJobs> {

@@ -1,6 +1,7 @@
 /** Queries of the OpenAI-compatible surface and of content retention: listing, soft deletion, expired content. */
 import type { Database } from './db.js';
 import type { TaskJobRow } from './schema.js';
+import { withJobs } from './task-list.js';
 import type { TaskWithJobs } from './tasks.js';
 
 export interface TaskListQuery {
@@ -49,22 +50,9 @@ export async function listTasksForUser(database: Database, query: TaskListQuery)
     .limit(query.limit + 1)
     .execute();
   const tasks = rows.slice(0, query.limit);
-  const jobs =
-    tasks.length === 0
-      ? []
-      : await db
-          .selectFrom('task_jobs')
-          .selectAll()
-          .where(
-            'task_id',
-            'in',
-            tasks.map((t) => t.id),
-          )
-          .orderBy('position')
-          .execute();
   return {
     kind: 'page',
-    tasks: tasks.map((task) => ({ task, jobs: jobs.filter((j) => j.task_id === task.id) })),
+    tasks: await withJobs(db, tasks),
     hasMore: rows.length > query.limit,
   };
 }

@@ -31,26 +31,26 @@ const adjustment = z
   .object({ amount: amount.refine((a) => a !== 0, 'must not be zero'), note: z.string().min(1).max(500) })
   .strict();
 
-const period = z
+export const period = z
   .object({
     /** Unix seconds; default: the last 30 days. */
     from: z.coerce.number().int().min(0).optional(),
     to: z.coerce.number().int().min(0).optional(),
   })
   .strict();
-const ledgerQuery = period.extend({ limit: z.coerce.number().int().min(1).max(10_000).default(1000) });
+export const ledgerQuery = period.extend({ limit: z.coerce.number().int().min(1).max(10_000).default(1000) });
 const usageQuery = period.extend({
   group_by: z.enum(['model', 'key', 'channel']).default('model'),
   user_id: z.string().optional(),
 });
 
-function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
+export function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
   const parsed = schema.safeParse(query ?? {});
   if (!parsed.success) throw invalidRequestFrom(parsed.error);
   return parsed.data;
 }
 
-function periodMs(q: { from?: number; to?: number }): { from: number; to: number } {
+export function periodMs(q: { from?: number; to?: number }): { from: number; to: number } {
   const to = q.to === undefined ? Date.now() + 1 : q.to * 1000;
   const from = q.from === undefined ? to - 30 * 24 * 3600 * 1000 : q.from * 1000;
   if (from > to) throw new InvalidRequestError('from must be before to', 'from');
@@ -62,7 +62,7 @@ const priceView = (row: ModelPriceRow) => ({
   ...priceOf(row),
   updated_at: toSeconds(row.updated_at),
 });
-const entryView = (entry: LedgerRow) => ({ ...entry, created_at: toSeconds(entry.created_at) });
+export const entryView = (entry: LedgerRow) => ({ ...entry, created_at: toSeconds(entry.created_at) });
 
 export function adminBilling(gateway: Gateway) {
   const { database } = gateway.deps;

@@ -1,0 +1,75 @@
+/**
+ * A cheap check that a channel works: one authenticated status query, through the channel's adapter, for a task
+ * that cannot exist. A vendor that accepts the credentials answers "no such task"; one that refuses them says so.
+ * Nothing is generated and nothing is billed; the channel's health and circuit are left alone.
+ */
+import { randomUUID } from 'node:crypto';
+import type { VendorAdapter } from '../vendors/adapter.js';
+import { WireError, type Wire } from '../vendors/wire.js';
+import type { Channel } from './channels.js';
+import { jobFor } from './jobs.js';
+import type { VideoRequest } from './request.js';
+
+export interface ChannelCheck {
+  ok: boolean;
+  /** What the operator reads: why it failed, or what proved it works. */
+  message: string;
+  latency_ms: number;
+}
+
+/** A text-only request: every adapter can prepare it for some model, which yields the poll context it needs. */
+const probeRequest = (model: string): VideoRequest => ({
+  model,
+  prompt: 'channel check',
+  durationSeconds: null,
+  fps: null,
+  width: null,
+  height: null,
+  image: null,
+  seed: null,
+  metadata: {},
+  n: 1,
+  endUser: null,
+  callbackUrl: null,
+});
+
+/** The poll context a real job on this channel would carry (Jimeng's req_key, Kling's endpoint). */
+function pollContextFor(adapter: VendorAdapter<unknown>, channel: Channel): Record<string, string> {
+  for (const model of channel.models) {
+    try {
+      return adapter.prepareSubmit(jobFor(probeRequest(model), 'check', channel)).pollContext;
+    } catch {
+      // This model needs more than a prompt (an image, …): try the next.
+    }
+  }
+  return {};
+}
+
+export async function checkChannel(
+  adapter: VendorAdapter<unknown>,
+  channel: Channel,
+  wire: Wire,
+): Promise<ChannelCheck> {
+  const started = Date.now();
+  const result = (ok: boolean, message: string): ChannelCheck => ({
+    ok,
+    message,
+    latency_ms: Date.now() - started,
+  });
+  try {
+    const call = adapter.preparePoll(`reelay-check-${randomUUID()}`, pollContextFor(adapter, channel));
+    const answer = await wire.send(await adapter.sign(call, channel.baseUrl, channel.credentials));
+    const outcome = adapter.readPoll(answer);
+    switch (outcome.kind) {
+      case 'channel_broken':
+        return result(false, `The vendor refuses this account: ${outcome.message}`);
+      case 'retry_later':
+        return result(false, `The vendor is not answering normally: ${outcome.message}`);
+      default:
+        return result(true, `The vendor accepted the credentials (HTTP ${answer.status})`);
+    }
+  } catch (err) {
+    if (err instanceof WireError) return result(false, `The vendor could not be reached: ${err.message}`);
+    return result(false, `The check could not be made: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

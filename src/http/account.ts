@@ -1,0 +1,55 @@
+/**
+ * /v1/account: what an API key's holder may see of their own account (the console's view for users): the user
+ * and key with balance and limits, the models the key can use now, spend over time, and the ledger.
+ */
+import type { FastifyInstance } from 'fastify';
+import { findUser, listApiKeys } from '../store/accounts.js';
+import { listLedger } from '../store/billing.js';
+import { listChannels } from '../store/channels.js';
+import type { Gateway } from '../gateway.js';
+import { entryView, ledgerQuery, parseQuery, periodMs } from './admin/billing.js';
+import { seriesQuery, usageSeriesAnswer } from './admin/usage-series.js';
+import { toSeconds } from './admin/validation.js';
+import { authenticateApiKey } from './auth.js';
+
+export function accountApi(gateway: Gateway) {
+  const db = gateway.deps.database.db;
+  return async function plugin(app: FastifyInstance) {
+    app.addHook('onRequest', async (request) => {
+      request.caller = await authenticateApiKey(db, request);
+    });
+
+    app.get('/v1/account', async (request) => {
+      const { userId, keyId, models: allowed } = request.caller;
+      const user = (await findUser(db, userId))!;
+      const key = (await listApiKeys(db, userId)).find((k) => k.id === keyId)!;
+      const served = (await listChannels(db))
+        .filter((channel) => channel.enabled === 1)
+        .flatMap((channel) => JSON.parse(channel.models) as string[]);
+      return {
+        user: { id: user.id, name: user.name, balance: user.balance },
+        key: {
+          id: key.id,
+          name: key.name,
+          hint: key.key_hint,
+          models: allowed,
+          spend_limit: key.spend_limit,
+          spent: key.spent,
+          expires_at: toSeconds(key.expires_at),
+        },
+        /** Models this key can use right now: served by an enabled channel and allowed for the key. */
+        models: [...new Set(served)].filter((model) => !allowed || allowed.includes(model)).sort(),
+      };
+    });
+
+    app.get('/v1/account/usage', async (request) =>
+      usageSeriesAnswer(db, parseQuery(seriesQuery, request.query), { userId: request.caller.userId }),
+    );
+
+    app.get('/v1/account/ledger', async (request) => {
+      const query = parseQuery(ledgerQuery, request.query);
+      const entries = await listLedger(db, request.caller.userId, { ...periodMs(query), limit: query.limit });
+      return { data: entries.map(entryView) };
+    });
+  };
+}

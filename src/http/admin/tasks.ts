@@ -1,0 +1,116 @@
+/**
+ * /admin/v1/tasks: every user's tasks for operators, newest first with filters, and one task in full: the
+ * request, each generation's history (channel, poll attempts, last error, times) and a signed link to the video.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { InvalidRequestError, NotFoundError } from '../../core/errors.js';
+import type { ResultLinks } from '../../core/content-links.js';
+import { costView, seconds, taskError, taskProgress } from '../../core/task.js';
+import type { TaskJobRow } from '../../store/schema.js';
+import { listTasks } from '../../store/task-list.js';
+import { findTask, type TaskWithJobs } from '../../store/tasks.js';
+import type { Gateway } from '../../gateway.js';
+import { publicBaseUrl } from '../public-url.js';
+import { parseQuery } from './billing.js';
+
+const listQuery = z
+  .object({
+    status: z.enum(['processing', 'succeeded', 'failed']).optional(),
+    model: z.string().min(1).max(200).optional(),
+    user_id: z.string().min(1).max(100).optional(),
+    key_id: z.string().min(1).max(100).optional(),
+    channel_id: z.string().min(1).max(100).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    /** The last id of the previous page. */
+    before: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+
+/** One row of the operator's task table. */
+export function taskSummary({ task, jobs }: TaskWithJobs) {
+  return {
+    id: task.id,
+    status: task.status,
+    model: task.model,
+    user_id: task.user_id,
+    key_id: task.key_id,
+    channel_ids: [...new Set(jobs.flatMap((job) => (job.channel_id ? [job.channel_id] : [])))],
+    n: task.n,
+    surface: task.surface,
+    progress: taskProgress({ task, jobs }),
+    cost: costView(task),
+    error: taskError(task),
+    created_at: seconds(task.created_at),
+    completed_at: seconds(task.completed_at),
+    /** How long it took, submit to end; null while it runs. */
+    duration_ms: task.completed_at === null ? null : task.completed_at - task.created_at,
+    deleted: task.deleted_at !== null,
+  };
+}
+
+/** Long strings (base64 images) shortened, so the request stays readable and small. */
+function abbreviated(value: unknown): unknown {
+  if (typeof value === 'string')
+    return value.length > 300 ? `${value.slice(0, 80)}… (${value.length} characters)` : value;
+  if (Array.isArray(value)) return value.map(abbreviated);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, abbreviated(v)]));
+  return value;
+}
+
+function jobHistory(job: TaskJobRow, links: ResultLinks) {
+  return {
+    position: job.position,
+    state: job.state,
+    channel_id: job.channel_id,
+    upstream_model: job.upstream_model,
+    progress: job.progress,
+    queued: job.queued === 1,
+    poll_attempts: job.poll_attempts,
+    last_error: job.last_error,
+    error: job.state === 'failed' ? { code: job.error_code, message: job.error_message } : null,
+    cost_estimate: job.cost_estimate,
+    cost: job.cost,
+    created_at: seconds(job.created_at),
+    updated_at: seconds(job.updated_at),
+    completed_at: seconds(job.completed_at),
+    video_url: links.videoUrl(job),
+  };
+}
+
+export function adminTasks(gateway: Gateway) {
+  const { database } = gateway.deps;
+  return async function plugin(app: FastifyInstance) {
+    app.get('/tasks', async (request) => {
+      const query = parseQuery(listQuery, request.query);
+      const page = await listTasks(database, {
+        status: query.status,
+        model: query.model,
+        userId: query.user_id,
+        keyId: query.key_id,
+        channelId: query.channel_id,
+        before: query.before,
+        limit: query.limit,
+      });
+      if (page.kind === 'unknown_cursor') throw new InvalidRequestError(`No task ${query.before}`, 'before');
+      return { data: page.tasks.map(taskSummary), has_more: page.hasMore };
+    });
+
+    app.get<{ Params: { id: string } }>('/tasks/:id', async (request) => {
+      const found = await findTask(database, request.params.id);
+      if (!found) throw new NotFoundError(`No task ${request.params.id}`, 'id', 'task_not_found');
+      const links = gateway.links.forBase(publicBaseUrl(gateway.config, request));
+      const { task, jobs } = found;
+      return {
+        ...taskSummary(found),
+        request: abbreviated(JSON.parse(task.request)),
+        warnings: task.warnings ? (JSON.parse(task.warnings) as string[]) : [],
+        end_user: task.end_user,
+        callback_url: task.callback_url,
+        updated_at: seconds(task.updated_at),
+        jobs: jobs.map((job) => jobHistory(job, links)),
+      };
+    });
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * The web console in a real browser (Debian's Chromium via playwright-core) against the real gateway and the
+ * simulators: sign in, add a channel, create a key, generate from the playground until the video plays, and find
+ * the task in the table. Each page's screenshot is saved to test-artifacts/console/.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { consoleDist } from '../src/http/console.js';
+import { defaultKlingAccount } from '../src/simulator/kling.js';
+import { artifactPath, chromiumUnavailable, launchChromium, type Browser } from './support/browser.js';
+import { adminToken, Harness } from './support/harness.js';
+
+const unavailable = chromiumUnavailable();
+/** Waits for what the page shows to settle (network, refreshes, video decoding). */
+const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });
+if (unavailable) console.log(unavailable);
+
+/** `npm install` builds the console; a checkout installed with --ignore-scripts gets it built here. */
+async function ensureConsoleBuilt(): Promise<void> {
+  if (existsSync(join(consoleDist, 'index.html'))) return;
+  const { build } = await import('vite');
+  await build({ configFile: join(process.cwd(), 'console/vite.config.ts'), logLevel: 'warn' });
+}
+
+/** The <video> on the page has started playing: frames decoded and the clock moving. */
+async function videoPlays(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const video = document.querySelector('video');
+      return video !== null && video.readyState >= 2 && video.currentTime > 0 && !video.error;
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
+}
+
+describe.skipIf(unavailable !== null)('web console in Chromium', () => {
+  let h: Harness;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  let apiKey = '';
+  let taskId = '';
+
+  const shoot = async (name: string) => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: artifactPath(name), fullPage: true });
+  };
+  const goTo = async (section: string) => {
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: section }).click();
+    await eventually(() => page.getByRole('heading', { level: 1 }).first().textContent()).toContain(section);
+  };
+
+  beforeAll(async () => {
+    await ensureConsoleBuilt();
+    // Slow enough to watch the progress, quick enough for a test.
+    h = await Harness.start({ simulator: { taskDurationMs: 2500 } });
+    // Prices are set by API: the console does not edit them.
+    await h.price('kling-v1', { unit: 'second', price: 100_000, resolution_multipliers: { '1080p': 1.5 } });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (msg) => {
+      // Refused requests (the wrong token tried on purpose) are logged by the browser too: not page errors.
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+        pageErrors.push(msg.text());
+    });
+  }, 60_000);
+
+  // Each step builds on the one before: after a failure, the rest would only fail for the same reason.
+  let failed = false;
+  beforeEach((context) => {
+    if (failed) context.skip();
+  });
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') failed = true;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('signs an operator in with the admin token, kept out of the URL', async () => {
+    await page.goto(`${h.url}/console`);
+    await eventually(() => page.getByRole('heading', { name: 'Reelay console' }).isVisible()).toBe(true);
+    await shoot('sign-in');
+    await page.getByLabel('Admin token or API key').fill('not-the-token-at-all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await eventually(() => page.getByRole('alert').textContent()).toContain('Invalid admin token');
+
+    await page.getByLabel('Admin token or API key').fill(adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await eventually(() => page.getByRole('heading', { level: 1 }).first().textContent()).toBe('Tasks');
+    expect(page.url()).not.toContain(adminToken);
+    expect(await page.evaluate(() => sessionStorage.getItem('reelay.session'))).toContain('"role":"admin"');
+  }, 60_000);
+
+  it('creates a channel pointing at the simulator, asking for exactly Kling’s credentials, and tests it', async () => {
+    await goTo('Channels');
+    await page.getByRole('button', { name: 'New channel' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New channel' });
+    const credentialLabels = (vendor: string) =>
+      dialog
+        .getByRole('group', { name: `${vendor} credentials` })
+        .locator('label')
+        .allTextContents();
+    await dialog.getByLabel('Vendor').selectOption('vidu');
+    expect(await credentialLabels('vidu')).toEqual(['API key']);
+    await dialog.getByLabel('Vendor').selectOption('jimeng');
+    expect(await credentialLabels('jimeng')).toEqual(['Access key ID', 'Secret access key']);
+    await dialog.getByLabel('Vendor').selectOption('kling');
+    expect(await credentialLabels('kling')).toEqual(['Access key', 'Secret key']);
+    await dialog.getByLabel('Name').fill('Kling simulator');
+    await dialog.getByLabel('Base URL').fill(h.sim.baseUrl('kling'));
+    await dialog.getByLabel('Access key').fill(defaultKlingAccount.access_key);
+    await dialog.getByLabel('Secret key').fill(defaultKlingAccount.secret_key);
+    await dialog.getByLabel('Models').fill('kling-v1');
+    await shoot('channel-form');
+    await dialog.getByRole('button', { name: 'Create channel' }).click();
+
+    const row = page.getByRole('row', { name: /Kling simulator/ });
+    await eventually(() => row.isVisible()).toBe(true);
+    await row.getByRole('button', { name: 'Test Kling simulator' }).click();
+    await eventually(() => row.getByRole('status').textContent()).toContain('Works');
+
+    // Edit: credentials stay as they are unless typed again.
+    await row.getByRole('button', { name: 'Edit Kling simulator' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit Kling simulator' });
+    await edit.getByLabel('Priority').fill('5');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await eventually(() => row.textContent()).toContain('5 / 1');
+    await row.getByRole('button', { name: 'Disable Kling simulator' }).click();
+    await eventually(() => row.textContent()).toContain('Disabled');
+    await row.getByRole('button', { name: 'Enable Kling simulator' }).click();
+    await eventually(() => row.textContent()).toContain('Enabled');
+    await row.getByRole('button', { name: 'Test Kling simulator' }).click();
+    await eventually(() => row.getByRole('status').textContent()).toContain('Works');
+    await shoot('channels');
+    const channels = await h.admin('GET', '/channels');
+    expect(channels.body.data).toEqual([
+      expect.objectContaining({
+        vendor: 'kling',
+        name: 'Kling simulator',
+        models: ['kling-v1'],
+        enabled: true,
+      }),
+    ]);
+  }, 60_000);
+
+  it('adds a user, tops up the balance and creates a key shown once', async () => {
+    await goTo('Keys & users');
+    await page.getByLabel("New user's name").fill('Ada');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await eventually(() => page.getByRole('heading', { name: 'Ada' }).isVisible()).toBe(true);
+    await page.getByLabel('Top-up amount').fill('25');
+    await page.getByRole('button', { name: 'Top up' }).click();
+    await eventually(() => page.getByTestId('balance').textContent()).toBe('25.00');
+
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByRole('dialog').getByLabel('Key name').fill('playground');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const shown = page.getByRole('dialog', { name: 'Key created' }).getByLabel('API key');
+    await eventually(() => shown.inputValue()).toMatch(/^sk-/);
+    apiKey = await shown.inputValue();
+    await shoot('key-created');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await eventually(() => page.getByRole('row', { name: /playground/ }).isVisible()).toBe(true);
+    await shoot('keys');
+    // The key works, and the list never shows it again.
+    expect((await h.http('GET', '/v1/account', { token: apiKey })).status).toBe(200);
+    expect(await page.content()).not.toContain(apiKey);
+  }, 60_000);
+
+  it('runs a generation from the playground until the video plays', async () => {
+    await goTo('Playground');
+    const form = page.getByRole('form', { name: 'New generation' });
+    expect(await form.getByLabel('API key').inputValue()).toBe(apiKey);
+    await form.getByLabel('Model').fill('kling-v1');
+    await form.getByLabel('Prompt').fill('A lighthouse at dusk, waves rolling in');
+    await form.getByLabel('Duration (seconds)').fill('5');
+    await form.getByLabel('Size').fill('1280x720');
+    await form.getByRole('button', { name: 'Generate' }).click();
+
+    await eventually(() => page.getByRole('progressbar').isVisible()).toBe(true);
+    await shoot('playground-progress');
+    await videoPlays(page);
+    taskId = (await page.getByRole('link', { name: /^task_/ }).textContent())!;
+    expect(taskId).toMatch(/^task_/);
+    await shoot('playground');
+  }, 60_000);
+
+  it('finds the task in the live table and its detail plays the video', async () => {
+    await goTo('Tasks');
+    const row = page.getByRole('row').filter({ has: page.locator(`a[title="${taskId}"]`) });
+    await eventually(() => row.isVisible()).toBe(true);
+    const text = await row.textContent();
+    expect(text).toContain('Succeeded');
+    expect(text).toContain('kling-v1');
+    expect(text).toContain('Kling simulator');
+    expect(text).toContain('Ada');
+    expect(text).toContain('0.50'); // 5 s at 0.10 per second, 720p
+    await page.getByLabel('Status').selectOption('failed');
+    await eventually(() => row.isVisible()).toBe(false);
+    await page.getByLabel('Status').selectOption('succeeded');
+    await eventually(() => row.isVisible()).toBe(true);
+    await shoot('tasks');
+
+    await row.getByRole('link').click();
+    await eventually(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(`Task ${taskId}`);
+    await videoPlays(page);
+    const history = await page.getByRole('region', { name: 'Status history' }).textContent();
+    expect(history).toContain('sent to Kling simulator');
+    expect(await page.getByRole('region', { name: 'Request' }).textContent()).toContain(
+      'A lighthouse at dusk',
+    );
+    await shoot('task-detail');
+  }, 60_000);
+
+  it('charts spend and task counts over time, with the ledger', async () => {
+    await goTo('Usage');
+    await eventually(() => page.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
+    const totals = page.getByRole('table', { name: 'Totals for the period' });
+    expect(await totals.getByRole('row', { name: /kling-v1/ }).textContent()).toContain('0.50');
+    await page.getByLabel('User').selectOption({ label: 'Ada' });
+    await eventually(() => page.getByRole('heading', { name: 'Ledger of Ada' }).isVisible()).toBe(true);
+    await eventually(() => page.getByRole('row', { name: /topup/ }).count()).toBe(1);
+    await shoot('usage');
+  }, 60_000);
+
+  it('shows a key holder only their own tasks and usage, on a phone-sized screen too', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Admin token or API key').fill(apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await goTo('Tasks');
+    const nav = await page.getByRole('navigation', { name: 'Sections' }).textContent();
+    expect(nav).not.toContain('Channels');
+    expect(nav).not.toContain('Keys');
+    await eventually(() => page.locator(`a[title="${taskId}"]`).isVisible()).toBe(true);
+    await page.setViewportSize({ width: 390, height: 800 });
+    await shoot('user-tasks-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await goTo('Usage');
+    await eventually(() => page.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
+    await shoot('user-usage');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
