@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import type { Config } from '../config.js';
 import { newWebhookSecret, type Sealer } from '../security/secrets.js';
-import { BlockedTargetError, type WebhookTargetPolicy } from '../security/webhook-targets.js';
+import { BlockedWebhookTargetError, type WebhookTargetPolicy } from '../security/webhook-targets.js';
 import type { Database } from '../store/db.js';
 import type { TaskSurface, WebhookDeliveryRow } from '../store/schema.js';
 import { findTask, type TaskWithJobs } from '../store/tasks.js';
@@ -213,7 +213,7 @@ export class WebhookSender {
       // undici may wrap the connection's own error (a refused address) in its cause.
       const reason = err instanceof Error && err.cause instanceof Error ? err.cause : err;
       const message = reason instanceof Error ? reason.message : String(reason);
-      return { statusCode: null, error: message, permanent: reason instanceof BlockedTargetError };
+      return { statusCode: null, error: message, permanent: reason instanceof BlockedWebhookTargetError };
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { isPublicAddress } from './fetch-guard.js';
 import { isIP } from 'node:net';
 
 type Network = [ipaddr.IPv4 | ipaddr.IPv6, number];
@@ -19,10 +20,10 @@ export function parseNetworks(list: string): Network[] | null {
   return entries.map((entry) => ipaddr.parseCIDR(entry));
 }
 
-export class BlockedTargetError extends Error {
+export class BlockedWebhookTargetError extends Error {
   constructor(host: string) {
     super(`${host} is not a public address (allow its network with WEBHOOK_ALLOWED_NETWORKS)`);
-    this.name = 'BlockedTargetError';
+    this.name = 'BlockedWebhookTargetError';
   }
 }
 
@@ -43,9 +44,9 @@ export class WebhookTargetPolicy {
 
   /** Public unicast, or inside an allow-listed network. IPv4-mapped IPv6 counts as its IPv4 address. */
   allowsAddress(address: string): boolean {
+    if (isPublicAddress(address)) return true;
     if (!ipaddr.isValid(address)) return false;
     const ip = ipaddr.process(address);
-    if (ip.range() === 'unicast') return true;
     return this.allowed.some(([network, bits]) => network.kind() === ip.kind() && ip.match(network, bits));
   }
 
@@ -55,7 +56,7 @@ export class WebhookTargetPolicy {
     const target = new URL(url);
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return 'must be an http(s) URL';
     const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
-    if (isIP(host) && !this.allowsAddress(host)) return new BlockedTargetError(host).message;
+    if (isIP(host) && !this.allowsAddress(host)) return new BlockedWebhookTargetError(host).message;
     return null;
   }
 
@@ -64,7 +65,7 @@ export class WebhookTargetPolicy {
     lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
       const allowed = addresses.filter((a) => this.allowsAddress(a.address));
-      if (allowed.length === 0) return callback(new BlockedTargetError(hostname), []);
+      if (allowed.length === 0) return callback(new BlockedWebhookTargetError(hostname), []);
       if (options.all) return callback(null, allowed);
       callback(null, allowed[0]!.address, allowed[0]!.family);
     });
