@@ -145,10 +145,15 @@ describe.each(testDatabases())('billing on %s', (database) => {
 
     await h.channel('kling', { models: ['kling-v2-master'] });
     await h.admin('DELETE', '/prices/kling-v2-master');
+    expect((await h.admin('GET', '/prices/kling-v2-master')).body.code).toBe('price_not_found');
     const unpriced = await h.submit(key, { model: 'kling-v2-master', prompt: 'x' });
     expect(unpriced.status).toBe(400);
     expect(unpriced.body).toMatchObject({ code: 'model_not_priced', param: 'model' });
     await h.price('kling-v2-master', { unit: 'call', price: 0, free: true });
+    expect((await h.admin('GET', '/prices/kling-v2-master')).body).toMatchObject({
+      model: 'kling-v2-master',
+      free: true,
+    });
     const free = await h.submit(key, { model: 'kling-v2-master', prompt: 'x' });
     expect(free.status).toBe(200);
     expect(free.body.cost).toEqual({ state: 'reserved', amount: 0 });

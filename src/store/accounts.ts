@@ -2,6 +2,11 @@
 import type { Kysely } from 'kysely';
 import type { ApiKeyRow, Schema, UserRow } from './schema.js';
 
+/** What an operator may change on a key after it is made (its secret and owner stay). */
+export type ApiKeyChanges = Partial<
+  Pick<ApiKeyRow, 'name' | 'models' | 'expires_at' | 'spend_limit' | 'webhook_url' | 'webhook_secret'>
+>;
+
 export async function insertUser(db: Kysely<Schema>, user: UserRow): Promise<void> {
   await db.insertInto('users').values(user).execute();
 }
@@ -24,6 +29,23 @@ export async function findApiKeyByHash(db: Kysely<Schema>, keyHash: string): Pro
 
 export async function listApiKeys(db: Kysely<Schema>, userId: string): Promise<ApiKeyRow[]> {
   return db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+}
+
+/** Applies the changes to one of the user's keys; false when the user has no such key. */
+export async function updateApiKey(
+  db: Kysely<Schema>,
+  userId: string,
+  keyId: string,
+  changes: ApiKeyChanges,
+): Promise<boolean> {
+  if (Object.keys(changes).length === 0) return true;
+  const result = await db
+    .updateTable('api_keys')
+    .set(changes)
+    .where('id', '=', keyId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export async function revokeApiKey(

@@ -154,19 +154,3 @@ export async function setFirstWebhookSecret(
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
-
-/** Changes a user's key's webhook settings; false when the user has no such key. */
-export async function updateKeyWebhook(
-  db: Kysely<Schema>,
-  userId: string,
-  keyId: string,
-  changes: { webhook_url?: string | null; webhook_secret?: string },
-): Promise<boolean> {
-  const result = await db
-    .updateTable('api_keys')
-    .set(changes)
-    .where('id', '=', keyId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}

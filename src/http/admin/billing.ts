@@ -74,15 +74,24 @@ export function adminBilling(gateway: Gateway) {
     return user;
   }
 
+  async function requirePrice(model: string) {
+    const row = (await listPrices(db)).find((p) => p.model === model);
+    if (!row) throw new NotFoundError(`No price for ${model}`, 'model', 'price_not_found');
+    return priceView(row);
+  }
+
   return async function plugin(app: FastifyInstance) {
     app.put<{ Params: { model: string } }>('/prices/:model', async (request) => {
       const price = parseBody(priceSchema, request.body);
       await putPrice(db, request.params.model, price, Date.now());
-      const row = (await listPrices(db)).find((p) => p.model === request.params.model)!;
-      return priceView(row);
+      return requirePrice(request.params.model);
     });
 
     app.get('/prices', async () => ({ data: (await listPrices(db)).map(priceView) }));
+
+    app.get<{ Params: { model: string } }>('/prices/:model', async (request) =>
+      requirePrice(request.params.model),
+    );
 
     app.delete<{ Params: { model: string } }>('/prices/:model', async (request) => {
       if (!(await deletePrice(db, request.params.model)))

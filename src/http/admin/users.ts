@@ -9,33 +9,59 @@ import {
   listApiKeys,
   listUsers,
   revokeApiKey,
+  updateApiKey,
+  type ApiKeyChanges,
 } from '../../store/accounts.js';
 import type { ApiKeyRow, UserRow } from '../../store/schema.js';
 import { newApiKey, newId, newWebhookSecret, sha256Hex } from '../../security/secrets.js';
-import { updateKeyWebhook } from '../../store/webhooks.js';
 import type { Gateway } from '../../gateway.js';
 import { parseBody, toSeconds } from './validation.js';
 import { parseCallbackUrl } from '../../core/request.js';
 
 const createUser = z.object({ name: z.string().trim().min(1).max(200) }).strict();
 
+/** A key's settings as the operator writes them, at creation and on edit. */
+const keyFields = {
+  name: z.string().trim().min(1).max(200),
+  models: z.array(z.string().min(1).max(200)).min(1).max(500),
+  /** Unix seconds. */
+  expires_at: z.number().int().positive(),
+  /** Micro-units this key may spend in all. */
+  spend_limit: z.number().int().min(0),
+  /** Where this key's tasks are reported when they end (unless a task names its own callback_url). */
+  webhook_url: z.string().max(2048),
+};
+
 const createKey = z
   .object({
-    name: z.string().trim().min(1).max(200).optional(),
-    models: z.array(z.string().min(1).max(200)).min(1).max(500).optional(),
-    /** Unix seconds. */
-    expires_at: z.number().int().positive().optional(),
-    /** Micro-units this key may spend in all. */
-    spend_limit: z.number().int().min(0).optional(),
-    /** Where this key's tasks are reported when they end (unless a task names its own callback_url). */
-    webhook_url: z.string().max(2048).optional(),
+    name: keyFields.name.optional(),
+    models: keyFields.models.optional(),
+    expires_at: keyFields.expires_at.optional(),
+    spend_limit: keyFields.spend_limit.optional(),
+    webhook_url: keyFields.webhook_url.optional(),
   })
   .strict();
 
+/** Each field is optional; null removes a setting (a name, the model list: all models, no expiry, no limit). */
 const updateKey = z
-  .object({ webhook_url: z.string().max(2048).nullable() })
+  .object({
+    name: keyFields.name.nullable(),
+    models: keyFields.models.nullable(),
+    expires_at: keyFields.expires_at.nullable(),
+    spend_limit: keyFields.spend_limit.nullable(),
+    webhook_url: keyFields.webhook_url.nullable(),
+  })
   .partial()
   .strict();
+
+/** A key may be set to expire only in the future: ending it now is what revoking is for. */
+function expiryMs(expiresAt: number, now: number): number {
+  if (expiresAt * 1000 <= now)
+    throw new InvalidRequestError('expires_at must be in the future (unix seconds)', 'expires_at');
+  return expiresAt * 1000;
+}
+
+const modelsColumn = (models: string[] | null) => (models ? JSON.stringify(models) : null);
 
 const userView = (user: UserRow) => ({
   id: user.id,
@@ -95,9 +121,6 @@ export function adminUsers(gateway: Gateway) {
       const body = parseBody(createKey, request.body ?? {});
       const user = await requireUser(request.params.id);
       const now = Date.now();
-      if (body.expires_at !== undefined && body.expires_at * 1000 <= now) {
-        throw new InvalidRequestError('expires_at must be in the future (unix seconds)', 'expires_at');
-      }
       const secret = newApiKey();
       const webhookSecret = newWebhookSecret();
       const key: ApiKeyRow = {
@@ -106,8 +129,8 @@ export function adminUsers(gateway: Gateway) {
         name: body.name ?? null,
         key_hash: sha256Hex(secret),
         key_hint: `${secret.slice(0, 7)}…${secret.slice(-4)}`,
-        models: body.models ? JSON.stringify(body.models) : null,
-        expires_at: body.expires_at === undefined ? null : body.expires_at * 1000,
+        models: modelsColumn(body.models ?? null),
+        expires_at: body.expires_at === undefined ? null : expiryMs(body.expires_at, now),
         revoked_at: null,
         spend_limit: body.spend_limit ?? null,
         spent: 0,
@@ -123,8 +146,14 @@ export function adminUsers(gateway: Gateway) {
       const body = parseBody(updateKey, request.body);
       const user = await requireUser(request.params.id);
       await requireKey(user.id, request.params.keyId);
-      const url = webhookUrl(body.webhook_url);
-      if (url !== undefined) await updateKeyWebhook(db, user.id, request.params.keyId, { webhook_url: url });
+      const changes: ApiKeyChanges = {};
+      if (body.name !== undefined) changes.name = body.name;
+      if (body.models !== undefined) changes.models = modelsColumn(body.models);
+      if (body.expires_at !== undefined)
+        changes.expires_at = body.expires_at === null ? null : expiryMs(body.expires_at, Date.now());
+      if (body.spend_limit !== undefined) changes.spend_limit = body.spend_limit;
+      if (body.webhook_url !== undefined) changes.webhook_url = webhookUrl(body.webhook_url);
+      await updateApiKey(db, user.id, request.params.keyId, changes);
       return keyView(await requireKey(user.id, request.params.keyId));
     });
 
@@ -135,7 +164,7 @@ export function adminUsers(gateway: Gateway) {
         const user = await requireUser(request.params.id);
         await requireKey(user.id, request.params.keyId);
         const webhookSecret = newWebhookSecret();
-        await updateKeyWebhook(db, user.id, request.params.keyId, {
+        await updateApiKey(db, user.id, request.params.keyId, {
           webhook_secret: gateway.sealer.seal(webhookSecret),
         });
         return { id: request.params.keyId, webhook_secret: webhookSecret };
