@@ -1,7 +1,8 @@
 /**
  * The web console in a real browser (Debian's Chromium via playwright-core) against the real gateway and the
- * simulators: sign in, add a channel, create a key, generate from the playground until the video plays, and find
- * the task in the table. Each page's screenshot is saved to test-artifacts/console/.
+ * simulators: sign in, add a channel, price its model, create a key and edit its limits, generate from the
+ * playground until the video plays, and find the task in the table. Each page's screenshot is saved to
+ * test-artifacts/console/.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,8 +58,6 @@ describe.skipIf(unavailable !== null)('web console in Chromium', () => {
     await ensureConsoleBuilt();
     // Slow enough to watch the progress, quick enough for a test.
     h = await Harness.start({ simulator: { taskDurationMs: 2500 } });
-    // Prices are set by API: the console does not edit them.
-    await h.price('kling-v1', { unit: 'second', price: 100_000, resolution_multipliers: { '1080p': 1.5 } });
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.setDefaultTimeout(20_000);
@@ -151,6 +150,66 @@ describe.skipIf(unavailable !== null)('web console in Chromium', () => {
     ]);
   }, 60_000);
 
+  it('shows the new channel’s model as unpriced and prices it from the Prices page', async () => {
+    await goTo('Prices');
+    const unpriced = page.getByRole('region', { name: 'Models without a price' });
+    const unpricedRow = unpriced.getByRole('row', { name: /kling-v1/ });
+    await eventually(() => unpricedRow.isVisible()).toBe(true);
+    expect(await unpricedRow.textContent()).toContain('Kling simulator');
+    expect(await unpriced.textContent()).toContain('model_not_priced');
+    await shoot('prices-unpriced');
+
+    await unpricedRow.getByRole('button', { name: 'Set price for kling-v1' }).click();
+    const form = page.getByRole('dialog', { name: 'New price' });
+    expect(await form.getByLabel('Model', { exact: true }).inputValue()).toBe('kling-v1');
+    await form.getByLabel('Unit').selectOption('second');
+    // Finer than a micro-unit: said so, nothing sent.
+    await form.getByLabel('Price', { exact: true }).fill('0.1000001');
+    await form.getByRole('button', { name: 'Save price' }).click();
+    await eventually(() => form.getByRole('alert').textContent()).toContain('at most 6 decimals');
+    expect((await h.admin('GET', '/prices')).body.data).toEqual([]);
+
+    await form.getByLabel('Price', { exact: true }).fill('0.1');
+    await form.getByLabel('1080p').fill('1.5');
+    await form.getByLabel('Mode 1 name').fill('pro');
+    await form.getByLabel('Mode 1 multiplier').fill('3.5');
+    await shoot('price-form');
+    await form.getByRole('button', { name: 'Save price' }).click();
+
+    const row = page.getByRole('table', { name: 'Model prices' }).getByRole('row', { name: /kling-v1/ });
+    await eventually(() => row.textContent()).toContain('0.100000 per second');
+    expect(await row.textContent()).toContain('1080p ×1.5');
+    expect(await row.textContent()).toContain('pro ×3.5');
+    await eventually(() => unpriced.textContent()).toContain('Every model a channel serves has a price');
+    expect((await h.admin('GET', '/prices/kling-v1')).body).toMatchObject({
+      unit: 'second',
+      price: 100_000,
+      resolution_multipliers: { '1080p': 1.5 },
+      mode_multipliers: { pro: 3.5 },
+      free: false,
+    });
+
+    // A price for a model no channel serves yet, made free, then deleted.
+    await page.getByRole('button', { name: 'New price' }).click();
+    await form.getByLabel('Model', { exact: true }).fill('kling-v2-master');
+    await form.getByLabel('Free: serve this model without charge').check();
+    await form.getByRole('button', { name: 'Save price' }).click();
+    const spare = page.getByRole('row', { name: /kling-v2-master/ });
+    await eventually(() => spare.textContent()).toContain('Free');
+    expect(await spare.textContent()).toContain('no channel');
+    await shoot('prices');
+    page.once('dialog', (confirm) => void confirm.accept());
+    await spare.getByRole('button', { name: 'Delete price of kling-v2-master' }).click();
+    await eventually(() => spare.count()).toBe(0);
+    expect((await h.admin('GET', '/prices/kling-v2-master')).status).toBe(404);
+
+    // Editing shows the stored price to the micro-unit.
+    await row.getByRole('button', { name: 'Edit price of kling-v1' }).click();
+    const edit = page.getByRole('dialog', { name: 'Price of kling-v1' });
+    expect(await edit.getByLabel('Price', { exact: true }).inputValue()).toBe('0.100000');
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+  }, 60_000);
+
   it('adds a user, tops up the balance and creates a key shown once', async () => {
     await goTo('Keys & users');
     await page.getByLabel("New user's name").fill('Ada');
@@ -173,6 +232,18 @@ describe.skipIf(unavailable !== null)('web console in Chromium', () => {
     // The key works, and the list never shows it again.
     expect((await h.http('GET', '/v1/account', { token: apiKey })).status).toBe(200);
     expect(await page.content()).not.toContain(apiKey);
+  }, 60_000);
+
+  it("edits the key's spending limit", async () => {
+    const row = page.getByRole('row', { name: /playground/ });
+    await row.getByRole('button', { name: 'Edit limits of playground' }).click();
+    const form = page.getByRole('dialog', { name: 'Limits of playground' });
+    await form.getByLabel('Spending limit').fill('2');
+    await shoot('key-limits');
+    await form.getByRole('button', { name: 'Save limits' }).click();
+    await eventually(() => row.textContent()).toContain('0.00 / 2.00');
+    const account = await h.http('GET', '/v1/account', { token: apiKey });
+    expect(account.body.key).toMatchObject({ name: 'playground', spend_limit: 2_000_000, expires_at: null });
   }, 60_000);
 
   it('runs a generation from the playground until the video plays', async () => {

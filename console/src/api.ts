@@ -126,6 +126,24 @@ export interface ApiKey {
   created_at: number;
 }
 
+/** Output resolution tiers, by the short side (as the gateway's billing defines them). */
+export const resolutionTiers = ['360p', '540p', '720p', '1080p', '4k'] as const;
+export type ResolutionTier = (typeof resolutionTiers)[number];
+
+/** A model's price (GET /admin/v1/prices); money in micro-units. */
+export interface Price {
+  model: string;
+  unit: 'call' | 'second';
+  price: number;
+  resolution_multipliers: Partial<Record<ResolutionTier, number>>;
+  mode_multipliers: Record<string, number>;
+  free: boolean;
+  updated_at: number;
+}
+
+/** What PUT /admin/v1/prices/{model} takes. */
+export type PriceBody = Omit<Price, 'model' | 'updated_at'>;
+
 export type TaskStatus = 'processing' | 'succeeded' | 'failed';
 
 export interface Cost {

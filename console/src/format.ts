@@ -10,10 +10,23 @@ export function money(micro: number | null | undefined): string {
   });
 }
 
-/** Units typed by a person → micro-units; null when it is not a number. */
+/**
+ * Units typed by a person → micro-units, exactly (no float rounding); null when it is not a number with at
+ * most 6 decimals, the smallest amount there is.
+ */
 export function toMicro(units: string): number | null {
-  const value = Number(units.trim());
-  return units.trim() !== '' && Number.isFinite(value) ? Math.round(value * 1_000_000) : null;
+  const match = /^(-?)(\d*)(?:\.(\d{1,6}))?$/.exec(units.trim());
+  if (!match || (match[2] === '' && match[3] === undefined)) return null;
+  const micro = Number(match[2] || '0') * 1_000_000 + Number((match[3] ?? '').padEnd(6, '0'));
+  return Number.isSafeInteger(micro) ? (match[1] ? -micro : micro) : null;
+}
+
+/** Micro-units as currency units with all 6 decimals ("0.100000"): prices, and the forms that edit them. */
+export function units(micro: number): string {
+  const abs = Math.abs(micro);
+  const whole = Math.floor(abs / 1_000_000);
+  const fraction = String(abs % 1_000_000).padStart(6, '0');
+  return `${micro < 0 ? '-' : ''}${whole}.${fraction}`;
 }
 
 export function duration(ms: number | null | undefined): string {

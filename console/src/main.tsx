@@ -5,6 +5,7 @@ import { useHashRoute } from './hooks';
 import { ChannelsPage } from './pages/Channels';
 import { KeysPage } from './pages/Keys';
 import { PlaygroundPage } from './pages/Playground';
+import { PricesPage } from './pages/Prices';
 import { SignInPage } from './pages/SignIn';
 import { TaskDetailPage } from './pages/TaskDetail';
 import { TasksPage } from './pages/Tasks';
@@ -30,6 +31,7 @@ const sections: Section[] = [
     render: ([id]) => (id ? <TaskDetailPage id={id} /> : <TasksPage />),
   },
   { path: 'channels', label: 'Channels', roles: ['admin'], render: () => <ChannelsPage /> },
+  { path: 'prices', label: 'Prices', roles: ['admin'], render: () => <PricesPage /> },
   { path: 'keys', label: 'Keys & users', roles: ['admin'], render: ([id]) => <KeysPage userId={id} /> },
   {
     path: 'usage',

@@ -88,6 +88,7 @@ const statusLabels: Record<string, string> = {
   active: 'Active',
   revoked: 'Revoked',
   expired: 'Expired',
+  free: 'Free',
 };
 
 /** A state as a word and a colour (never the colour alone). */

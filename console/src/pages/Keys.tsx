@@ -1,7 +1,7 @@
-/** Users and their API keys: create (the key is shown once), revoke, limits, balance and top-up. */
+/** Users and their API keys: create (the key is shown once), edit limits, revoke; balance and top-up. */
 import { useState, type FormEvent } from 'react';
 import type { ApiKey, List, User } from '../api';
-import { dateTime, money, toMicro } from '../format';
+import { dateTime, money, toMicro, units } from '../format';
 import { navigate, useResource } from '../hooks';
 import { useSession, useSignedIn } from '../session';
 import {
@@ -105,6 +105,7 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: () => void }) {
     `keys-${user.id}`,
   );
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<ApiKey | null>(null);
   const revoke = useAction();
 
   return (
@@ -159,7 +160,16 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: () => void }) {
                   <td>
                     <Badge state={keyState(key)} />
                   </td>
-                  <td>
+                  <td className="row-actions">
+                    {key.revoked_at === null && (
+                      <button
+                        type="button"
+                        aria-label={`Edit limits of ${key.name ?? key.hint}`}
+                        onClick={() => setEditing(key)}
+                      >
+                        Edit limits
+                      </button>
+                    )}
                     {key.revoked_at === null && (
                       <button
                         type="button"
@@ -187,6 +197,17 @@ function UserPanel({ user, onChanged }: { user: User; onChanged: () => void }) {
       </Loaded>
       {creating && (
         <NewKeyDialog user={user} onClose={() => setCreating(false)} onCreated={() => keys.reload()} />
+      )}
+      {editing && (
+        <EditLimitsDialog
+          user={user}
+          apiKey={editing}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            keys.reload();
+          }}
+        />
       )}
     </section>
   );
@@ -246,6 +267,113 @@ interface CreatedKey {
   name: string | null;
 }
 
+/** A key's limits as the form holds them: text, empty for none. */
+interface LimitsDraft {
+  name: string;
+  models: string;
+  spendLimit: string;
+  /** A date (YYYY-MM-DD); the key works until the end of that day, local time. */
+  expires: string;
+}
+
+/** The limits as the API takes them: null where there is none. */
+interface Limits {
+  name: string | null;
+  models: string[] | null;
+  spend_limit: number | null;
+  expires_at: number | null;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const localDate = (unixSeconds: number) => {
+  const date = new Date(unixSeconds * 1000);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+};
+
+function draftOf(key: ApiKey | null): LimitsDraft {
+  return {
+    name: key?.name ?? '',
+    models: key?.models?.join(', ') ?? '',
+    spendLimit: key?.spend_limit == null ? '' : units(key.spend_limit),
+    expires: key?.expires_at == null ? '' : localDate(key.expires_at),
+  };
+}
+
+/** Throws a message saying what to fix. */
+function limitsOf(draft: LimitsDraft): Limits {
+  const limitText = draft.spendLimit.trim();
+  const spendLimit = limitText ? toMicro(limitText) : null;
+  if (limitText && (spendLimit === null || spendLimit < 0))
+    throw new Error('The spending limit must be an amount with at most 6 decimals, e.g. 25');
+  const models = draft.models
+    .split(/[\s,]+/)
+    .map((m) => m.trim())
+    .filter(Boolean);
+  return {
+    name: draft.name.trim() || null,
+    models: models.length > 0 ? models : null,
+    spend_limit: spendLimit,
+    expires_at: draft.expires ? Math.floor(new Date(`${draft.expires}T23:59:59`).getTime() / 1000) : null,
+  };
+}
+
+function KeyLimitsFields({
+  draft,
+  onChange,
+  spent,
+}: {
+  draft: LimitsDraft;
+  onChange: (draft: LimitsDraft) => void;
+  /** What the key has spent so far, when editing one. */
+  spent?: number;
+}) {
+  const set = (change: Partial<LimitsDraft>) => onChange({ ...draft, ...change });
+  return (
+    <>
+      <Field label="Key name">
+        {(props) => (
+          <input
+            {...props}
+            maxLength={200}
+            value={draft.name}
+            onChange={(e) => set({ name: e.target.value })}
+          />
+        )}
+      </Field>
+      <Field label="Allowed models" hint="Empty: every model. Otherwise separate with commas.">
+        {(props) => (
+          <input {...props} value={draft.models} onChange={(e) => set({ models: e.target.value })} />
+        )}
+      </Field>
+      <Field
+        label="Spending limit"
+        hint={`In currency units; empty: no limit beyond the balance.${
+          spent === undefined ? '' : ` Spent so far: ${money(spent)}.`
+        }`}
+      >
+        {(props) => (
+          <input
+            {...props}
+            inputMode="decimal"
+            value={draft.spendLimit}
+            onChange={(e) => set({ spendLimit: e.target.value })}
+          />
+        )}
+      </Field>
+      <Field label="Expires on" hint="Empty: never.">
+        {(props) => (
+          <input
+            {...props}
+            type="date"
+            value={draft.expires}
+            onChange={(e) => set({ expires: e.target.value })}
+          />
+        )}
+      </Field>
+    </>
+  );
+}
+
 function NewKeyDialog({
   user,
   onClose,
@@ -257,28 +385,20 @@ function NewKeyDialog({
 }) {
   const { api } = useSignedIn();
   const { rememberKey } = useSession();
-  const [name, setName] = useState('');
-  const [models, setModels] = useState('');
-  const [limit, setLimit] = useState('');
-  const [expires, setExpires] = useState('');
+  const [draft, setDraft] = useState(() => draftOf(null));
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const action = useAction();
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      const spendLimit = limit.trim() ? toMicro(limit) : undefined;
-      if (spendLimit === null) throw new Error('The spending limit must be a number, e.g. 25');
-      const modelList = models
-        .split(/[\s,]+/)
-        .map((m) => m.trim())
-        .filter(Boolean);
-      const key = await api<CreatedKey>('POST', `/admin/v1/users/${user.id}/keys`, {
-        ...(name.trim() ? { name: name.trim() } : {}),
-        ...(modelList.length > 0 ? { models: modelList } : {}),
-        ...(spendLimit !== undefined ? { spend_limit: spendLimit } : {}),
-        ...(expires ? { expires_at: Math.floor(new Date(`${expires}T23:59:59`).getTime() / 1000) } : {}),
-      });
+      // A new key takes only the limits it is given.
+      const limits = Object.entries(limitsOf(draft)).filter(([, value]) => value !== null);
+      const key = await api<CreatedKey>(
+        'POST',
+        `/admin/v1/users/${user.id}/keys`,
+        Object.fromEntries(limits),
+      );
       rememberKey(key.key);
       setCreated(key);
       onCreated();
@@ -328,30 +448,58 @@ function NewKeyDialog({
   return (
     <Dialog title={`New key for ${user.name}`} onClose={onClose}>
       <form onSubmit={submit} className="form-grid">
-        <Field label="Key name">
-          {(props) => (
-            <input {...props} maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
-          )}
-        </Field>
-        <Field label="Allowed models" hint="Empty: every model. Otherwise separate with commas.">
-          {(props) => <input {...props} value={models} onChange={(e) => setModels(e.target.value)} />}
-        </Field>
-        <Field label="Spending limit" hint="In currency units; empty: no limit beyond the balance.">
-          {(props) => (
-            <input {...props} inputMode="decimal" value={limit} onChange={(e) => setLimit(e.target.value)} />
-          )}
-        </Field>
-        <Field label="Expires on" hint="Empty: never.">
-          {(props) => (
-            <input {...props} type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
-          )}
-        </Field>
+        <KeyLimitsFields draft={draft} onChange={setDraft} />
         {action.error && <ErrorNotice error={action.error} />}
         <div className="form-actions">
           <button type="button" onClick={onClose}>
             Cancel
           </button>
           <SubmitButton busy={action.busy}>Create key</SubmitButton>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function EditLimitsDialog({
+  user,
+  apiKey,
+  onClose,
+  onSaved,
+}: {
+  user: User;
+  apiKey: ApiKey;
+  onClose: () => void;
+  onSaved: () => void;
+}) {
+  const { api } = useSignedIn();
+  const [draft, setDraft] = useState(() => draftOf(apiKey));
+  const action = useAction();
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(async () => {
+      // Only what was changed is sent: an untouched expiry date keeps its exact time.
+      const before = limitsOf(draftOf(apiKey));
+      const changed = Object.entries(limitsOf(draft)).filter(
+        ([field, value]) => JSON.stringify(value) !== JSON.stringify(before[field as keyof Limits]),
+      );
+      if (changed.length > 0)
+        await api('PATCH', `/admin/v1/users/${user.id}/keys/${apiKey.id}`, Object.fromEntries(changed));
+      onSaved();
+    });
+  };
+
+  return (
+    <Dialog title={`Limits of ${apiKey.name ?? apiKey.hint}`} onClose={onClose}>
+      <form onSubmit={submit} onChange={action.clearError} className="form-grid">
+        <KeyLimitsFields draft={draft} onChange={setDraft} spent={apiKey.spent} />
+        {action.error && <ErrorNotice error={action.error} />}
+        <div className="form-actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <SubmitButton busy={action.busy}>Save limits</SubmitButton>
         </div>
       </form>
     </Dialog>
