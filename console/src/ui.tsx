@@ -181,6 +181,30 @@ export function SubmitButton({ busy, children }: { busy: boolean; children: Reac
   );
 }
 
+/** The end of a dialog's form: the action's error, Cancel, and the submit button. */
+export function DialogActions({
+  action,
+  onCancel,
+  children,
+}: {
+  action: { busy: boolean; error: Error | null };
+  onCancel: () => void;
+  /** The submit button's label. */
+  children: ReactNode;
+}) {
+  return (
+    <>
+      {action.error && <ErrorNotice error={action.error} />}
+      <div className="form-actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <SubmitButton busy={action.busy}>{children}</SubmitButton>
+      </div>
+    </>
+  );
+}
+
 /** A form action's state: busy while it runs, its error after. */
 export function useAction() {
   const [busy, setBusy] = useState(false);

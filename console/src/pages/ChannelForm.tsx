@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Channel, Vendor } from '../api';
 import { useSignedIn } from '../session';
-import { Dialog, ErrorNotice, Field, SubmitButton, useAction } from '../ui';
+import { Dialog, DialogActions, Field, useAction } from '../ui';
 
 const fieldLabels: Record<string, string> = {
   access_key: 'Access key',
@@ -179,13 +179,9 @@ export function ChannelForm({
             )}
           </Field>
         </div>
-        {action.error && <ErrorNotice error={action.error} />}
-        <div className="form-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <SubmitButton busy={action.busy}>{channel ? 'Save' : 'Create channel'}</SubmitButton>
-        </div>
+        <DialogActions action={action} onCancel={onClose}>
+          {channel ? 'Save' : 'Create channel'}
+        </DialogActions>
       </form>
     </Dialog>
   );

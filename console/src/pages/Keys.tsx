@@ -8,6 +8,7 @@ import {
   Badge,
   CopyButton,
   Dialog,
+  DialogActions,
   Empty,
   ErrorNotice,
   Field,
@@ -449,13 +450,9 @@ function NewKeyDialog({
     <Dialog title={`New key for ${user.name}`} onClose={onClose}>
       <form onSubmit={submit} className="form-grid">
         <KeyLimitsFields draft={draft} onChange={setDraft} />
-        {action.error && <ErrorNotice error={action.error} />}
-        <div className="form-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <SubmitButton busy={action.busy}>Create key</SubmitButton>
-        </div>
+        <DialogActions action={action} onCancel={onClose}>
+          Create key
+        </DialogActions>
       </form>
     </Dialog>
   );
@@ -494,13 +491,9 @@ function EditLimitsDialog({
     <Dialog title={`Limits of ${apiKey.name ?? apiKey.hint}`} onClose={onClose}>
       <form onSubmit={submit} onChange={action.clearError} className="form-grid">
         <KeyLimitsFields draft={draft} onChange={setDraft} spent={apiKey.spent} />
-        {action.error && <ErrorNotice error={action.error} />}
-        <div className="form-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <SubmitButton busy={action.busy}>Save limits</SubmitButton>
-        </div>
+        <DialogActions action={action} onCancel={onClose}>
+          Save limits
+        </DialogActions>
       </form>
     </Dialog>
   );

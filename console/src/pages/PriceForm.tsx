@@ -6,7 +6,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { resolutionTiers, type Price, type PriceBody, type ResolutionTier } from '../api';
 import { toMicro, units } from '../format';
 import { useSignedIn } from '../session';
-import { Dialog, ErrorNotice, Field, SubmitButton, useAction } from '../ui';
+import { Dialog, DialogActions, Field, useAction } from '../ui';
 
 interface ModeRow {
   /** For React only: rows are added and removed. */
@@ -229,13 +229,9 @@ export function PriceForm({
             </button>
           </fieldset>
         </fieldset>
-        {action.error && <ErrorNotice error={action.error} />}
-        <div className="form-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <SubmitButton busy={action.busy}>Save price</SubmitButton>
-        </div>
+        <DialogActions action={action} onCancel={onClose}>
+          Save price
+        </DialogActions>
       </form>
     </Dialog>
   );
