@@ -60,6 +60,22 @@ describe.each(testDatabases())('poller on %s', (database) => {
     expect(world.faults).toHaveLength(0);
   });
 
+  it('works through more due tasks than one batch without waiting a tick per batch', async () => {
+    // A tick of a minute: if each batch had to wait for the next tick, these tasks would still be running.
+    const h = await start({
+      pollerOff: true,
+      simulator: { taskDurationMs: 1 },
+      config: { POLL_BATCH_SIZE: 4, POLL_TICK_MS: 60_000, POLL_INITIAL_DELAY_MS: 0 },
+    });
+    await h.channel('kling');
+    const { key } = await h.user();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++)
+      ids.push((await h.submit(key, { model: 'kling-v1', prompt: `t${i}` })).body.task_id);
+    h.gateway.poller.start();
+    for (const id of ids) expect((await h.waitForEnd(key, id)).body.status).toBe('succeeded');
+  });
+
   it("reports the vendor's reason when generation fails", async () => {
     const h = await start();
     await h.channel('kling');

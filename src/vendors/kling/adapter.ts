@@ -13,7 +13,7 @@ import type {
 } from '../adapter.js';
 import { isObject, retryAfterMs, troubleFromStatus } from '../answers.js';
 import { dimensionsFor, nearestAspectRatio, parseMetadata } from '../mapping.js';
-import { mintKlingToken, type KlingCredentials } from './auth.js';
+import { klingToken, type KlingCredentials } from './auth.js';
 import {
   klingAspectRatios,
   klingCameraControl,
@@ -226,7 +226,7 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
   },
 
   async sign(call, baseUrl, credentials) {
-    const token = await mintKlingToken(credentials);
+    const token = await klingToken(credentials);
     return {
       method: call.method,
       url: baseUrl.replace(/\/+$/, '') + call.path,
