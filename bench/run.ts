@@ -2,7 +2,7 @@
  * `npm run bench`: measures Reelay against its baselines on this machine, in one run, and prints a table plus a
  * JSON file (bench/results/). `--quick` uses smaller sizes and shorter runs; `--only=query,submit,poller,content`
  * picks scenarios; `--tasks=10000,100000` sets the poller's sizes; `--callbacks=off|on` runs the poller in one
- * mode only; `--out=FILE` names the JSON file. See docs/benchmarks.md.
+ * mode only; `--out=FILE` names the JSON file; `--keep` keeps the processes' logs and data. See docs/benchmarks.md.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -97,8 +97,9 @@ const report = {
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
 console.log(`\nJSON: ${out}`);
-if (process.env.BENCH_CPU_PROF) console.log(`CPU profiles: ${join(ctx.workDir, 'profiles')}`);
-else rmSync(ctx.workDir, { recursive: true, force: true });
+if (process.argv.includes('--keep') || process.env.BENCH_CPU_PROF) {
+  console.log(`Logs, data and CPU profiles (BENCH_CPU_PROF): ${ctx.workDir}`);
+} else rmSync(ctx.workDir, { recursive: true, force: true });
 const missed = rows.filter((r) => r.met === false).length;
 if (missed > 0) console.log(`${missed} target${missed > 1 ? 's' : ''} missed`);
 // Exits itself: keep-alive sockets to the children that ended need not be waited for.

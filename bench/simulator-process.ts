@@ -42,11 +42,20 @@ let world: SimWorld;
 let app: FastifyInstance;
 let token: string;
 const pollTimes = new Map<string, number[]>();
+const failedCallbacks = new Map<number | null, number>();
 
 serveParent({
   async start(options: SimulatorStart) {
     world = new SimWorld({ taskDurationMs: options.taskDurationMs, taskJitterMs: options.taskJitterMs });
     app = await buildSimulator(world, { videoBytes: options.videoBytes });
+    // Callbacks that did not reach Reelay (no answer, or not a 2xx), to tell a lost callback from a slow one.
+    const callBack = world.callBack.bind(world);
+    world.callBack = async (vendor, url, body) => {
+      const status = await callBack(vendor, url, body);
+      if (status === null || status >= 300)
+        failedCallbacks.set(status, (failedCallbacks.get(status) ?? 0) + 1);
+      return status;
+    };
     app.addHook('onRequest', async (request) => {
       if (request.method !== 'GET') return;
       const id = pollPath.exec(request.url)?.[1];
@@ -110,9 +119,9 @@ serveParent({
     return world.requests('kling', 'poll');
   },
 
-  /** Kling's count of callbacks sent. */
+  /** Kling's callbacks: how many were sent, and how many failed by answer (null: no answer). */
   callbacks() {
-    return world.requests('kling', 'callback');
+    return { sent: world.requests('kling', 'callback'), failed: Object.fromEntries(failedCallbacks) };
   },
 
   async stop() {

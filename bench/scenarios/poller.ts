@@ -24,6 +24,7 @@ interface Run {
 
 /** The poller's settings for this scenario (see docs/benchmarks.md for why). */
 export const pollerConfig: Partial<Config> = {
+  ...(process.env.BENCH_REHOST === 'false' ? { REHOST_CONTENT: false } : {}),
   POLL_INITIAL_DELAY_MS: 2_000,
   POLL_BACKOFF_FACTOR: 1.5,
   POLL_MAX_DELAY_MS: 8_000,
@@ -45,6 +46,8 @@ export interface PollerRunResult extends Run {
   /** Polls that came sooner than the task's backoff allowed (meaningful with polling alone). */
   earlyPolls: number;
   callbacksSent: number;
+  /** Callbacks Reelay did not take, by its answer ("null": no answer). */
+  callbacksFailed: Record<string, number>;
   gatewayCpuSeconds: number;
   gatewayCpuCores: number;
   gatewayPeakRssBytes: number;
@@ -138,7 +141,7 @@ async function measure(ctx: BenchContext, run: Run): Promise<PollerRunResult> {
   };
   const polls = await sim.child.call<PollReport>('pollReport', backoff);
   const visibility = await gateway.child.call<VisibilityReport>('visibility');
-  const callbacksSent = await sim.child.call<number>('callbacks');
+  const callbacks = await sim.child.call<{ sent: number; failed: Record<string, number> }>('callbacks');
   await ctx.close();
 
   const finishedAt = new Map(polls.upstreamIds.map((id, i) => [id, polls.finishedAt[i]!]));
@@ -161,7 +164,8 @@ async function measure(ctx: BenchContext, run: Run): Promise<PollerRunResult> {
     delayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays.at(-1) ?? NaN },
     pollsPerTask: polls.polls.reduce((a, b) => a + b, 0) / Math.max(1, polls.polls.length),
     earlyPolls: polls.earlyPolls.reduce((a, b) => a + b, 0),
-    callbacksSent,
+    callbacksSent: callbacks.sent,
+    callbacksFailed: callbacks.failed,
     gatewayCpuSeconds: cpuSeconds,
     gatewayCpuCores: cpuSeconds / ((finished - started) / 1000),
     gatewayPeakRssBytes: Math.max(gatewayAfter.peakRssBytes, maxRssBytes),

@@ -102,8 +102,6 @@ export class GuardedFetch {
         headers,
         dispatcher: req.allowInternal ? this.anyAddress : this.publicOnly,
         signal: req.signal,
-        // Results are videos: buffer up to 1 MiB of body instead of 64 KiB (docs/benchmarks.md).
-        highWaterMark: 1024 * 1024,
       });
       const location = res.headers.location;
       if (!redirectStatuses.has(res.statusCode) || typeof location !== 'string') return res;

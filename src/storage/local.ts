@@ -7,8 +7,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { assertStorageKey, ContentTooLargeError, type ByteRange, type ContentStorage } from './storage.js';
 
-const readChunkBytes = 1024 * 1024;
-
 export class LocalDirectoryStorage implements ContentStorage {
   constructor(private readonly root: string) {}
 
@@ -45,11 +43,7 @@ export class LocalDirectoryStorage implements ContentStorage {
   }
 
   read(key: string, range?: ByteRange): Readable {
-    // Reads of 1 MiB, not the default 64 KiB: a video streams with a sixteenth of the calls (docs/benchmarks.md).
-    return createReadStream(this.pathOf(key), {
-      highWaterMark: readChunkBytes,
-      ...(range ? { start: range.start, end: range.end } : {}),
-    });
+    return createReadStream(this.pathOf(key), range ? { start: range.start, end: range.end } : {});
   }
 
   async delete(key: string): Promise<void> {
