@@ -5,7 +5,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import type { TaskJobRow } from '../store/schema.js';
-import { claimDueJobs, claimJobNow, updateHeldJob } from '../store/tasks.js';
+import { claimDueJobs, claimJobNow, makeJobDueNow, updateHeldJob } from '../store/tasks.js';
 import type { CoreDeps, JobRunner } from './jobs.js';
 
 /** How long a claimed job stays ours before another poller may take it (our process died mid-poll). */
@@ -79,9 +79,10 @@ export class Poller {
   }
 
   /**
-   * Polls one job now, out of turn (its vendor called back to say it changed). False when the job is not
-   * processing or another process's poll holds it; its regular polls go on either way. When this process is
-   * polling it right now, it is polled again as soon as that poll ends (the news may be newer than its answer).
+   * Polls one job now, out of turn (its vendor called back to say it changed), or makes it due now when the
+   * poller is at capacity. False when the job is not processing or another process's poll holds it; its regular
+   * polls go on either way. When this process is polling it right now, it is polled again as soon as that poll
+   * ends (the news may be newer than its answer).
    */
   async pollNow(jobId: string): Promise<boolean> {
     if (this.stopped) return false;
@@ -90,6 +91,10 @@ export class Poller {
       return true;
     }
     const now = Date.now();
+    // At capacity the news waits its turn among the due jobs: polling past the limit let 100,000 callbacks
+    // queue polls without bound (docs/benchmarks.md).
+    if (this.inFlight >= this.deps.config.POLL_BATCH_SIZE)
+      return makeJobDueNow(this.deps.database, jobId, now);
     const leaseToken = randomUUID();
     const job = await claimJobNow(this.deps.database, jobId, {
       now,

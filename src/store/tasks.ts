@@ -229,3 +229,15 @@ export async function claimJobNow(
     .returningAll()
     .executeTakeFirst();
 }
+
+/** Makes a processing job due now (its vendor said it changed), unless a poll holds it. */
+export async function makeJobDueNow(database: Database, jobId: string, now: number): Promise<boolean> {
+  const result = await database.db
+    .updateTable('task_jobs')
+    .set({ next_poll_at: now })
+    .where('id', '=', jobId)
+    .where('state', '=', 'processing')
+    .where('lease_token', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
