@@ -60,6 +60,49 @@ describe.each(testDatabases())('poller on %s', (database) => {
     expect(world.faults).toHaveLength(0);
   });
 
+  it('works through more due tasks than one batch without waiting a tick per batch', async () => {
+    // A tick of a minute: if each batch had to wait for the next tick, these tasks would still be running.
+    const h = await start({
+      pollerOff: true,
+      simulator: { taskDurationMs: 1 },
+      config: { POLL_BATCH_SIZE: 4, POLL_TICK_MS: 60_000, POLL_INITIAL_DELAY_MS: 0 },
+    });
+    await h.channel('kling');
+    const { key } = await h.user();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++)
+      ids.push((await h.submit(key, { model: 'kling-v1', prompt: `t${i}` })).body.task_id);
+    h.gateway.poller.start();
+    for (const id of ids) expect((await h.waitForEnd(key, id)).body.status).toBe('succeeded');
+  });
+
+  it('at capacity, a vendor callback makes its job due instead of polling past the limit', async () => {
+    const h = await start({
+      pollerOff: true,
+      simulator: { taskDurationMs: 1 },
+      config: { POLL_BATCH_SIZE: 1, POLL_INITIAL_DELAY_MS: 60_000 },
+    });
+    await h.channel('kling');
+    const { key } = await h.user();
+    const first = (await h.submit(key, { model: 'kling-v1', prompt: 'first' })).body.task_id;
+    const second = (await h.submit(key, { model: 'kling-v1', prompt: 'second' })).body.task_id;
+    const jobOf = (taskId: string) =>
+      h.gateway.deps.database.db
+        .selectFrom('task_jobs')
+        .select(['id', 'lease_token', 'next_poll_at'])
+        .where('task_id', '=', taskId)
+        .executeTakeFirstOrThrow();
+    h.sim.world.inject('kling', 'poll', { type: 'slow', delayMs: 300 });
+    h.gateway.poller.start();
+    // The first callback's poll takes the only slot; the second job is made due, not polled beside it.
+    expect(await h.gateway.poller.pollNow((await jobOf(first)).id)).toBe(true);
+    expect(await h.gateway.poller.pollNow((await jobOf(second)).id)).toBe(true);
+    const waiting = await jobOf(second);
+    expect(waiting.lease_token).toBeNull();
+    expect(waiting.next_poll_at).toBeLessThanOrEqual(Date.now());
+    for (const id of [first, second]) expect((await h.waitForEnd(key, id)).body.status).toBe('succeeded');
+  });
+
   it("reports the vendor's reason when generation fails", async () => {
     const h = await start();
     await h.channel('kling');

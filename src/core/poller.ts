@@ -5,7 +5,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import type { TaskJobRow } from '../store/schema.js';
-import { claimDueJobs, claimJobNow, updateHeldJob } from '../store/tasks.js';
+import { claimDueJobs, claimJobNow, makeJobDueNow, updateHeldJob } from '../store/tasks.js';
 import type { CoreDeps, JobRunner } from './jobs.js';
 
 export class Poller {
@@ -22,6 +22,8 @@ export class Poller {
   private readonly polling = new Set<string>();
   private readonly pollAgain = new Set<string>();
   private idle: Promise<void> = Promise.resolve();
+  /** The last pass filled every free slot, so more may be due: the next one starts as soon as slots free up. */
+  private backlog = false;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -74,9 +76,10 @@ export class Poller {
   }
 
   /**
-   * Polls one job now, out of turn (its vendor called back to say it changed). False when the job is not
-   * processing or another process's poll holds it; its regular polls go on either way. When this process is
-   * polling it right now, it is polled again as soon as that poll ends (the news may be newer than its answer).
+   * Polls one job now, out of turn (its vendor called back to say it changed), or makes it due now when the
+   * poller is at capacity. False when the job is not processing or another process's poll holds it; its regular
+   * polls go on either way. When this process is polling it right now, it is polled again as soon as that poll
+   * ends (the news may be newer than its answer).
    */
   async pollNow(jobId: string): Promise<boolean> {
     if (this.stopped) return false;
@@ -85,6 +88,10 @@ export class Poller {
       return true;
     }
     const now = Date.now();
+    // At capacity the news waits its turn among the due jobs: polling past the limit let 100,000 callbacks
+    // queue polls without bound (docs/benchmarks.md).
+    if (this.inFlight >= this.deps.config.POLL_BATCH_SIZE)
+      return makeJobDueNow(this.deps.database, jobId, now);
     const leaseToken = randomUUID();
     const job = await claimJobNow(this.deps.database, jobId, {
       now,
@@ -110,6 +117,7 @@ export class Poller {
         .finally(async () => {
           this.inFlight--;
           this.polling.delete(job.id);
+          if (this.backlog && this.inFlight <= this.deps.config.POLL_BATCH_SIZE / 2) this.passNow();
           if (this.pollAgain.delete(job.id)) {
             await this.pollNow(job.id).catch((err: unknown) =>
               this.deps.log.error({ err, job: job.id }, 'poll after a callback failed to start'),
@@ -139,9 +147,18 @@ export class Poller {
     this.timer.unref();
   }
 
+  /** Starts the next pass now instead of at the next tick. */
+  private passNow(): void {
+    this.backlog = false;
+    if (this.running || this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
   private async loop(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    const capacity = this.deps.config.POLL_BATCH_SIZE - this.inFlight;
     let claimed = 0;
     try {
       claimed = await this.tick();
@@ -150,7 +167,10 @@ export class Poller {
     } finally {
       this.running = false;
     }
-    // A full batch means more is due right now: go again at once.
-    this.schedule(claimed >= this.deps.config.POLL_BATCH_SIZE ? 0 : this.deps.config.POLL_TICK_MS);
+    // Every free slot filled means more may be due right now: go again once half the slots are free, not a tick
+    // later (which capped polling at POLL_BATCH_SIZE per tick; docs/benchmarks.md).
+    if (capacity > 0) this.backlog = claimed >= capacity;
+    if (this.backlog && this.inFlight <= this.deps.config.POLL_BATCH_SIZE / 2) this.passNow();
+    else this.schedule(this.deps.config.POLL_TICK_MS);
   }
 }

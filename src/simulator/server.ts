@@ -10,10 +10,25 @@ import { SimWorld, sleep, type WorldOptions } from './world.js';
 
 export const sampleVideo = readFileSync(new URL('./assets/sample.mp4', import.meta.url));
 
-export interface SimulatorOptions extends Partial<WorldOptions> {
+/** The sample video grown to `size` bytes by a trailing `free` box (players skip it), for large-file benchmarks. */
+export function paddedVideo(size: number): Buffer {
+  const padding = size - sampleVideo.length;
+  if (padding < 8 || size >= 2 ** 32) throw new Error(`cannot pad the sample video to ${size} bytes`);
+  const box = Buffer.alloc(padding);
+  box.writeUInt32BE(padding, 0);
+  box.write('free', 4, 'ascii');
+  return Buffer.concat([sampleVideo, box]);
+}
+
+export interface BuildOptions {
+  logger?: boolean;
+  /** Size of the result videos served; the sample's own size when unset. */
+  videoBytes?: number;
+}
+
+export interface SimulatorOptions extends Partial<WorldOptions>, BuildOptions {
   port?: number;
   host?: string;
-  logger?: boolean;
 }
 
 export interface RunningSimulator {
@@ -24,8 +39,9 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-export async function buildSimulator(world: SimWorld, logger = false): Promise<FastifyInstance> {
-  const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024 });
+export async function buildSimulator(world: SimWorld, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
+  const video = options.videoBytes ? paddedVideo(options.videoBytes) : sampleVideo;
   app.addHook('onSend', async (request) => {
     const delayMs = answerDelays.get(request);
     if (delayMs) await sleep(delayMs);
@@ -38,7 +54,7 @@ export async function buildSimulator(world: SimWorld, logger = false): Promise<F
   app.get<{ Params: { name: string } }>('/files/:name.mp4', async (request, reply) => {
     if (!world.fileIsLive(request.params.name))
       return reply.code(403).send('AccessDenied: the link has expired');
-    return reply.header('content-type', 'video/mp4').send(sampleVideo);
+    return reply.header('content-type', 'video/mp4').send(video);
   });
   return app;
 }
@@ -48,7 +64,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     taskDurationMs: options.taskDurationMs ?? 3000,
     taskJitterMs: options.taskJitterMs ?? 0,
   });
-  const app = await buildSimulator(world, options.logger ?? false);
+  const app = await buildSimulator(world, options);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 0, host });
   const address = app.server.address();

@@ -1,6 +1,15 @@
 /** Opens the one database Reelay uses: SQLite (embedded default) or PostgreSQL, behind the same Kysely API. */
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Migration,
+  type SqliteDatabase,
+  type SqliteStatement,
+} from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
@@ -70,8 +79,30 @@ function openSqlite(url: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Prepared statements kept per SQL text (most recently used first out of `limit`). */
+const statementCacheSize = 500;
+
+/**
+ * better-sqlite3 that keeps its prepared statements: Kysely prepares every query anew, and preparing costs more
+ * than running the small queries Reelay makes (docs/benchmarks.md). Kysely runs one query at a time on SQLite.
+ */
+function keepingStatements(sqlite: SQLite.Database, limit = statementCacheSize): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement) statements.delete(sql);
+      else statement = sqlite.prepare(sql);
+      statements.set(sql, statement);
+      if (statements.size > limit) statements.delete(statements.keys().next().value!);
+      return statement;
+    },
+  };
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Database> {

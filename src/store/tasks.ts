@@ -2,7 +2,7 @@
  * Tasks and their jobs (one job per generation). Every change to a job is a compare-and-set on its
  * lease token, so a slow poll, a second poller or a restarted process can never move a job twice.
  */
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { reserve, settleTask } from './billing.js';
 import type { Database } from './db.js';
 import { recordIdempotencyKey } from './idempotency.js';
@@ -195,7 +195,13 @@ export async function claimDueJobs(
   let due = db
     .selectFrom('task_jobs')
     .select('id')
-    .where('state', 'in', openJobStates)
+    // Literals, not parameters: only then can SQLite see that the partial index task_jobs_due applies (with
+    // parameters it scanned and sorted the whole table on every claim; docs/benchmarks.md).
+    .where(
+      'state',
+      'in',
+      openJobStates.map((state) => sql.lit(state)),
+    )
     .where('next_poll_at', '<=', options.now)
     .orderBy('next_poll_at')
     .limit(options.limit);
@@ -222,4 +228,16 @@ export async function claimJobNow(
     .where((eb) => eb.or([eb('lease_token', 'is', null), eb('next_poll_at', '<=', options.now)]))
     .returningAll()
     .executeTakeFirst();
+}
+
+/** Makes a processing job due now (its vendor said it changed), unless a poll holds it. */
+export async function makeJobDueNow(database: Database, jobId: string, now: number): Promise<boolean> {
+  const result = await database.db
+    .updateTable('task_jobs')
+    .set({ next_poll_at: now })
+    .where('id', '=', jobId)
+    .where('state', '=', 'processing')
+    .where('lease_token', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

@@ -13,7 +13,7 @@ import type {
 } from '../adapter.js';
 import { isObject, retryAfterMs, troubleFromStatus } from '../answers.js';
 import { dimensionsFor, nearestAspectRatio, parseMetadata } from '../mapping.js';
-import { mintKlingToken, type KlingCredentials } from './auth.js';
+import { klingToken, type KlingCredentials } from './auth.js';
 import {
   klingAspectRatios,
   klingCameraControl,
@@ -228,7 +228,7 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
   },
 
   async sign(call, baseUrl, credentials) {
-    return jsonCall(call, baseUrl, { authorization: `Bearer ${await mintKlingToken(credentials)}` });
+    return jsonCall(call, baseUrl, { authorization: `Bearer ${await klingToken(credentials)}` });
   },
 
   // Kling finds a task by the external_task_id given at submit, in place of its own id.

@@ -1,5 +1,6 @@
 /** Kling authenticates every request with a short-lived HS256 JWT minted from the access/secret key pair. */
 import { SignJWT } from 'jose';
+import { createHash } from 'node:crypto';
 
 export interface KlingCredentials {
   access_key: string;
@@ -20,4 +21,27 @@ export async function mintKlingToken(
     .setExpirationTime(nowSeconds + tokenLifetimeSeconds)
     .setNotBefore(nowSeconds - clockSkewSeconds)
     .sign(new TextEncoder().encode(credentials.secret_key));
+}
+
+/** A token is reused until this long before it expires; minting one costs more than a poll (docs/benchmarks.md). */
+const renewBeforeExpirySeconds = 300;
+const keptTokens = new Map<string, { token: string; issuedAt: number }>();
+
+/** A valid token for these credentials: the one minted for them recently, or a new one. */
+export async function klingToken(
+  credentials: KlingCredentials,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<string> {
+  // Keyed by a digest, so the secret itself is not kept a second time.
+  const key = createHash('sha256')
+    .update(`${credentials.access_key}\0${credentials.secret_key}`)
+    .digest('hex');
+  const kept = keptTokens.get(key);
+  const age = kept ? nowSeconds - kept.issuedAt : -1;
+  if (kept && age >= 0 && age < tokenLifetimeSeconds - renewBeforeExpirySeconds) return kept.token;
+  const token = await mintKlingToken(credentials, nowSeconds);
+  // Channels are few; a key rotated away should not stay forever.
+  if (keptTokens.size >= 100) keptTokens.clear();
+  keptTokens.set(key, { token, issuedAt: nowSeconds });
+  return token;
 }
