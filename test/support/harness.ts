@@ -213,7 +213,7 @@ export class Harness {
   }
 
   /** Polls the gateway until the task leaves `processing` (or the deadline passes). */
-  async waitForEnd(key: string, taskId: string, timeoutMs = 15_000): Promise<JsonResponse> {
+  async waitForEnd(key: string, taskId: string, timeoutMs = 30_000): Promise<JsonResponse> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const res = await this.query(key, taskId);
