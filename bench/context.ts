@@ -140,7 +140,8 @@ export async function finishedTask(gatewayUrl: string, apiKey: string): Promise<
   }
 }
 
-export const ms = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
+export const ms = (value: number) =>
+  value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
 export const perSecond = (value: number) => `${Math.round(value).toLocaleString('en-US')}/s`;
 export const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 export const ratio = (value: number) => `${value.toFixed(2)}×`;
