@@ -8,7 +8,7 @@ import type { VendorAdapter } from '../vendors/adapter.js';
 import { WireError, type Wire } from '../vendors/wire.js';
 import type { Channel } from './channels.js';
 import { jobFor } from './jobs.js';
-import type { VideoRequest } from './request.js';
+import { parseSeedRequest, type VideoRequest } from './request.js';
 
 export interface ChannelCheck {
   ok: boolean;
@@ -18,20 +18,7 @@ export interface ChannelCheck {
 }
 
 /** A text-only request: every adapter can prepare it for some model, which yields the poll context it needs. */
-const probeRequest = (model: string): VideoRequest => ({
-  model,
-  prompt: 'channel check',
-  durationSeconds: null,
-  fps: null,
-  width: null,
-  height: null,
-  image: null,
-  seed: null,
-  metadata: {},
-  n: 1,
-  endUser: null,
-  callbackUrl: null,
-});
+const probeRequest = (model: string): VideoRequest => parseSeedRequest({ model, prompt: 'channel check' });
 
 /** The poll context a real job on this channel would carry (Jimeng's req_key, Kling's endpoint). */
 function pollContextFor(adapter: VendorAdapter<unknown>, channel: Channel): Record<string, string> {

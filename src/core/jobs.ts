@@ -138,9 +138,10 @@ export class JobRunner {
       }
       const adapter = requireAdapter(channel.vendor);
       let prepared: PreparedSubmit;
+      const callbackUrl = this.deps.vendorCallbackUrl?.(job.id) ?? null;
+      const vendorJob = jobFor(request, job.id, channel, callbackUrl);
       try {
-        const callbackUrl = this.deps.vendorCallbackUrl?.(job.id) ?? null;
-        prepared = prepareJob(adapter, request, jobFor(request, job.id, channel, callbackUrl));
+        prepared = prepareJob(adapter, request, vendorJob);
       } catch (err) {
         // This channel's vendor cannot take the request as asked; another channel's may.
         if (err instanceof InvalidRequestError && channel.id !== candidates[0]!.id) continue;
@@ -149,7 +150,7 @@ export class JobRunner {
       if (channel.id !== job.channel_id) {
         const moved = await updateHeldJob(this.deps.database, job.id, leaseToken, {
           channel_id: channel.id,
-          upstream_model: jobFor(request, job.id, channel).upstreamModel,
+          upstream_model: vendorJob.upstreamModel,
           poll_context: JSON.stringify(prepared.pollContext),
           facts: JSON.stringify(prepared.expected),
           updated_at: Date.now(),

@@ -94,7 +94,8 @@ export async function submitTask(
   for (let position = 0; position < request.n; position++) {
     const jobId = newId('job');
     // Throws the client's 400 before anything is stored.
-    const prepared = prepareJob(adapter, request, jobFor(request, jobId, primary));
+    const job = jobFor(request, jobId, primary);
+    const prepared = prepareJob(adapter, request, job);
     warnings = prepared.warnings;
     const costEstimate = generationCost(price, prepared.expected, mode);
     if (costEstimate === null) {
@@ -109,7 +110,7 @@ export async function submitTask(
       task_id: taskId,
       position,
       channel_id: primary.id,
-      upstream_model: jobFor(request, jobId, primary).upstreamModel,
+      upstream_model: job.upstreamModel,
       upstream_task_id: null,
       poll_context: JSON.stringify(prepared.pollContext),
       facts: JSON.stringify(prepared.expected),
