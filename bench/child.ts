@@ -53,14 +53,15 @@ export class Child {
   }
 
   /**
-   * Starts `script` (a file in bench/) under tsx; its output goes to `logFile` (or nowhere). With
-   * BENCH_CPU_PROF=<name>[,<name>…] the named processes write a V8 CPU profile into `profileDir` when they stop.
+   * Starts `script` (a compiled module next to this one, in dist/bench/) with node as `npm start` runs the gateway;
+   * its output goes to `logFile` (or nowhere). With BENCH_CPU_PROF=<name>[,<name>…] the named processes write a
+   * V8 CPU profile into `profileDir` when they stop.
    */
   static async start(script: string, name: string, logFile?: string, profileDir?: string): Promise<Child> {
     const output = logFile ? openSync(logFile, 'a') : 'ignore';
     const profiled = profileDir && (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
     const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
-      execArgv: ['--import', 'tsx', ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+      execArgv: ['--enable-source-maps', ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
       serialization: 'advanced',
       stdio: ['ignore', output, output, 'ipc'],
     });

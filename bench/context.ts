@@ -55,7 +55,7 @@ export class BenchContext {
   }
 
   async simulator(options: SimulatorStart): Promise<{ child: Child; url: string; klingToken: string }> {
-    const child = await this.start('simulator-process.ts', 'simulator');
+    const child = await this.start('simulator-process.js', 'simulator');
     return { child, ...(await child.call<{ url: string; klingToken: string }>('start', options)) };
   }
 
@@ -64,19 +64,19 @@ export class BenchContext {
     config: Partial<Config>,
     callbacks = false,
   ): Promise<{ child: Child; url: string; apiKey: string }> {
-    const child = await this.start('gateway-process.ts', 'gateway');
+    const child = await this.start('gateway-process.js', 'gateway');
     const dataDir = mkdtempSync(join(this.workDir, 'gateway-'));
     const options: GatewayStart = { dataDir, simulatorUrl, config, callbacks };
     return { child, ...(await child.call<{ url: string; apiKey: string }>('start', options)) };
   }
 
   async baseline(body: string): Promise<{ child: Child; url: string }> {
-    const child = await this.start('baseline-process.ts', 'baseline');
+    const child = await this.start('baseline-process.js', 'baseline');
     return { child, ...(await child.call<{ url: string }>('start', { body })) };
   }
 
   async loadGenerator(): Promise<(options: LoadOptions) => Promise<LoadResult>> {
-    const child = await this.start('load-process.ts', 'load');
+    const child = await this.start('load-process.js', 'load');
     return (options) => child.call<LoadResult>('run', options);
   }
 

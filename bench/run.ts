@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../src/package-root.js';
 import { BenchContext, type Row, type ScenarioResult } from './context.js';
 import { contentPath } from './scenarios/content.js';
 import { pollerAtScale } from './scenarios/poller.js';
@@ -33,7 +33,7 @@ if (unknown.length > 0) {
   console.error(`unknown scenario ${unknown.join(', ')}; choose from ${Object.keys(scenarios).join(', ')}`);
   process.exit(2);
 }
-const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+const resultsDir = join(packageRoot, 'bench/results');
 const out = option('out') ?? join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 
 function printTable(rows: Row[]): void {

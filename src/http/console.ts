@@ -5,9 +5,10 @@
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
-export const consoleDist = fileURLToPath(new URL('../../console/dist/', import.meta.url));
+export const consoleDist = join(packageRoot, 'console/dist');
 
 /** The console only talks to this gateway; videos may come from a vendor's own URL. */
 const contentSecurityPolicy = [
