@@ -74,6 +74,12 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024 * 1024),
+  /**
+   * How long this instance may answer from memory what rarely changes: API keys, channels and ended tasks. A
+   * change made through another instance (a revoked key, an edited channel, a deleted video) is seen here within
+   * this time; this instance's own changes at once. 0 reads everything from the database every time.
+   */
+  CACHE_TTL_MS: number(5_000),
   /** How long a signed content link works. */
   CONTENT_LINK_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   /**

@@ -8,6 +8,7 @@ import { ChannelLimits } from './core/channel-limits.js';
 import { ChannelDirectory } from './core/channels.js';
 import { ContentService } from './core/content.js';
 import { ContentLinks, type ResultLinks } from './core/content-links.js';
+import { EndedTasks } from './core/ended-tasks.js';
 import { JobRunner, type CoreDeps } from './core/jobs.js';
 import { Poller } from './core/poller.js';
 import { openaiVideoView } from './core/openai-view.js';
@@ -23,6 +24,7 @@ import { adminUsageSeries } from './http/admin/usage-series.js';
 import { adminVendors } from './http/admin/vendors.js';
 import { adminWebhooks } from './http/admin/webhooks.js';
 import { accountApi } from './http/account.js';
+import { ApiKeyAuth } from './http/auth.js';
 import { consoleApp } from './http/console.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { openaiVideos } from './http/openai-videos.js';
@@ -51,6 +53,8 @@ export class Gateway {
     readonly vendorCallbacks: VendorCallbacks,
     readonly sealer: Sealer,
     readonly links: ContentLinks,
+    readonly apiKeys: ApiKeyAuth,
+    readonly endedTasks: EndedTasks,
     readonly app: FastifyInstance,
     /** Set on the first start without REELAY_ADMIN_TOKEN: print it once, it is not stored. */
     readonly generatedAdminToken: string | null,
@@ -69,7 +73,7 @@ export class Gateway {
       firstByteMs: config.VENDOR_TIMEOUT_MS,
       totalMs: config.VENDOR_TIMEOUT_MS,
     });
-    const channels = new ChannelDirectory(database, sealer);
+    const channels = new ChannelDirectory(database, sealer, config.CACHE_TTL_MS);
     const content = new ContentService({
       config,
       database,
@@ -108,7 +112,7 @@ export class Gateway {
       log,
       content,
       // The ended task's webhook is already in the outbox (same transaction): send it now.
-      onTaskEnded: () => webhooks.wake(),
+      onWebhookQueued: () => webhooks.wake(),
       vendorCallbackUrl: (jobId) => vendorCallbacks.urlFor(jobId),
     };
     const runner = new JobRunner(deps);
@@ -135,6 +139,8 @@ export class Gateway {
       vendorCallbacks,
       sealer,
       links,
+      new ApiKeyAuth(database.db, config.CACHE_TTL_MS),
+      new EndedTasks(database, config.CACHE_TTL_MS),
       app,
       admin.generated,
     );

@@ -11,6 +11,8 @@ export interface ResultLinks {
   videoUrl(job: TaskJobRow): string | null;
 }
 
+const linkPeriodSeconds = 300;
+
 export interface SignedLinkParams {
   taskId: string;
   index: number;
@@ -45,6 +47,14 @@ export class ContentLinks {
   }
 
   /**
+   * When links made now expire: at least the TTL from now, rounded up to the end of a five-minute period, so
+   * repeated reads of a task give the same link (a browser can cache the video; Reelay can keep the answer).
+   */
+  expiryOfLinksMadeAt(now: number): number {
+    return Math.ceil((Math.floor(now / 1000) + this.ttlSeconds) / linkPeriodSeconds) * linkPeriodSeconds;
+  }
+
+  /**
    * Links as seen from `baseUrl` (PUBLIC_URL or the request's origin). A job gets Reelay's link when Reelay holds
    * its content, or when the vendor's copy is only reachable with the channel's credentials; otherwise the
    * vendor's own URL, as the vendor gave it.
@@ -57,7 +67,7 @@ export class ContentLinks {
         // content_expires_at stays after the retention sweep: the link then explains that the content expired.
         const hosted = job.hosted_content !== null || job.content_expires_at !== null;
         if (!hosted && !job.result_url?.startsWith('/')) return job.result_url;
-        let expires = Math.floor(now / 1000) + this.ttlSeconds;
+        let expires = this.expiryOfLinksMadeAt(now);
         if (job.content_expires_at !== null)
           expires = Math.min(expires, Math.floor(job.content_expires_at / 1000));
         return this.url(base, { taskId: job.task_id, index: job.position, variant: 'video', expires });

@@ -73,9 +73,9 @@ describe.each(testDatabases())('content delivery settings on %s', (database) => 
       code: 'video_expired',
     });
 
-    const [jobDir] = readdirSync(scratch);
-    expect(readdirSync(join(scratch, jobDir!))).toEqual(['video']);
+    const [dayDir] = readdirSync(scratch);
+    expect(readdirSync(join(scratch, dayDir!))).toEqual([expect.stringMatching(/^job_\w+-video$/)]);
     expect(await h.gateway.deps.content.sweepExpired()).toBe(1);
-    expect(readdirSync(join(scratch, jobDir!))).toEqual([]);
+    expect(readdirSync(join(scratch, dayDir!))).toEqual([]);
   });
 });

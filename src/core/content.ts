@@ -89,11 +89,13 @@ export class ContentService {
     const { config, log } = this.deps;
     if (!config.REHOST_CONTENT) return { kind: 'kept', columns: {} };
     try {
-      const video = await this.copy(channel, result.url, `${job.id}/video`, 'video');
+      // One directory per day, not per job: making a directory cost more than copying a result (benchmarks).
+      const prefix = `${new Date().toISOString().slice(0, 10)}/${job.id}`;
+      const video = await this.copy(channel, result.url, `${prefix}-video`, 'video');
       let thumbnail: StoredFile | null = null;
       if (result.coverUrl) {
         // A cover is a nicety: without a copy it is still served from the vendor while the vendor has it.
-        thumbnail = await this.copy(channel, result.coverUrl, `${job.id}/thumbnail`, 'thumbnail').catch(
+        thumbnail = await this.copy(channel, result.coverUrl, `${prefix}-thumbnail`, 'thumbnail').catch(
           (err: unknown) => {
             log.warn({ job: job.id, reason: describeFailure(err) }, 'cover not copied');
             return null;

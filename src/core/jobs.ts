@@ -5,8 +5,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../store/db.js';
-import type { TaskJobRow, TaskStatus } from '../store/schema.js';
-import { finishJob, updateHeldJob, type JobEnd } from '../store/tasks.js';
+import type { TaskJobRow } from '../store/schema.js';
+import { finishJob, updateHeldJob, updateHeldJobs, type HeldJobUpdate, type JobEnd } from '../store/tasks.js';
 import type {
   PreparedSubmit,
   SubmitOutcome,
@@ -26,6 +26,7 @@ import type { ContentService } from './content.js';
 import { InvalidRequestError } from './errors.js';
 import type { VideoRequest } from './request.js';
 import { jobFacts } from './task.js';
+import { TurnBatch } from './turn-batch.js';
 
 export interface CoreDeps {
   database: Database;
@@ -38,8 +39,8 @@ export interface CoreDeps {
   log: Logger;
   /** Re-hosting and streaming of results. */
   content: ContentService;
-  /** Told once when a task reaches succeeded or failed. */
-  onTaskEnded(taskId: string, status: TaskStatus): void;
+  /** Told when a task that ended left a webhook in the outbox. */
+  onWebhookQueued(): void;
   /** Reelay's callback URL for a job, given to vendors that call back; null when PUBLIC_URL is not set. */
   vendorCallbackUrl?(jobId: string): string | null;
 }
@@ -104,7 +105,12 @@ export function prepareJob(
 }
 
 export class JobRunner {
-  constructor(private readonly deps: CoreDeps) {}
+  /** Polls that end in the same turn reschedule their jobs in one transaction. */
+  private readonly reschedules: TurnBatch<HeldJobUpdate, boolean>;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.reschedules = new TurnBatch((updates) => updateHeldJobs(deps.database, updates));
+  }
 
   /** Exponential backoff after the nth poll, capped. */
   backoffMs(attempts: number): number {
@@ -424,20 +430,24 @@ export class JobRunner {
     notBeforeMs = 0,
   ) {
     const now = Date.now();
-    await updateHeldJob(this.deps.database, job.id, leaseToken, {
-      ...changes,
-      poll_attempts: job.poll_attempts + 1,
-      next_poll_at: now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs),
-      lease_token: null,
-      updated_at: now,
+    await this.reschedules.add({
+      jobId: job.id,
+      leaseToken,
+      changes: {
+        ...changes,
+        poll_attempts: job.poll_attempts + 1,
+        next_poll_at: now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs),
+        lease_token: null,
+        updated_at: now,
+      },
     });
   }
 
   private async end(job: TaskJobRow, leaseToken: string, end: JobEnd): Promise<void> {
-    const status = await finishJob(this.deps.database, job, leaseToken, end, Date.now());
-    if (status) {
-      this.deps.log.info({ task: job.task_id, status }, 'task ended');
-      this.deps.onTaskEnded(job.task_id, status);
+    const ended = await finishJob(this.deps.database, job, leaseToken, end, Date.now());
+    if (ended) {
+      this.deps.log.info({ task: job.task_id, status: ended.status }, 'task ended');
+      if (ended.webhookQueued) this.deps.onWebhookQueued();
     }
   }
 }

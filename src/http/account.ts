@@ -10,13 +10,12 @@ import type { Gateway } from '../gateway.js';
 import { entryView, ledgerQuery, parseQuery, periodMs } from './admin/billing.js';
 import { seriesQuery, usageSeriesAnswer } from './admin/usage-series.js';
 import { toSeconds } from './admin/validation.js';
-import { authenticateApiKey } from './auth.js';
 
 export function accountApi(gateway: Gateway) {
   const db = gateway.deps.database.db;
   return async function plugin(app: FastifyInstance) {
     app.addHook('onRequest', async (request) => {
-      request.caller = await authenticateApiKey(db, request);
+      request.caller = await gateway.apiKeys.authenticate(request);
     });
 
     app.get('/v1/account', async (request) => {

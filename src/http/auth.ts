@@ -1,10 +1,11 @@
 /** API-key authentication for the public surfaces: `Authorization: Bearer sk-…`. */
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { AuthenticationError } from '../core/errors.js';
 import type { Caller } from '../core/submit.js';
 import { findApiKeyByHash } from '../store/accounts.js';
-import type { Schema } from '../store/schema.js';
+import type { ApiKeyRow, Schema } from '../store/schema.js';
 import { sha256Hex } from '../security/secrets.js';
 
 declare module 'fastify' {
@@ -20,20 +21,58 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match ? match[1]! : null;
 }
 
-export async function authenticateApiKey(db: Kysely<Schema>, request: FastifyRequest): Promise<Caller> {
-  const token = bearerToken(request);
-  if (!token)
-    throw new AuthenticationError('Missing API key: send Authorization: Bearer sk-…', 'missing_api_key');
-  if (!token.startsWith('sk-') || token.length > 200) throw new AuthenticationError('Invalid API key');
-  const key = await findApiKeyByHash(db, sha256Hex(token));
-  if (!key) throw new AuthenticationError('Invalid API key');
-  if (key.revoked_at !== null)
-    throw new AuthenticationError('This API key has been revoked', 'revoked_api_key');
-  if (key.expires_at !== null && key.expires_at <= Date.now())
-    throw new AuthenticationError('This API key has expired', 'expired_api_key');
-  return {
-    userId: key.user_id,
-    keyId: key.id,
-    models: key.models ? (JSON.parse(key.models) as string[]) : null,
-  };
+interface KnownKey {
+  row: ApiKeyRow;
+  caller: Caller;
+}
+
+/**
+ * Checks API keys, keeping the keys it found in memory for `ttlMs` (CACHE_TTL_MS): every request authenticates,
+ * and the database lookup was the largest part of answering a task query (docs/benchmarks.md). A key revoked or
+ * changed on this instance is re-read at once (`forget`); through another instance, within `ttlMs`. Expiry is
+ * checked on every request. Unknown keys are not remembered: a key just created elsewhere works at once.
+ */
+export class ApiKeyAuth {
+  private readonly known: LRUCache<string, KnownKey> | null;
+
+  constructor(
+    private readonly db: Kysely<Schema>,
+    ttlMs: number,
+    maxEntries = 10_000,
+  ) {
+    this.known = ttlMs > 0 ? new LRUCache({ max: maxEntries, ttl: ttlMs }) : null;
+  }
+
+  async authenticate(request: FastifyRequest): Promise<Caller> {
+    const token = bearerToken(request);
+    if (!token)
+      throw new AuthenticationError('Missing API key: send Authorization: Bearer sk-…', 'missing_api_key');
+    if (!token.startsWith('sk-') || token.length > 200) throw new AuthenticationError('Invalid API key');
+    const keyHash = sha256Hex(token);
+    let key = this.known?.get(keyHash);
+    if (!key) {
+      const row = await findApiKeyByHash(this.db, keyHash);
+      if (!row) throw new AuthenticationError('Invalid API key');
+      key = {
+        row,
+        caller: {
+          userId: row.user_id,
+          keyId: row.id,
+          models: row.models ? (JSON.parse(row.models) as string[]) : null,
+        },
+      };
+      this.known?.set(keyHash, key);
+    }
+    const { row, caller } = key;
+    if (row.revoked_at !== null)
+      throw new AuthenticationError('This API key has been revoked', 'revoked_api_key');
+    if (row.expires_at !== null && row.expires_at <= Date.now())
+      throw new AuthenticationError('This API key has expired', 'expired_api_key');
+    return caller;
+  }
+
+  /** After a key changed on this instance (revoked, edited): the next request reads keys afresh. */
+  forget(): void {
+    this.known?.clear();
+  }
 }

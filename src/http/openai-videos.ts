@@ -23,9 +23,8 @@ import type { VideoRequest } from '../core/request.js';
 import { submitTask } from '../core/submit.js';
 import { leadJob, publicTaskIdPattern } from '../core/task.js';
 import type { Gateway } from '../gateway.js';
-import { findTask, findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
+import { findTask, type TaskWithJobs } from '../store/tasks.js';
 import { listTasksForUser, softDeleteTask } from '../store/videos.js';
-import { authenticateApiKey } from './auth.js';
 import { idempotencyOf } from './idempotency.js';
 import { readBody } from './form-body.js';
 
@@ -47,7 +46,7 @@ export function openaiVideos(gateway: Gateway) {
   /** The caller's task; someone else's, a deleted one and a missing one all look the same. */
   async function ownVideo(request: FastifyRequest, videoId: string): Promise<TaskWithJobs> {
     const found = publicTaskIdPattern.test(videoId)
-      ? await findTaskForUser(database, videoId, request.caller.userId)
+      ? await gateway.endedTasks.findForUser(videoId, request.caller.userId)
       : undefined;
     if (!found)
       throw new NotFoundError(
@@ -100,7 +99,7 @@ export function openaiVideos(gateway: Gateway) {
       // Every OpenAI answer names its request (the SDK shows it as _request_id).
       reply.header('x-request-id', request.id);
       if (isSignedContentRequest(request)) return;
-      request.caller = await authenticateApiKey(database.db, request);
+      request.caller = await gateway.apiKeys.authenticate(request);
     });
 
     app.post('/v1/videos', async (request) => {
@@ -138,9 +137,11 @@ export function openaiVideos(gateway: Gateway) {
       };
     });
 
-    app.get<VideoParams>('/v1/videos/:video_id', async (request) =>
-      openaiVideoView(await ownVideo(request, request.params.video_id)),
-    );
+    app.get<VideoParams>('/v1/videos/:video_id', async (request, reply) => {
+      const found = await ownVideo(request, request.params.video_id);
+      const json = gateway.endedTasks.serialize(found, 'openai', openaiVideoView);
+      return reply.type('application/json; charset=utf-8').send(json);
+    });
 
     app.delete<VideoParams>('/v1/videos/:video_id', async (request) => {
       const { task, jobs } = await ownVideo(request, request.params.video_id);
@@ -151,7 +152,9 @@ export function openaiVideos(gateway: Gateway) {
           'video_not_finished',
         );
       }
-      if (!(await softDeleteTask(database, task.id, request.caller.userId, Date.now()))) {
+      const deleted = await softDeleteTask(database, task.id, request.caller.userId, Date.now());
+      gateway.endedTasks.forget(task.id);
+      if (!deleted) {
         throw new NotFoundError(`Video with id '${task.id}' not found.`, 'video_id', 'video_not_found');
       }
       await content.discard(jobs);

@@ -134,8 +134,9 @@ describe.each(testDatabases())('seed API on %s', (database) => {
       expect(res.body).toMatchObject({ type: 'authentication_error', code, param: null });
     });
 
-    it('refuses a revoked key', async () => {
+    it('refuses a revoked key at once, although it was just used', async () => {
       const { userId, key: revoked, keyId } = await h.user();
+      expect((await h.query(revoked, 'task_00000000000000000000')).status).toBe(404);
       expect((await h.admin('DELETE', `/users/${userId}/keys/${keyId}`)).status).toBe(200);
       const res = await h.submit(revoked, body);
       expect(res.status).toBe(401);

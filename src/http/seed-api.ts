@@ -6,18 +6,17 @@ import { parseSeedRequest } from '../core/request.js';
 import { submitTask } from '../core/submit.js';
 import { publicTaskIdPattern, seedTaskView } from '../core/task.js';
 import { deliveryView } from '../core/webhooks.js';
-import { findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
+import type { TaskWithJobs } from '../store/tasks.js';
 import { listTasksForUser } from '../store/videos.js';
 import { deliveriesOfTask } from '../store/webhooks.js';
 import type { Gateway } from '../gateway.js';
-import { authenticateApiKey } from './auth.js';
 import { idempotencyOf } from './idempotency.js';
 import { publicBaseUrl } from './public-url.js';
 
 export function seedApi(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {
     app.addHook('onRequest', async (request) => {
-      request.caller = await authenticateApiKey(gateway.deps.database.db, request);
+      request.caller = await gateway.apiKeys.authenticate(request);
     });
 
     app.post('/v1/video/generations', async (request) => {
@@ -46,18 +45,23 @@ export function seedApi(gateway: Gateway) {
     async function ownTask(taskId: string, userId: string): Promise<TaskWithJobs> {
       if (taskId.length > 100) throw new InvalidRequestError('task_id is too long', 'task_id');
       const found = publicTaskIdPattern.test(taskId)
-        ? await findTaskForUser(gateway.deps.database, taskId, userId)
+        ? await gateway.endedTasks.findForUser(taskId, userId)
         : undefined;
       if (!found) throw new NotFoundError(`No task ${taskId}`, 'task_id', 'task_not_found');
       return found;
     }
 
-    app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id', async (request) =>
-      seedTaskView(
-        await ownTask(request.params.task_id, request.caller.userId),
-        gateway.links.forBase(publicBaseUrl(gateway.config, request)),
-      ),
-    );
+    app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id', async (request, reply) => {
+      const found = await ownTask(request.params.task_id, request.caller.userId);
+      const now = Date.now();
+      const base = publicBaseUrl(gateway.config, request);
+      const json = gateway.endedTasks.serialize(
+        found,
+        `seed ${base} ${gateway.links.expiryOfLinksMadeAt(now)}`,
+        (task) => seedTaskView(task, gateway.links.forBase(base, now)),
+      );
+      return reply.type('application/json; charset=utf-8').send(json);
+    });
 
     // The task's webhook deliveries and every attempt: what was sent where, and what the receiver answered.
     app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id/deliveries', async (request) => {

@@ -8,11 +8,18 @@ import { pipeline } from 'node:stream/promises';
 import { assertStorageKey, ContentTooLargeError, type ByteRange, type ContentStorage } from './storage.js';
 
 export class LocalDirectoryStorage implements ContentStorage {
+  /** Directories this process made or found: creating one costs more than writing a small file (benchmarks). */
+  private readonly knownDirectories = new Set<string>();
+
   constructor(private readonly root: string) {}
 
   async put(key: string, body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<number> {
     const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
+    const directory = dirname(path);
+    if (!this.knownDirectories.has(directory)) {
+      await mkdir(directory, { recursive: true });
+      this.knownDirectories.add(directory);
+    }
     // A reader never sees half a file: the bytes land under a temporary name first.
     const partial = `${path}.${randomBytes(6).toString('hex')}.partial`;
     let size = 0;
@@ -28,6 +35,8 @@ export class LocalDirectoryStorage implements ContentStorage {
       await rename(partial, path);
       return size;
     } catch (err) {
+      // Removed behind this process's back: made again on the next attempt.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.knownDirectories.delete(directory);
       await rm(partial, { force: true });
       throw err;
     }

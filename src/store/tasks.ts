@@ -104,6 +104,33 @@ export async function updateHeldJob(
   return result.numUpdatedRows > 0n;
 }
 
+export interface HeldJobUpdate {
+  jobId: string;
+  leaseToken: string;
+  changes: TaskJobUpdate;
+}
+
+/**
+ * updateHeldJob for many jobs in one transaction: the poller writes back what its polls found (mostly "still
+ * running, next poll at …") with one commit for all the polls that ended together instead of one each.
+ */
+export async function updateHeldJobs(database: Database, updates: HeldJobUpdate[]): Promise<boolean[]> {
+  return database.db.transaction().execute(async (trx) => {
+    const held: boolean[] = [];
+    for (const { jobId, leaseToken, changes } of updates) {
+      const result = await trx
+        .updateTable('task_jobs')
+        .set(changes)
+        .where('id', '=', jobId)
+        .where('lease_token', '=', leaseToken)
+        .where('state', 'in', openJobStates)
+        .executeTakeFirst();
+      held.push(result.numUpdatedRows > 0n);
+    }
+    return held;
+  });
+}
+
 export interface JobEnd {
   state: 'succeeded' | 'failed';
   result_url?: string | null;
@@ -115,9 +142,15 @@ export interface JobEnd {
   content_expires_at?: number | null;
 }
 
+/** What ending a task did: its status, and whether its webhook is waiting in the outbox. */
+export interface TaskEnd {
+  status: TaskStatus;
+  webhookQueued: boolean;
+}
+
 /**
  * Ends a held job and, when it was the task's last open job, the task too, in one transaction.
- * Returns the task's new status when this call ended the task, null otherwise (including a lost race).
+ * Returns how the task ended when this call ended it, null otherwise (including a lost race).
  */
 export async function finishJob(
   database: Database,
@@ -125,7 +158,7 @@ export async function finishJob(
   leaseToken: string,
   end: JobEnd,
   now: number,
-): Promise<TaskStatus | null> {
+): Promise<TaskEnd | null> {
   return database.db.transaction().execute(async (trx) => {
     // PostgreSQL: serialise the jobs of one task, so the last one to end always sees the others ended.
     if (database.dialect === 'postgres') {
@@ -149,11 +182,7 @@ export async function finishJob(
   });
 }
 
-async function endTaskIfDone(
-  trx: Transaction<Schema>,
-  taskId: string,
-  now: number,
-): Promise<TaskStatus | null> {
+async function endTaskIfDone(trx: Transaction<Schema>, taskId: string, now: number): Promise<TaskEnd | null> {
   const jobs = await trx
     .selectFrom('task_jobs')
     .select(['state', 'error_code', 'error_message'])
@@ -179,8 +208,7 @@ async function endTaskIfDone(
     .executeTakeFirst();
   if (ended.numUpdatedRows === 0n) return null;
   await settleTask(trx, taskId, status, now);
-  await enqueueTaskWebhook(trx, taskId, now);
-  return status;
+  return { status, webhookQueued: await enqueueTaskWebhook(trx, taskId, now) };
 }
 
 /**

@@ -10,13 +10,13 @@ import type { Schema, WebhookAttemptRow, WebhookDeliveryRow } from './schema.js'
 
 /**
  * Owes the task's webhook when it has a target: the task's own callback_url, else its key's webhook_url.
- * Called inside the transaction that ends the task.
+ * Called inside the transaction that ends the task. True when a delivery was queued.
  */
 export async function enqueueTaskWebhook(
   trx: Transaction<Schema>,
   taskId: string,
   now: number,
-): Promise<void> {
+): Promise<boolean> {
   const target = await trx
     .selectFrom('tasks')
     .innerJoin('api_keys', 'api_keys.id', 'tasks.key_id')
@@ -24,7 +24,7 @@ export async function enqueueTaskWebhook(
     .where('tasks.id', '=', taskId)
     .executeTakeFirst();
   const url = target?.callback_url ?? target?.webhook_url;
-  if (!target || !url) return;
+  if (!target || !url) return false;
   await trx
     .insertInto('webhook_deliveries')
     .values({
@@ -42,6 +42,7 @@ export async function enqueueTaskWebhook(
       delivered_at: null,
     })
     .execute();
+  return true;
 }
 
 /** Claims pending deliveries that are due; a crashed sender's claims come back when their lease runs out. */

@@ -154,6 +154,7 @@ export function adminUsers(gateway: Gateway) {
       if (body.spend_limit !== undefined) changes.spend_limit = body.spend_limit;
       if (body.webhook_url !== undefined) changes.webhook_url = webhookUrl(body.webhook_url);
       await updateApiKey(db, user.id, request.params.keyId, changes);
+      gateway.apiKeys.forget();
       return keyView(await requireKey(user.id, request.params.keyId));
     });
 
@@ -178,7 +179,9 @@ export function adminUsers(gateway: Gateway) {
 
     app.delete<{ Params: { id: string; keyId: string } }>('/users/:id/keys/:keyId', async (request) => {
       const user = await requireUser(request.params.id);
-      if (!(await revokeApiKey(db, user.id, request.params.keyId, Date.now()))) {
+      const revoked = await revokeApiKey(db, user.id, request.params.keyId, Date.now());
+      gateway.apiKeys.forget();
+      if (!revoked) {
         throw new NotFoundError(
           `No active key ${request.params.keyId} for this user`,
           'keyId',

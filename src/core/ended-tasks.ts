@@ -1,0 +1,50 @@
+/**
+ * Ended tasks as their owners read them, kept in memory for a short while. Clients poll a task until it ends and
+ * then read it again (and SDKs retrieve before downloading): those reads are answered without the database.
+ * An ended task changes only when it is deleted: this instance forgets a task it deletes at once, and a delete
+ * made on another instance is seen here within `ttlMs` (CACHE_TTL_MS). Running tasks are always read afresh.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Database } from '../store/db.js';
+import { findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
+
+export class EndedTasks {
+  private readonly cache: LRUCache<string, TaskWithJobs> | null;
+  /** The last answer made of each task the cache holds; it goes when the task leaves the cache. */
+  private readonly serialized = new WeakMap<TaskWithJobs, { key: string; json: string }>();
+
+  constructor(
+    private readonly database: Database,
+    ttlMs: number,
+    maxEntries = 10_000,
+  ) {
+    this.cache = ttlMs > 0 ? new LRUCache({ max: maxEntries, ttl: ttlMs }) : null;
+  }
+
+  /** The user's task, unless it is missing, deleted or someone else's (all answered alike by the caller). */
+  async findForUser(taskId: string, userId: string): Promise<TaskWithJobs | undefined> {
+    const cached = this.cache?.get(taskId);
+    if (cached) return cached.task.user_id === userId ? cached : undefined;
+    const found = await findTaskForUser(this.database, taskId, userId);
+    if (found && found.task.status !== 'processing') this.cache?.set(taskId, found);
+    return found;
+  }
+
+  /**
+   * `view(found)` as JSON. An ended task's is made once per `key` (what else it depends on: the surface, the
+   * links' base URL and expiry) and kept with the task; a running task's every time.
+   */
+  serialize(found: TaskWithJobs, key: string, view: (found: TaskWithJobs) => unknown): string {
+    if (found.task.status === 'processing') return JSON.stringify(view(found));
+    const kept = this.serialized.get(found);
+    if (kept?.key === key) return kept.json;
+    const json = JSON.stringify(view(found));
+    this.serialized.set(found, { key, json });
+    return json;
+  }
+
+  /** After this instance deleted the task. */
+  forget(taskId: string): void {
+    this.cache?.delete(taskId);
+  }
+}
