@@ -66,6 +66,10 @@ const envSchema = z.object({
     .number()
     .positive()
     .default(7 * 24),
+  /** Results copied into storage at once. */
+  REHOST_CONCURRENCY: z.coerce.number().int().min(1).default(8),
+  /** How long after a failed copy the next is tried; doubling after each, at most 5 minutes. */
+  REHOST_RETRY_MS: number(5_000),
   /** Copies tried before a success is kept with the vendor's URL only. */
   REHOST_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   /** Largest result Reelay copies or streams. */

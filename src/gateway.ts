@@ -11,6 +11,7 @@ import { ContentLinks, type ResultLinks } from './core/content-links.js';
 import { EndedTasks } from './core/ended-tasks.js';
 import { JobRunner, type CoreDeps } from './core/jobs.js';
 import { Poller } from './core/poller.js';
+import { ResultCopier } from './core/result-copier.js';
 import { openaiVideoView } from './core/openai-view.js';
 import { seedTaskView } from './core/task.js';
 import { VendorCallbacks } from './core/vendor-callbacks.js';
@@ -48,6 +49,7 @@ export class Gateway {
     readonly deps: CoreDeps,
     readonly runner: JobRunner,
     readonly poller: Poller,
+    readonly copier: ResultCopier,
     readonly webhooks: WebhookSender,
     readonly webhookTargets: WebhookTargetPolicy,
     readonly vendorCallbacks: VendorCallbacks,
@@ -113,10 +115,12 @@ export class Gateway {
       content,
       // The ended task's webhook is already in the outbox (same transaction): send it now.
       onWebhookQueued: () => webhooks.wake(),
+      onCopyQueued: () => copier.wake(),
       vendorCallbackUrl: (jobId) => vendorCallbacks.urlFor(jobId),
     };
     const runner = new JobRunner(deps);
     const poller = new Poller(deps, runner);
+    const copier = new ResultCopier(deps);
     const admin = await prepareAdminToken(database.db, config.REELAY_ADMIN_TOKEN);
 
     const app: FastifyInstance = Fastify({
@@ -134,6 +138,7 @@ export class Gateway {
       deps,
       runner,
       poller,
+      copier,
       webhooks,
       webhookTargets,
       vendorCallbacks,
@@ -174,6 +179,7 @@ export class Gateway {
   async listen(port = this.config.PORT, host = this.config.HOST): Promise<string> {
     await this.app.listen({ port, host });
     this.poller.start();
+    this.copier.start();
     this.webhooks.start();
     this.deps.content.startSweeping();
     return this.ownUrl();
@@ -194,6 +200,7 @@ export class Gateway {
     const idleSweep = setInterval(() => this.app.server.closeIdleConnections(), 100);
     await this.app.close().finally(() => clearInterval(idleSweep));
     await this.poller.stop();
+    await this.copier.stop();
     await this.webhooks.stop();
     await this.deps.wire.close();
     await this.deps.content.close();

@@ -65,7 +65,9 @@ export class ContentLinks {
       videoUrl: (job) => {
         if (job.state !== 'succeeded') return null;
         // content_expires_at stays after the retention sweep: the link then explains that the content expired.
-        const hosted = job.hosted_content !== null || job.content_expires_at !== null;
+        // A copy still to be made counts: until it lands, Reelay's link streams the video from the vendor.
+        const hosted =
+          job.hosted_content !== null || job.content_expires_at !== null || job.copy_due_at !== null;
         if (!hosted && !job.result_url?.startsWith('/')) return job.result_url;
         let expires = this.expiryOfLinksMadeAt(now);
         if (job.content_expires_at !== null)

@@ -28,7 +28,7 @@ describe.each(testDatabases())('content delivery settings on %s', (database) => 
   it("without re-hosting, streams from the vendor while the vendor has the video, and the seed url is the vendor's", async () => {
     const { key, client } = await start({ REHOST_CONTENT: false });
     const { id } = await client.videos.create({ model: 'kling-v1', prompt: 'straight from the vendor' });
-    expect((await waitForVideo(client, id)).expires_at).toBeNull();
+    expect((await waitForVideo(client, id, h)).expires_at).toBeNull();
     expect((await h.query(key, id)).body.url.startsWith(h.sim.url + '/files/')).toBe(true);
     expect(await bytesOf(await client.videos.downloadContent(id))).toEqual(sampleVideo);
 
@@ -47,7 +47,7 @@ describe.each(testDatabases())('content delivery settings on %s', (database) => 
       REHOST_MAX_ATTEMPTS: 2,
     });
     const { id } = await client.videos.create({ model: 'kling-v1', prompt: 'uncopyable' });
-    expect(await waitForVideo(client, id)).toMatchObject({ status: 'completed', expires_at: null });
+    expect(await waitForVideo(client, id, h)).toMatchObject({ status: 'completed', expires_at: null });
     expect((await h.query(key, id)).body.url.startsWith(h.sim.url + '/files/')).toBe(true);
     expect(await bytesOf(await client.videos.downloadContent(id))).toEqual(sampleVideo);
   });
@@ -55,7 +55,7 @@ describe.each(testDatabases())('content delivery settings on %s', (database) => 
   it('builds content links on PUBLIC_URL when it is set', async () => {
     const { key, client } = await start({ PUBLIC_URL: 'https://videos.example.com/reelay' });
     const { id } = await client.videos.create({ model: 'kling-v1', prompt: 'behind a proxy' });
-    await waitForVideo(client, id);
+    await waitForVideo(client, id, h);
     expect((await h.query(key, id)).body.url).toMatch(
       new RegExp(
         `^https://videos\\.example\\.com/reelay/v1/videos/${id}/content\\?variant=video&expires=\\d+&signature=`,
@@ -66,7 +66,7 @@ describe.each(testDatabases())('content delivery settings on %s', (database) => 
   it('refuses content past its retention and removes it from storage', async () => {
     const { client } = await start({ CONTENT_DIR: scratch, CONTENT_RETENTION_HOURS: 1e-9 });
     const { id } = await client.videos.create({ model: 'kling-v1', prompt: 'ephemeral' });
-    const done = await waitForVideo(client, id);
+    const done = await waitForVideo(client, id, h);
     expect(done.expires_at).toBe(done.completed_at);
     await expect(client.videos.downloadContent(id)).rejects.toMatchObject({
       status: 404,

@@ -40,11 +40,6 @@ export function hostedContentOf(job: Pick<TaskJobRow, 'hosted_content'>): Hosted
   return job.hosted_content ? (JSON.parse(job.hosted_content) as HostedContent) : null;
 }
 
-/** The job columns a success writes: the stored copy, or nothing when the vendor's URL is all there is. */
-export type RehostResult =
-  | { kind: 'kept'; columns: { hosted_content?: string; content_expires_at?: number } }
-  | { kind: 'retry_later'; message: string };
-
 /** Bytes for a client: status, headers and body (null for 416). */
 export interface ContentStream {
   status: 200 | 206 | 416;
@@ -61,8 +56,8 @@ export interface ContentDeps {
   log: Logger;
 }
 
-/** A copy must finish well inside the poll lease (5 minutes) that holds the job meanwhile. */
-const copyTimeoutMs = 120_000;
+/** A copy must finish well inside the copier's lease (core/result-copier.ts) that holds the job meanwhile. */
+export const copyTimeoutMs = 120_000;
 const sweepEveryMs = 10 * 60_000;
 const sweepBatch = 100;
 const defaultType: Record<ContentVariant, string> = { video: 'video/mp4', thumbnail: 'image/jpeg' };
@@ -76,52 +71,25 @@ export class ContentService {
   constructor(private readonly deps: ContentDeps) {}
 
   /**
-   * Copies a succeeded job's video (and cover, when there is one) into storage. A failed copy is worth another
-   * try later; after REHOST_MAX_ATTEMPTS, or on the `lastChance` before the job's deadline, the success stands
-   * with the vendor's URL only: a success is never lost.
+   * Copies a succeeded job's video (and cover, when there is one) into storage; throws when the video could not
+   * be copied (the copier tries again later: core/result-copier.ts).
    */
-  async rehost(
-    job: TaskJobRow,
-    channel: Channel,
-    result: { url: string; coverUrl: string | null },
-    lastChance: boolean,
-  ): Promise<RehostResult> {
-    const { config, log } = this.deps;
-    if (!config.REHOST_CONTENT) return { kind: 'kept', columns: {} };
-    try {
-      // One directory per day, not per job: making a directory cost more than copying a result (benchmarks).
-      const prefix = `${new Date().toISOString().slice(0, 10)}/${job.id}`;
-      const video = await this.copy(channel, result.url, `${prefix}-video`, 'video');
-      let thumbnail: StoredFile | null = null;
-      if (result.coverUrl) {
-        // A cover is a nicety: without a copy it is still served from the vendor while the vendor has it.
-        thumbnail = await this.copy(channel, result.coverUrl, `${prefix}-thumbnail`, 'thumbnail').catch(
-          (err: unknown) => {
-            log.warn({ job: job.id, reason: describeFailure(err) }, 'cover not copied');
-            return null;
-          },
-        );
-      }
-      const hosted: HostedContent = { video, thumbnail };
-      return {
-        kind: 'kept',
-        columns: {
-          hosted_content: JSON.stringify(hosted),
-          content_expires_at: Date.now() + Math.round(config.CONTENT_RETENTION_HOURS * 3_600_000),
+  async store(job: TaskJobRow, channel: Channel): Promise<HostedContent> {
+    if (!job.result_url) throw new VendorContentError('the job has no result URL');
+    // One directory per day, not per job: making a directory cost more than copying a result (benchmarks).
+    const prefix = `${new Date().toISOString().slice(0, 10)}/${job.id}`;
+    const video = await this.copy(channel, job.result_url, `${prefix}-video`, 'video');
+    let thumbnail: StoredFile | null = null;
+    if (job.cover_url) {
+      // A cover is a nicety: without a copy it is still served from the vendor while the vendor has it.
+      thumbnail = await this.copy(channel, job.cover_url, `${prefix}-thumbnail`, 'thumbnail').catch(
+        (err: unknown) => {
+          this.deps.log.warn({ job: job.id, reason: describeFailure(err) }, 'cover not copied');
+          return null;
         },
-      };
-    } catch (err) {
-      const reason = describeFailure(err);
-      const attempts = job.rehost_attempts + 1;
-      if (attempts >= config.REHOST_MAX_ATTEMPTS || lastChance) {
-        log.warn(
-          { job: job.id, attempts, reason },
-          'result could not be copied into storage; it stays at the vendor only',
-        );
-        return { kind: 'kept', columns: {} };
-      }
-      return { kind: 'retry_later', message: `copying the result into storage failed: ${reason}` };
+      );
     }
+    return { video, thumbnail };
   }
 
   /** A succeeded job's video or thumbnail for a client, honouring a Range header. */
@@ -153,13 +121,12 @@ export class ContentService {
     return this.openAtVendor(job, location, variant, range);
   }
 
-  /** Removes the stored files of these jobs (their task was deleted). */
+  /** Removes the stored files of these jobs, and stops copies not made yet (their task was deleted). */
   async discard(jobs: TaskJobRow[]): Promise<void> {
-    const held = jobs.filter((job) => job.hosted_content !== null);
-    await Promise.all(held.map((job) => this.deleteFiles(job)));
+    await Promise.all(jobs.map((job) => this.deleteFiles(job)));
     await forgetHostedContent(
       this.deps.database,
-      held.map((job) => job.id),
+      jobs.map((job) => job.id),
       Date.now(),
     );
   }
@@ -201,8 +168,8 @@ export class ContentService {
     await this.deps.fetch.close();
   }
 
-  private async deleteFiles(job: TaskJobRow): Promise<void> {
-    const hosted = hostedContentOf(job);
+  /** Removes stored files (the job's, by default). */
+  async deleteFiles(job: TaskJobRow, hosted = hostedContentOf(job)): Promise<void> {
     if (!hosted) return;
     await Promise.all(
       [hosted.video, hosted.thumbnail]
@@ -340,7 +307,7 @@ function mediaType(header: string | string[] | undefined, variant: ContentVarian
 }
 
 /** Why a copy or fetch failed, without the URL (which may carry tokens). */
-function describeFailure(err: unknown): string {
+export function describeFailure(err: unknown): string {
   if (
     err instanceof VendorContentError ||
     err instanceof BlockedTargetError ||

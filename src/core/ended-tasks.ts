@@ -1,12 +1,17 @@
 /**
  * Ended tasks as their owners read them, kept in memory for a short while. Clients poll a task until it ends and
  * then read it again (and SDKs retrieve before downloading): those reads are answered without the database.
- * An ended task changes only when it is deleted: this instance forgets a task it deletes at once, and a delete
- * made on another instance is seen here within `ttlMs` (CACHE_TTL_MS). Running tasks are always read afresh.
+ * An ended task whose results are copied into storage changes only when it is deleted (or its content expires):
+ * this instance forgets a task it deletes at once, and a delete made on another instance is seen here within
+ * `ttlMs` (CACHE_TTL_MS). Running tasks, and those with a copy still to make, are always read afresh.
  */
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../store/db.js';
 import { findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
+
+/** Ended, and no result still to be copied into storage (a copy changes the job). */
+const settled = ({ task, jobs }: TaskWithJobs) =>
+  task.status !== 'processing' && jobs.every((job) => job.copy_due_at === null);
 
 export class EndedTasks {
   private readonly cache: LRUCache<string, TaskWithJobs> | null;
@@ -26,7 +31,7 @@ export class EndedTasks {
     const cached = this.cache?.get(taskId);
     if (cached) return cached.task.user_id === userId ? cached : undefined;
     const found = await findTaskForUser(this.database, taskId, userId);
-    if (found && found.task.status !== 'processing') this.cache?.set(taskId, found);
+    if (found && settled(found)) this.cache?.set(taskId, found);
     return found;
   }
 
@@ -35,7 +40,7 @@ export class EndedTasks {
    * links' base URL and expiry) and kept with the task; a running task's every time.
    */
   serialize(found: TaskWithJobs, key: string, view: (found: TaskWithJobs) => unknown): string {
-    if (found.task.status === 'processing') return JSON.stringify(view(found));
+    if (!settled(found)) return JSON.stringify(view(found));
     const kept = this.serialized.get(found);
     if (kept?.key === key) return kept.json;
     const json = JSON.stringify(view(found));

@@ -6,7 +6,17 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../store/db.js';
 import type { TaskJobRow } from '../store/schema.js';
-import { finishJob, updateHeldJob, updateHeldJobs, type HeldJobUpdate, type JobEnd } from '../store/tasks.js';
+import {
+  eachInOneTransaction,
+  finishJob,
+  finishJobIn,
+  updateHeldJob,
+  updateHeldJobIn,
+  type HeldJobUpdate,
+  type JobEnd,
+  type JobFinish,
+  type TaskEnd,
+} from '../store/tasks.js';
 import type {
   PreparedSubmit,
   SubmitOutcome,
@@ -41,6 +51,8 @@ export interface CoreDeps {
   content: ContentService;
   /** Told when a task that ended left a webhook in the outbox. */
   onWebhookQueued(): void;
+  /** Told when a succeeded job's result is due to be copied into storage. */
+  onCopyQueued(): void;
   /** Reelay's callback URL for a job, given to vendors that call back; null when PUBLIC_URL is not set. */
   vendorCallbackUrl?(jobId: string): string | null;
 }
@@ -105,11 +117,23 @@ export function prepareJob(
 }
 
 export class JobRunner {
-  /** Polls that end in the same turn reschedule their jobs in one transaction. */
+  /** Polls that end in the same turn reschedule their jobs in one transaction, */
   private readonly reschedules: TurnBatch<HeldJobUpdate, boolean>;
+  /** and, on SQLite, end theirs in one transaction too. */
+  private readonly ends: TurnBatch<JobFinish, TaskEnd | null>;
 
   constructor(private readonly deps: CoreDeps) {
-    this.reschedules = new TurnBatch((updates) => updateHeldJobs(deps.database, updates));
+    const { database } = deps;
+    this.reschedules = new TurnBatch((updates) => eachInOneTransaction(database, updates, updateHeldJobIn));
+    // PostgreSQL serves several instances, whose ends lock tasks and users: one transaction per end keeps
+    // those locks short and free of deadlocks between instances.
+    this.ends = new TurnBatch((finishes) =>
+      database.dialect === 'sqlite'
+        ? eachInOneTransaction(database, finishes, (trx, finish) => finishJobIn(trx, 'sqlite', finish))
+        : Promise.allSettled(
+            finishes.map(({ job, leaseToken, end, now }) => finishJob(database, job, leaseToken, end, now)),
+          ),
+    );
   }
 
   /** Exponential backoff after the nth poll, capped. */
@@ -288,28 +312,17 @@ export class JobRunner {
         });
         return;
       case 'succeeded': {
-        // Copy the result into Reelay's storage before the vendor's URL can expire; a failed copy polls again later.
-        const lastChance = Date.now() + this.backoffMs(job.poll_attempts + 1) >= job.deadline_at;
-        const copy = await this.deps.content.rehost(job, channel, outcome, lastChance);
-        if (copy.kind === 'retry_later') {
-          this.deps.log.warn(
-            { job: job.id, channel: channel.id, reason: copy.message },
-            'result not copied yet, will retry',
-          );
-          await this.reschedule(job, leaseToken, {
-            last_error: copy.message,
-            rehost_attempts: job.rehost_attempts + 1,
-          });
-          return;
-        }
         const facts: VideoFacts = { ...jobFacts(job), ...outcome.facts };
+        // Succeeded as soon as the vendor says so; the copy into Reelay's storage follows (core/result-copier.ts).
+        const copy = this.deps.config.REHOST_CONTENT;
         await this.end(job, leaseToken, {
           state: 'succeeded',
           result_url: outcome.url,
           cover_url: outcome.coverUrl,
           facts: JSON.stringify(facts),
-          ...copy.columns,
+          copy_due_at: copy ? Date.now() : null,
         });
+        if (copy) this.deps.onCopyQueued();
         return;
       }
       case 'failed':
@@ -426,7 +439,7 @@ export class JobRunner {
   private async reschedule(
     job: TaskJobRow,
     leaseToken: string,
-    changes: { queued?: number; progress?: number; rehost_attempts?: number; last_error: string | null },
+    changes: { queued?: number; progress?: number; last_error: string | null },
     notBeforeMs = 0,
   ) {
     const now = Date.now();
@@ -444,7 +457,7 @@ export class JobRunner {
   }
 
   private async end(job: TaskJobRow, leaseToken: string, end: JobEnd): Promise<void> {
-    const ended = await finishJob(this.deps.database, job, leaseToken, end, Date.now());
+    const ended = await this.ends.add({ job, leaseToken, end, now: Date.now() });
     if (ended) {
       this.deps.log.info({ task: job.task_id, status: ended.status }, 'task ended');
       if (ended.webhookQueued) this.deps.onWebhookQueued();

@@ -135,6 +135,7 @@ export async function submitTask(
       hosted_content: null,
       content_expires_at: null,
       rehost_attempts: 0,
+      copy_due_at: null,
     });
   }
   const snapshot: PriceSnapshot = { ...price, mode };

@@ -1,12 +1,12 @@
 /**
  * Gathers the calls made during one turn of the event loop and hands them to `run` together: the poller's
  * write-backs then share one database transaction (docs/benchmarks.md) without waiting for anything but the
- * current turn to end. A failed batch fails each of its calls.
+ * current turn to end. `run` settles each call; if it throws, every call of the batch fails.
  */
 export class TurnBatch<In, Out> {
   private pending: { input: In; resolve: (out: Out) => void; reject: (err: unknown) => void }[] = [];
 
-  constructor(private readonly run: (inputs: In[]) => Promise<Out[]>) {}
+  constructor(private readonly run: (inputs: In[]) => Promise<PromiseSettledResult<Out>[]>) {}
 
   add(input: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
@@ -19,8 +19,12 @@ export class TurnBatch<In, Out> {
     const batch = this.pending;
     this.pending = [];
     try {
-      const outputs = await this.run(batch.map((call) => call.input));
-      batch.forEach((call, i) => call.resolve(outputs[i]!));
+      const outcomes = await this.run(batch.map((call) => call.input));
+      batch.forEach((call, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.status === 'fulfilled') call.resolve(outcome.value);
+        else call.reject(outcome.reason);
+      });
     } catch (err) {
       for (const call of batch) call.reject(err);
     }

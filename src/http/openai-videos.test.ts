@@ -41,7 +41,7 @@ describe.each(testDatabases())('OpenAI-compatible /v1/videos on %s', (database) 
     });
     expect(created.id).toMatch(/^task_/);
 
-    const done = await waitForVideo(client, created.id);
+    const done = await waitForVideo(client, created.id, h);
     expect(done).toMatchObject({ status: 'completed', progress: 100, error: null });
     expect(done.completed_at).toBeGreaterThanOrEqual(done.created_at);
     expect(done.expires_at).toBeGreaterThan(done.completed_at!);
@@ -61,7 +61,7 @@ describe.each(testDatabases())('OpenAI-compatible /v1/videos on %s', (database) 
       prompt: 'the picture comes alive',
       input_reference: await toFile(cover, 'first-frame.jpg', { type: 'image/jpeg' }),
     });
-    const done = await waitForVideo(client, created.id);
+    const done = await waitForVideo(client, created.id, h);
     expect(done.status).toBe('completed');
     const simTask = [...h.sim.world.tasks.values()].find(
       (t) => t.request.prompt === 'the picture comes alive',
@@ -123,7 +123,7 @@ describe.each(testDatabases())('OpenAI-compatible /v1/videos on %s', (database) 
   it('deletes a finished video from both surfaces', async () => {
     const created = await client.videos.create({ model: 'kling-v1', prompt: 'short-lived' });
     await expect(client.videos.delete(created.id)).rejects.toBeInstanceOf(OpenAI.BadRequestError);
-    await waitForVideo(client, created.id);
+    await waitForVideo(client, created.id, h);
 
     expect(await client.videos.delete(created.id)).toEqual({
       id: created.id,
@@ -175,7 +175,7 @@ describe.each(testDatabases())('OpenAI-compatible /v1/videos on %s', (database) 
 
   it('serves byte ranges, and 416 for a range past the end', async () => {
     const created = await client.videos.create({ model: 'kling-v1', prompt: 'seekable' });
-    await waitForVideo(client, created.id);
+    await waitForVideo(client, created.id, h);
     const path = `/v1/videos/${created.id}/content`;
 
     const partial = await request(h.url + path, {
@@ -202,7 +202,7 @@ describe.each(testDatabases())('OpenAI-compatible /v1/videos on %s', (database) 
 
   it('keeps serving a re-hosted video after the vendor URL expired, also by its signed link', async () => {
     const created = await client.videos.create({ model: 'kling-v1', prompt: 'outlives the vendor' });
-    await waitForVideo(client, created.id);
+    await waitForVideo(client, created.id, h);
     const seed = await h.query(key, created.id);
     h.sim.world.expireAllFiles();
 
@@ -236,7 +236,7 @@ describe.each(testDatabases())('OpenAI-compatible /v1/videos on %s', (database) 
 
   it('has no thumbnail where the vendor gives no cover, and no remix where the vendor cannot', async () => {
     const created = await client.videos.create({ model: 'kling-v1', prompt: 'no cover' });
-    await waitForVideo(client, created.id);
+    await waitForVideo(client, created.id, h);
     const thumbnail = await client.videos
       .downloadContent(created.id, { variant: 'thumbnail' })
       .catch((e: unknown) => e);

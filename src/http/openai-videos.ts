@@ -23,7 +23,7 @@ import type { VideoRequest } from '../core/request.js';
 import { submitTask } from '../core/submit.js';
 import { leadJob, publicTaskIdPattern } from '../core/task.js';
 import type { Gateway } from '../gateway.js';
-import { findTask, type TaskWithJobs } from '../store/tasks.js';
+import { findTask, findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
 import { listTasksForUser, softDeleteTask } from '../store/videos.js';
 import { idempotencyOf } from './idempotency.js';
 import { readBody } from './form-body.js';
@@ -43,11 +43,21 @@ function isSignedContentRequest(request: FastifyRequest): boolean {
 export function openaiVideos(gateway: Gateway) {
   const { database, channels, content } = gateway.deps;
 
-  /** The caller's task; someone else's, a deleted one and a missing one all look the same. */
-  async function ownVideo(request: FastifyRequest, videoId: string): Promise<TaskWithJobs> {
-    const found = publicTaskIdPattern.test(videoId)
-      ? await gateway.endedTasks.findForUser(videoId, request.caller.userId)
-      : undefined;
+  /**
+   * The caller's task; someone else's, a deleted one and a missing one all look the same. `fresh` reads past the
+   * ended-task cache (content: a copy into storage may have landed since).
+   */
+  async function ownVideo(
+    request: FastifyRequest,
+    videoId: string,
+    { fresh = false } = {},
+  ): Promise<TaskWithJobs> {
+    const { userId } = request.caller;
+    const found = !publicTaskIdPattern.test(videoId)
+      ? undefined
+      : fresh
+        ? await findTaskForUser(database, videoId, userId)
+        : await gateway.endedTasks.findForUser(videoId, userId);
     if (!found)
       throw new NotFoundError(
         `Video with id '${videoId.slice(0, 100)}' not found.`,
@@ -174,7 +184,7 @@ export function openaiVideos(gateway: Gateway) {
       const { task, jobs } =
         query.signature !== undefined
           ? await signedVideo(videoId, { ...query, variant })
-          : await ownVideo(request, videoId);
+          : await ownVideo(request, videoId, { fresh: true });
       if (task.status !== 'succeeded') {
         throw new NotFoundError(
           task.status === 'failed'

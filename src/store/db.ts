@@ -18,6 +18,7 @@ import * as videos from './migrations/002-videos.js';
 import * as billing from './migrations/003-billing.js';
 import * as reliability from './migrations/005-reliability.js';
 import * as webhooks from './migrations/004-webhooks.js';
+import * as copies from './migrations/006-copies.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '003-billing': billing,
   '004-webhooks': webhooks,
   '005-reliability': reliability,
+  '006-copies': copies,
 };
 
 export interface OpenOptions {

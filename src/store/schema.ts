@@ -127,6 +127,11 @@ export interface TaskJobsTable {
   content_expires_at: number | null;
   /** Failed copies of the result into storage; bounded by REHOST_MAX_ATTEMPTS. */
   rehost_attempts: number;
+  /**
+   * A succeeded job whose result is still to be copied into storage: when the next copy is due (while the copier
+   * holds it, lease_token is set and this is when its lease runs out). Null when there is nothing to copy.
+   */
+  copy_due_at: number | null;
 }
 
 export interface ModelPricesTable {

@@ -2,7 +2,7 @@
  * Tasks and their jobs (one job per generation). Every change to a job is a compare-and-set on its
  * lease token, so a slow poll, a second poller or a restarted process can never move a job twice.
  */
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { reserve, settleTask } from './billing.js';
 import type { Database } from './db.js';
 import { recordIdempotencyKey } from './idempotency.js';
@@ -94,14 +94,7 @@ export async function updateHeldJob(
   leaseToken: string,
   changes: TaskJobUpdate,
 ): Promise<boolean> {
-  const result = await database.db
-    .updateTable('task_jobs')
-    .set(changes)
-    .where('id', '=', jobId)
-    .where('lease_token', '=', leaseToken)
-    .where('state', 'in', openJobStates)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return updateHeldJobIn(database.db, { jobId, leaseToken, changes });
 }
 
 export interface HeldJobUpdate {
@@ -111,24 +104,40 @@ export interface HeldJobUpdate {
 }
 
 /**
- * updateHeldJob for many jobs in one transaction: the poller writes back what its polls found (mostly "still
- * running, next poll at …") with one commit for all the polls that ended together instead of one each.
+ * Runs `write` for each input in one transaction: one commit for many small writes (the poller's write-backs,
+ * docs/benchmarks.md). If the batch fails, each input is tried again in a transaction of its own, so that one
+ * bad write fails alone.
  */
-export async function updateHeldJobs(database: Database, updates: HeldJobUpdate[]): Promise<boolean[]> {
-  return database.db.transaction().execute(async (trx) => {
-    const held: boolean[] = [];
-    for (const { jobId, leaseToken, changes } of updates) {
-      const result = await trx
-        .updateTable('task_jobs')
-        .set(changes)
-        .where('id', '=', jobId)
-        .where('lease_token', '=', leaseToken)
-        .where('state', 'in', openJobStates)
-        .executeTakeFirst();
-      held.push(result.numUpdatedRows > 0n);
-    }
-    return held;
-  });
+export async function eachInOneTransaction<In, Out>(
+  database: Database,
+  inputs: In[],
+  write: (trx: Transaction<Schema>, input: In) => Promise<Out>,
+): Promise<PromiseSettledResult<Out>[]> {
+  try {
+    const values = await database.db.transaction().execute(async (trx) => {
+      const done: Out[] = [];
+      for (const input of inputs) done.push(await write(trx, input));
+      return done;
+    });
+    return values.map((value) => ({ status: 'fulfilled', value }));
+  } catch (err) {
+    if (inputs.length === 1) return [{ status: 'rejected', reason: err }];
+    return Promise.allSettled(
+      inputs.map((input) => database.db.transaction().execute((trx) => write(trx, input))),
+    );
+  }
+}
+
+/** updateHeldJob on a connection or inside a transaction (see eachInOneTransaction). */
+export async function updateHeldJobIn(db: Kysely<Schema>, update: HeldJobUpdate): Promise<boolean> {
+  const result = await db
+    .updateTable('task_jobs')
+    .set(update.changes)
+    .where('id', '=', update.jobId)
+    .where('lease_token', '=', update.leaseToken)
+    .where('state', 'in', openJobStates)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export interface JobEnd {
@@ -140,6 +149,7 @@ export interface JobEnd {
   error_message?: string | null;
   hosted_content?: string | null;
   content_expires_at?: number | null;
+  copy_due_at?: number | null;
 }
 
 /** What ending a task did: its status, and whether its webhook is waiting in the outbox. */
@@ -159,27 +169,43 @@ export async function finishJob(
   end: JobEnd,
   now: number,
 ): Promise<TaskEnd | null> {
-  return database.db.transaction().execute(async (trx) => {
-    // PostgreSQL: serialise the jobs of one task, so the last one to end always sees the others ended.
-    if (database.dialect === 'postgres') {
-      await trx.selectFrom('tasks').select('id').where('id', '=', job.task_id).forUpdate().execute();
-    }
-    const ended = await trx
-      .updateTable('task_jobs')
-      .set({
-        ...end,
-        lease_token: null,
-        progress: end.state === 'succeeded' ? 100 : undefined,
-        completed_at: now,
-        updated_at: now,
-      })
-      .where('id', '=', job.id)
-      .where('lease_token', '=', leaseToken)
-      .where('state', 'in', openJobStates)
-      .executeTakeFirst();
-    if (ended.numUpdatedRows === 0n) return null;
-    return endTaskIfDone(trx, job.task_id, now);
-  });
+  return database.db
+    .transaction()
+    .execute((trx) => finishJobIn(trx, database.dialect, { job, leaseToken, end, now }));
+}
+
+export interface JobFinish {
+  job: Pick<TaskJobRow, 'id' | 'task_id'>;
+  leaseToken: string;
+  end: JobEnd;
+  now: number;
+}
+
+/** finishJob inside a transaction (see eachInOneTransaction). */
+export async function finishJobIn(
+  trx: Transaction<Schema>,
+  dialect: Database['dialect'],
+  { job, leaseToken, end, now }: JobFinish,
+): Promise<TaskEnd | null> {
+  // PostgreSQL: serialise the jobs of one task, so the last one to end always sees the others ended.
+  if (dialect === 'postgres') {
+    await trx.selectFrom('tasks').select('id').where('id', '=', job.task_id).forUpdate().execute();
+  }
+  const ended = await trx
+    .updateTable('task_jobs')
+    .set({
+      ...end,
+      lease_token: null,
+      progress: end.state === 'succeeded' ? 100 : undefined,
+      completed_at: now,
+      updated_at: now,
+    })
+    .where('id', '=', job.id)
+    .where('lease_token', '=', leaseToken)
+    .where('state', 'in', openJobStates)
+    .executeTakeFirst();
+  if (ended.numUpdatedRows === 0n) return null;
+  return endTaskIfDone(trx, job.task_id, now);
 }
 
 async function endTaskIfDone(trx: Transaction<Schema>, taskId: string, now: number): Promise<TaskEnd | null> {

@@ -1,6 +1,7 @@
 /** Queries of the OpenAI-compatible surface and of content retention: listing, soft deletion, expired content. */
 import type { Database } from './db.js';
-import type { TaskJobRow } from './schema.js';
+import type { Kysely } from 'kysely';
+import type { Schema, TaskJobRow, TaskJobUpdate } from './schema.js';
 import { withJobs } from './task-list.js';
 import type { TaskWithJobs } from './tasks.js';
 
@@ -90,12 +91,64 @@ export async function jobsWithExpiredContent(
     .execute();
 }
 
-/** Forgets the stored content of these jobs (its files are gone). content_expires_at stays, to say why. */
+/**
+ * Forgets the stored content of these ended jobs (its files are gone), and any copy not made yet: a copy under
+ * way loses its lease and throws its files away. content_expires_at stays, to say why.
+ */
 export async function forgetHostedContent(database: Database, jobIds: string[], now: number): Promise<void> {
   if (jobIds.length === 0) return;
   await database.db
     .updateTable('task_jobs')
-    .set({ hosted_content: null, updated_at: now })
+    .set({ hosted_content: null, copy_due_at: null, lease_token: null, updated_at: now })
     .where('id', 'in', jobIds)
+    .where('state', 'in', ['succeeded', 'failed'])
     .execute();
+}
+
+/**
+ * Claims succeeded jobs whose result is due to be copied into storage: a fresh lease token, and copy_due_at
+ * pushed to the lease's end so a crashed copier's jobs come back by themselves.
+ */
+export async function claimDueCopies(
+  database: Database,
+  options: { now: number; limit: number; leaseToken: string; leaseUntil: number },
+): Promise<TaskJobRow[]> {
+  const { db } = database;
+  let due = db
+    .selectFrom('task_jobs')
+    .select('id')
+    .where('copy_due_at', 'is not', null)
+    .where('copy_due_at', '<=', options.now)
+    .orderBy('copy_due_at')
+    .limit(options.limit);
+  if (database.dialect === 'postgres') due = due.forUpdate().skipLocked();
+  return db
+    .updateTable('task_jobs')
+    .set({ lease_token: options.leaseToken, copy_due_at: options.leaseUntil })
+    .where('id', 'in', due)
+    .returningAll()
+    .execute();
+}
+
+export interface CopyRecord {
+  jobId: string;
+  leaseToken: string;
+  changes: Pick<TaskJobUpdate, 'hosted_content' | 'content_expires_at' | 'copy_due_at' | 'rehost_attempts'>;
+  now: number;
+}
+
+/**
+ * Writes what a copy came to, if the copier still holds the job; on a connection or in a transaction (see
+ * eachInOneTransaction). False when the copier lost the job (its task was deleted meanwhile).
+ */
+export async function recordCopy(db: Kysely<Schema>, record: CopyRecord): Promise<boolean> {
+  const { jobId, leaseToken, changes, now } = record;
+  const result = await db
+    .updateTable('task_jobs')
+    .set({ ...changes, lease_token: null, updated_at: now })
+    .where('id', '=', jobId)
+    .where('lease_token', '=', leaseToken)
+    .where('copy_due_at', 'is not', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

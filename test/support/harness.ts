@@ -37,6 +37,7 @@ export const fastConfig: Partial<Config> = {
   POLL_MAX_DELAY_MS: 150,
   POLL_BACKOFF_FACTOR: 1.5,
   POLL_TICK_MS: 15,
+  REHOST_RETRY_MS: 50,
   SUBMIT_LEASE_MS: 60_000,
   VENDOR_TIMEOUT_MS: 5_000,
   CIRCUIT_OPEN_MS: 100,
@@ -61,6 +62,8 @@ export interface HarnessOptions {
   reuse?: Harness;
   /** Do not start the poller (tests that drive it by hand). */
   pollerOff?: boolean;
+  /** Do not start the copier of results into storage (tests that start it themselves). */
+  copierOff?: boolean;
   /** Set PUBLIC_URL to the gateway's own address, so vendors that call back are given Reelay's URLs. */
   publicUrl?: boolean;
 }
@@ -103,6 +106,7 @@ export class Harness {
     });
     await gateway.app.listen({ port: 0, host: '127.0.0.1' });
     if (!options.pollerOff) gateway.poller.start();
+    if (!options.copierOff) gateway.copier.start();
     gateway.webhooks.start();
     const address = gateway.app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
@@ -212,12 +216,33 @@ export class Harness {
     return this.http('GET', `/v1/video/generations/${taskId}`, { token: key });
   }
 
-  /** Polls the gateway until the task leaves `processing` (or the deadline passes). */
+  /**
+   * Polls the gateway until the task leaves `processing` (or the deadline passes), then waits for its results'
+   * copies into storage, which follow a success (core/result-copier.ts).
+   */
   async waitForEnd(key: string, taskId: string, timeoutMs = 30_000): Promise<JsonResponse> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const res = await this.query(key, taskId);
-      if (res.body?.status !== 'processing' || Date.now() > deadline) return res;
+      if (res.body?.status !== 'processing' || Date.now() > deadline) {
+        await this.waitForCopies(taskId, deadline);
+        return res;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Waits until no job of the task has a copy still to make (or the deadline passes). */
+  async waitForCopies(taskId: string, deadline = Date.now() + 30_000): Promise<void> {
+    const { db } = this.gateway.deps.database;
+    while (Date.now() <= deadline) {
+      const pending = await db
+        .selectFrom('task_jobs')
+        .select('id')
+        .where('task_id', '=', taskId)
+        .where('copy_due_at', 'is not', null)
+        .executeTakeFirst();
+      if (!pending) return;
       await new Promise((r) => setTimeout(r, 25));
     }
   }

@@ -36,7 +36,7 @@ describe.each(testDatabases())('openai vendor against its simulator on %s', (dat
       size: '1280x720',
     });
     expect(created).toMatchObject({ model: 'sora-2', status: 'queued', seconds: '8', size: '1280x720' });
-    expect(await waitForVideo(client, created.id)).toMatchObject({
+    expect(await waitForVideo(client, created.id, h)).toMatchObject({
       status: 'completed',
       seconds: '8',
       size: '1280x720',
@@ -60,7 +60,7 @@ describe.each(testDatabases())('openai vendor against its simulator on %s', (dat
       seconds: '8',
       size: '1280x720',
     });
-    expect(await waitForVideo(client, remix.id)).toMatchObject({
+    expect(await waitForVideo(client, remix.id, h)).toMatchObject({
       status: 'completed',
       remixed_from_video_id: created.id,
     });
@@ -113,7 +113,7 @@ describe.each(testDatabases())('openai vendor against its simulator on %s', (dat
 
     h.sim.world.inject('openai', 'submit', { type: 'task_fails', reason: 'the render crashed' });
     const failing = await client.videos.create({ model: 'sora-2', prompt: 'doomed' });
-    expect(await waitForVideo(client, failing.id)).toMatchObject({
+    expect(await waitForVideo(client, failing.id, h)).toMatchObject({
       status: 'failed',
       error: { code: 'video_generation_failed', message: 'the render crashed' },
     });
@@ -122,11 +122,11 @@ describe.each(testDatabases())('openai vendor against its simulator on %s', (dat
   it('rides out rate limits and disables a channel whose key the upstream refuses', async () => {
     h.sim.world.inject('openai', 'poll', { type: 'rate_limit' });
     const patient = await client.videos.create({ model: 'sora-2', prompt: 'patient' });
-    expect((await waitForVideo(client, patient.id)).status).toBe('completed');
+    expect((await waitForVideo(client, patient.id, h)).status).toBe('completed');
 
     const spare = await h.channel('openai', { credentials: { api_key: 'sk-revoked' }, priority: 10 });
     const broken = await client.videos.create({ model: 'sora-2', prompt: 'after the revoked key' });
-    expect((await waitForVideo(client, broken.id)).status).toBe('completed');
+    expect((await waitForVideo(client, broken.id, h)).status).toBe('completed');
     const channel = await h.admin('GET', `/channels/${spare}`);
     expect(channel.body).toMatchObject({
       enabled: false,

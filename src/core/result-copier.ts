@@ -1,0 +1,162 @@
+/**
+ * Copies succeeded jobs' results into Reelay's storage after they are marked succeeded, so that a client sees
+ * the success as soon as the vendor reports it: copying first delayed every success by the download, and at
+ * 100,000 tasks the copies were most of the poller's work (docs/benchmarks.md). Until a copy lands, Reelay's
+ * content link streams the video from the vendor. Copies are claimed from the database under a lease, as polls
+ * are, so a crash loses none; a failed copy is tried again with backoff up to REHOST_MAX_ATTEMPTS, after which
+ * the result stays at the vendor only (the success stands).
+ */
+import { randomUUID } from 'node:crypto';
+import type { TaskJobRow } from '../store/schema.js';
+import { eachInOneTransaction } from '../store/tasks.js';
+import { claimDueCopies, recordCopy, type CopyRecord } from '../store/videos.js';
+import { TurnBatch } from './turn-batch.js';
+import { copyTimeoutMs, describeFailure } from './content.js';
+import type { CoreDeps } from './jobs.js';
+
+/** How long a claimed copy is this copier's before another may take it (a video and a cover, with room). */
+const copyLeaseMs = 3 * copyTimeoutMs;
+/** How often the copier looks for due copies when nothing woke it. */
+const tickMs = 1_000;
+
+export class ResultCopier {
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  private running = false;
+  private inFlight = 0;
+  /** The last claim filled every free slot, so more may be due. */
+  private backlog = false;
+  private readonly copies = new Set<Promise<void>>();
+  private pass: Promise<void> = Promise.resolve();
+  /** Copies that end in the same turn are recorded in one transaction. */
+  private readonly records: TurnBatch<CopyRecord, boolean>;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.records = new TurnBatch((records) => eachInOneTransaction(deps.database, records, recordCopy));
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.wake();
+  }
+
+  /** Looks for due copies now (a job just succeeded), not at the next tick. */
+  wake(): void {
+    if (this.stopped || this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
+  /** Stops claiming and waits for the copies under way to be recorded. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.pass;
+    while (this.copies.size > 0) await Promise.all(this.copies);
+  }
+
+  /** One pass: claim what is due, up to the free slots, and start copying it. Exposed for tests. */
+  async tick(): Promise<number> {
+    const capacity = this.deps.config.REHOST_CONCURRENCY - this.inFlight;
+    if (capacity <= 0) return 0;
+    const now = Date.now();
+    const leaseToken = randomUUID();
+    const jobs = await claimDueCopies(this.deps.database, {
+      now,
+      limit: capacity,
+      leaseToken,
+      leaseUntil: now + copyLeaseMs,
+    });
+    this.backlog = jobs.length === capacity;
+    for (const job of jobs) {
+      this.inFlight++;
+      const copy = this.copy(job, leaseToken)
+        .catch((err: unknown) =>
+          this.deps.log.error({ err, job: job.id }, 'copy crashed; the job returns when its lease ends'),
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.copies.delete(copy);
+          // More may be due: claim again once half the slots are free (a claim per freed slot cost more).
+          if (this.backlog && this.inFlight <= this.deps.config.REHOST_CONCURRENCY / 2) {
+            this.backlog = false;
+            this.wake();
+          }
+        });
+      this.copies.add(copy);
+    }
+    return jobs.length;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.pass = this.loop();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async loop(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.tick();
+    } catch (err) {
+      this.deps.log.error({ err }, 'copier pass failed');
+    } finally {
+      this.running = false;
+    }
+    if (!this.timer) this.schedule(tickMs);
+  }
+
+  private async copy(job: TaskJobRow, leaseToken: string): Promise<void> {
+    const { content, config, log } = this.deps;
+    const channel = job.channel_id ? await this.deps.channels.get(job.channel_id) : undefined;
+    let failure: string;
+    try {
+      if (!channel) throw new Error('the channel that made it was deleted');
+      const hosted = await content.store(job, channel);
+      const now = Date.now();
+      const recorded = await this.records.add({
+        jobId: job.id,
+        leaseToken,
+        changes: {
+          hosted_content: JSON.stringify(hosted),
+          content_expires_at: now + Math.round(config.CONTENT_RETENTION_HOURS * 3_600_000),
+          copy_due_at: null,
+        },
+        now,
+      });
+      // The task was deleted meanwhile: nothing may keep its files.
+      if (!recorded) await content.deleteFiles(job, hosted);
+      return;
+    } catch (err) {
+      failure = describeFailure(err);
+    }
+    const attempts = job.rehost_attempts + 1;
+    const givingUp = attempts >= config.REHOST_MAX_ATTEMPTS || !channel;
+    if (givingUp) {
+      log.warn(
+        { job: job.id, attempts, reason: failure },
+        'result could not be copied into storage; it stays at the vendor only',
+      );
+    } else {
+      log.warn({ job: job.id, attempts, reason: failure }, 'result not copied yet, will retry');
+    }
+    const now = Date.now();
+    await this.records.add({
+      jobId: job.id,
+      leaseToken,
+      changes: { rehost_attempts: attempts, copy_due_at: givingUp ? null : now + this.backoffMs(attempts) },
+      now,
+    });
+  }
+
+  /** REHOST_RETRY_MS after the first failure, doubling, at most 5 minutes: vendors' URLs last an hour or more. */
+  backoffMs(attempts: number): number {
+    return Math.min(this.deps.config.REHOST_RETRY_MS * 2 ** (attempts - 1), 5 * 60_000);
+  }
+}
