@@ -164,6 +164,16 @@ serveParent({
     });
   },
 
+  /** Succeeded jobs whose result is still to be copied into storage (core/result-copier.ts). */
+  async pendingCopies(): Promise<number> {
+    const row = await gateway.deps.database.db
+      .selectFrom('task_jobs')
+      .select((eb) => eb.fn.countAll<number>().as('pending'))
+      .where('copy_due_at', 'is not', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.pending);
+  },
+
   async openJobs(): Promise<number> {
     const row = await gateway.deps.database.db
       .selectFrom('task_jobs')

@@ -1,6 +1,6 @@
 /**
  * Query path: GET /v1/video/generations/{id} of a finished task, against a bare node:http server answering the
- * same JSON from memory, at 1, 16 and 128 connections.
+ * same JSON from memory, at 1, 16 and 128 connections; and at 16 with Reelay's read caches off.
  */
 import {
   BenchContext,
@@ -47,5 +47,36 @@ export async function queryPath(ctx: BenchContext): Promise<ScenarioResult> {
       met: connections === 16 ? throughput >= 0.5 && reelay.failures === 0 : null,
     });
   }
-  return { rows, details: { answerBytes: answer.text.length, runs } };
+
+  // The same at 16 connections with the read caches off (CACHE_TTL_MS=0): what a task that is still running,
+  // or read for the first time, costs (the API key, the task and its jobs from the database).
+  const uncached = await ctx.gateway(sim.url, {
+    POLL_INITIAL_DELAY_MS: 50,
+    POLL_TICK_MS: 20,
+    CACHE_TTL_MS: 0,
+  });
+  const uncachedTask = await finishedTask(uncached.url, uncached.apiKey);
+  const uncachedLoad = {
+    connections: 16,
+    durationSeconds: ctx.loadSeconds,
+    url: `${uncached.url}/v1/video/generations/${uncachedTask}`,
+    headers: { authorization: `Bearer ${uncached.apiKey}` },
+  };
+  await load({ ...uncachedLoad, durationSeconds: 1 });
+  const fromDatabase = await load(uncachedLoad);
+  await load({ connections: 16, durationSeconds: 1, url: baseline.url });
+  const bare16 = await load({ connections: 16, durationSeconds: ctx.loadSeconds, url: baseline.url });
+  rows.push({
+    scenario: 'query',
+    case: '16 conn, caches off',
+    reelay: `${perSecond(fromDatabase.rps)} p50 ${ms(fromDatabase.latency.p50)} p99 ${ms(fromDatabase.latency.p99)}`,
+    baseline: `${perSecond(bare16.rps)} p50 ${ms(bare16.latency.p50)} p99 ${ms(bare16.latency.p99)}`,
+    comparison: ratio(fromDatabase.rps / bare16.rps),
+    target: '',
+    met: null,
+  });
+  return {
+    rows,
+    details: { answerBytes: answer.text.length, runs, uncached: { fromDatabase, baseline: bare16 } },
+  };
 }
