@@ -2,7 +2,7 @@
  * Tasks and their jobs (one job per generation). Every change to a job is a compare-and-set on its
  * lease token, so a slow poll, a second poller or a restarted process can never move a job twice.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import { reserve, settleTask } from './billing.js';
 import type { Database } from './db.js';
 import { recordIdempotencyKey } from './idempotency.js';
@@ -241,31 +241,49 @@ async function endTaskIfDone(trx: Transaction<Schema>, taskId: string, now: numb
  * Claims open jobs that are due: sets a fresh lease token and pushes next_poll_at to the lease's end, so a
  * crashed holder's jobs come back by themselves. PostgreSQL skips rows another instance is claiming.
  */
-export async function claimDueJobs(
-  database: Database,
-  options: { now: number; limit: number; leaseToken: string; leaseUntil: number },
-): Promise<TaskJobRow[]> {
-  const { db } = database;
-  let due = db
-    .selectFrom('task_jobs')
-    .select('id')
+export async function claimDueJobs(database: Database, options: ClaimOptions): Promise<TaskJobRow[]> {
+  return claimDue(database, 'next_poll_at', options, (due) =>
     // Literals, not parameters: only then can SQLite see that the partial index task_jobs_due applies (with
     // parameters it scanned and sorted the whole table on every claim; docs/benchmarks.md).
-    .where(
+    due.where(
       'state',
       'in',
       openJobStates.map((state) => sql.lit(state)),
-    )
-    .where('next_poll_at', '<=', options.now)
-    .orderBy('next_poll_at')
+    ),
+  );
+}
+
+export interface ClaimOptions {
+  now: number;
+  limit: number;
+  leaseToken: string;
+  leaseUntil: number;
+}
+
+/**
+ * Claims the jobs whose `dueColumn` has come (among those `which` selects), earliest first: a fresh lease token,
+ * and `dueColumn` pushed to the lease's end, so a crashed holder's jobs come back by themselves. PostgreSQL skips
+ * rows another instance is claiming. The poller's claims (next_poll_at) and the copier's (copy_due_at).
+ */
+export async function claimDue(
+  database: Database,
+  dueColumn: 'next_poll_at' | 'copy_due_at',
+  options: ClaimOptions,
+  which: (
+    due: SelectQueryBuilder<Schema, 'task_jobs', { id: string }>,
+  ) => SelectQueryBuilder<Schema, 'task_jobs', { id: string }>,
+): Promise<TaskJobRow[]> {
+  const { db } = database;
+  let due = which(db.selectFrom('task_jobs').select('id'))
+    .where(dueColumn, '<=', options.now)
+    .orderBy(dueColumn)
     .limit(options.limit);
   if (database.dialect === 'postgres') due = due.forUpdate().skipLocked();
-  return db
-    .updateTable('task_jobs')
-    .set({ lease_token: options.leaseToken, next_poll_at: options.leaseUntil })
-    .where('id', 'in', due)
-    .returningAll()
-    .execute();
+  const lease =
+    dueColumn === 'next_poll_at'
+      ? { lease_token: options.leaseToken, next_poll_at: options.leaseUntil }
+      : { lease_token: options.leaseToken, copy_due_at: options.leaseUntil };
+  return db.updateTable('task_jobs').set(lease).where('id', 'in', due).returningAll().execute();
 }
 
 /** Claims one processing job out of turn (a vendor said it changed), unless a poll holds it right now. */

@@ -3,7 +3,7 @@ import type { Database } from './db.js';
 import type { Kysely } from 'kysely';
 import type { Schema, TaskJobRow, TaskJobUpdate } from './schema.js';
 import { withJobs } from './task-list.js';
-import type { TaskWithJobs } from './tasks.js';
+import { claimDue, type ClaimOptions, type TaskWithJobs } from './tasks.js';
 
 export interface TaskListQuery {
   userId: string;
@@ -105,29 +105,9 @@ export async function forgetHostedContent(database: Database, jobIds: string[], 
     .execute();
 }
 
-/**
- * Claims succeeded jobs whose result is due to be copied into storage: a fresh lease token, and copy_due_at
- * pushed to the lease's end so a crashed copier's jobs come back by themselves.
- */
-export async function claimDueCopies(
-  database: Database,
-  options: { now: number; limit: number; leaseToken: string; leaseUntil: number },
-): Promise<TaskJobRow[]> {
-  const { db } = database;
-  let due = db
-    .selectFrom('task_jobs')
-    .select('id')
-    .where('copy_due_at', 'is not', null)
-    .where('copy_due_at', '<=', options.now)
-    .orderBy('copy_due_at')
-    .limit(options.limit);
-  if (database.dialect === 'postgres') due = due.forUpdate().skipLocked();
-  return db
-    .updateTable('task_jobs')
-    .set({ lease_token: options.leaseToken, copy_due_at: options.leaseUntil })
-    .where('id', 'in', due)
-    .returningAll()
-    .execute();
+/** Claims succeeded jobs whose result is due to be copied into storage (see claimDue). */
+export async function claimDueCopies(database: Database, options: ClaimOptions): Promise<TaskJobRow[]> {
+  return claimDue(database, 'copy_due_at', options, (due) => due.where('copy_due_at', 'is not', null));
 }
 
 export interface CopyRecord {
