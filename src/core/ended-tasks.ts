@@ -13,6 +13,16 @@ import { findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
 const settled = ({ task, jobs }: TaskWithJobs) =>
   task.status !== 'processing' && jobs.every((job) => job.copy_due_at === null);
 
+function approximateBytes({ task, jobs }: TaskWithJobs): number {
+  let bytes = 1024 + task.request.length + (task.warnings?.length ?? 0);
+  for (const job of jobs) {
+    bytes += 512;
+    for (const text of [job.poll_context, job.facts, job.hosted_content, job.result_url, job.cover_url])
+      bytes += text?.length ?? 0;
+  }
+  return bytes;
+}
+
 export class EndedTasks {
   private readonly cache: LRUCache<string, TaskWithJobs> | null;
   /** The last answer made of each task the cache holds; it goes when the task leaves the cache. */
@@ -23,7 +33,18 @@ export class EndedTasks {
     ttlMs: number,
     maxEntries = 10_000,
   ) {
-    this.cache = ttlMs > 0 ? new LRUCache({ max: maxEntries, ttl: ttlMs }) : null;
+    this.cache =
+      ttlMs > 0
+        ? new LRUCache({
+            max: maxEntries,
+            ttl: ttlMs,
+            // A task's stored request carries its images (base64 up to BODY_LIMIT_BYTES): bound the bytes, and
+            // leave such tasks to the database.
+            maxSize: 32 * 1024 * 1024,
+            maxEntrySize: 256 * 1024,
+            sizeCalculation: approximateBytes,
+          })
+        : null;
   }
 
   /** The user's task, unless it is missing, deleted or someone else's (all answered alike by the caller). */
