@@ -36,6 +36,7 @@ import type { ContentService } from './content.js';
 import { InvalidRequestError } from './errors.js';
 import type { VideoRequest } from './request.js';
 import { jobFacts } from './task.js';
+import { CompletionTimes } from './completion-times.js';
 import { TurnBatch } from './turn-batch.js';
 
 export interface CoreDeps {
@@ -121,6 +122,8 @@ export class JobRunner {
   private readonly reschedules: TurnBatch<HeldJobUpdate, boolean>;
   /** and, on SQLite, end theirs in one transaction too. */
   private readonly ends: TurnBatch<JobFinish, TaskEnd | null>;
+  /** How soon jobs end, per channel and model: young jobs wait for the fastest end seen before their polls. */
+  private readonly completions = new CompletionTimes();
 
   constructor(private readonly deps: CoreDeps) {
     const { database } = deps;
@@ -193,11 +196,15 @@ export class JobRunner {
       switch (outcome.kind) {
         case 'accepted': {
           const now = Date.now();
+          const firstPollIn = Math.max(
+            this.deps.config.POLL_INITIAL_DELAY_MS,
+            this.completions.earliestMs(completionKey(channel.id, vendorJob.upstreamModel)),
+          );
           await updateHeldJob(this.deps.database, job.id, leaseToken, {
             state: 'processing',
             upstream_task_id: outcome.upstreamTaskId,
             lease_token: null,
-            next_poll_at: now + this.deps.config.POLL_INITIAL_DELAY_MS,
+            next_poll_at: now + firstPollIn,
             updated_at: now,
           });
           log.info('job submitted');
@@ -303,6 +310,8 @@ export class JobRunner {
     const call = adapter.preparePoll(job.upstream_task_id, pollContext);
 
     const outcome = await this.call(adapter, channel, call, (a) => adapter.readPoll(a));
+    if (outcome.kind === 'succeeded' || outcome.kind === 'failed')
+      this.completions.record(completionKey(channel.id, job.upstream_model), Date.now() - job.created_at);
     switch (outcome.kind) {
       case 'processing':
         await this.reschedule(job, leaseToken, {
@@ -443,13 +452,16 @@ export class JobRunner {
     notBeforeMs = 0,
   ) {
     const now = Date.now();
+    // Not before the fastest job of this model was ever seen to end (core/completion-times.ts).
+    const young =
+      this.completions.earliestMs(completionKey(job.channel_id, job.upstream_model)) - (now - job.created_at);
     await this.reschedules.add({
       jobId: job.id,
       leaseToken,
       changes: {
         ...changes,
         poll_attempts: job.poll_attempts + 1,
-        next_poll_at: now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs),
+        next_poll_at: now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs, young),
         lease_token: null,
         updated_at: now,
       },
@@ -464,3 +476,5 @@ export class JobRunner {
     }
   }
 }
+
+const completionKey = (channelId: string | null, model: string | null) => `${channelId ?? ''} ${model ?? ''}`;

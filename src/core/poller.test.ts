@@ -33,6 +33,30 @@ describe.each(testDatabases())('poller on %s', (database) => {
     expect(polls).toBeLessThanOrEqual(9);
   });
 
+  it('waits, once 20 jobs of a model have ended, for the fastest end seen before polling a new one', async () => {
+    const h = await start({ simulator: { taskDurationMs: 400 } });
+    await h.channel('kling');
+    const { key } = await h.user();
+    const body = { model: 'kling-v1', prompt: 'learn', n: 4 };
+    const first = await Promise.all(Array.from({ length: 5 }, () => h.submit(key, body)));
+    for (const res of first)
+      expect((await h.waitForEnd(key, res.body.task_id)).body.status).toBe('succeeded');
+    const pollsBefore = h.sim.world.requests('kling', 'poll');
+
+    const next = await h.submit(key, { model: 'kling-v1', prompt: 'after learning' });
+    expect(next.body).toMatchObject({ status: 'processing' });
+    const job = await h.gateway.deps.database.db
+      .selectFrom('task_jobs')
+      .selectAll()
+      .where('task_id', '=', next.body.task_id)
+      .executeTakeFirstOrThrow();
+    // Every job took at least 400 ms: the first poll waits 0.8 × that, not POLL_INITIAL_DELAY_MS (40 ms here).
+    expect(job.next_poll_at - job.created_at).toBeGreaterThanOrEqual(0.8 * 400);
+    expect((await h.waitForEnd(key, next.body.task_id)).body.status).toBe('succeeded');
+    // Without it: polls at 40, 100, 190, 325 and 475 ms; with it, one or two.
+    expect(h.sim.world.requests('kling', 'poll') - pollsBefore).toBeLessThanOrEqual(3);
+  });
+
   it('fails a task that never ends after the timeout, with a clear reason', async () => {
     const h = await start({ simulator: { taskDurationMs: 60_000 }, config: { TASK_TIMEOUT_MINUTES: 0.005 } });
     await h.channel('kling');
