@@ -72,12 +72,13 @@ export class ContentService {
 
   /**
    * Copies a succeeded job's video (and cover, when there is one) into storage; throws when the video could not
-   * be copied (the copier tries again later: core/result-copier.ts).
+   * be copied (the copier tries again later: core/result-copier.ts). `copyId` names this attempt's files, so an
+   * attempt that lost the job (its lease ran out) removes only its own.
    */
-  async store(job: TaskJobRow, channel: Channel): Promise<HostedContent> {
+  async store(job: TaskJobRow, channel: Channel, copyId: string): Promise<HostedContent> {
     if (!job.result_url) throw new VendorContentError('the job has no result URL');
     // One directory per day, not per job: making a directory cost more than copying a result (benchmarks).
-    const prefix = `${new Date().toISOString().slice(0, 10)}/${job.id}`;
+    const prefix = `${new Date().toISOString().slice(0, 10)}/${job.id}-${copyId}`;
     const video = await this.copy(channel, job.result_url, `${prefix}-video`, 'video');
     let thumbnail: StoredFile | null = null;
     if (job.cover_url) {

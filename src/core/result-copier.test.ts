@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from '../../test/support/harness.js';
 import type { Config } from '../config.js';
 import { sampleVideo } from '../simulator/server.js';
-import { claimDueCopies } from '../store/videos.js';
+import { claimDueCopies, recordCopy } from '../store/videos.js';
 
 describe.each(testDatabases())('copying results into storage on %s', (database) => {
   let h: Harness;
@@ -56,8 +56,8 @@ describe.each(testDatabases())('copying results into storage on %s', (database) 
     expect(Buffer.from(await later.body.arrayBuffer())).toEqual(sampleVideo);
   });
 
-  it('takes back a copy whose copier died once its lease runs out', async () => {
-    const { taskId } = await succeededTask();
+  it('takes back a copy whose copier stalled once its lease runs out; the late copier removes only its files', async () => {
+    const { taskId, url } = await succeededTask();
     const now = Date.now();
     // A copier that claims the job and dies: its lease ends in 300 ms.
     const claimed = await claimDueCopies(h.gateway.deps.database, {
@@ -72,6 +72,24 @@ describe.each(testDatabases())('copying results into storage on %s', (database) 
     await h.waitForCopies(taskId);
     expect((await jobOf(taskId)).hosted_content).not.toBeNull();
     expect(storedFiles()).toHaveLength(1);
+
+    // The stalled copier finishes after all: its record is refused, and it throws away its own copy only.
+    const { content, channels, database } = h.gateway.deps;
+    const job = await jobOf(taskId);
+    const late = await content.store(job, (await channels.get(job.channel_id!))!, 'stalled0');
+    const recorded = await recordCopy(database.db, {
+      jobId: job.id,
+      leaseToken: 'dead-copier',
+      changes: { hosted_content: JSON.stringify(late), copy_due_at: null },
+      now: Date.now(),
+    });
+    expect(recorded).toBe(false);
+    await content.deleteFiles(job, late);
+    expect(storedFiles()).toHaveLength(1);
+    h.sim.world.expireAllFiles();
+    const download = await request(url);
+    expect(download.statusCode).toBe(200);
+    expect(Buffer.from(await download.body.arrayBuffer())).toEqual(sampleVideo);
   });
 
   it('copies nothing for a task deleted before its copy was made', async () => {

@@ -118,7 +118,7 @@ export class ResultCopier {
     let failure: string;
     try {
       if (!channel) throw new Error('the channel that made it was deleted');
-      const hosted = await content.store(job, channel);
+      const hosted = await content.store(job, channel, leaseToken.slice(0, 8));
       const now = Date.now();
       const recorded = await this.records.add({
         jobId: job.id,
