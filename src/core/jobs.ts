@@ -453,7 +453,7 @@ export class JobRunner {
   ) {
     const now = Date.now();
     // Not before the fastest job of this model was ever seen to end (core/completion-times.ts).
-    const young =
+    const untilFastestEnd =
       this.completions.earliestMs(completionKey(job.channel_id, job.upstream_model)) - (now - job.created_at);
     await this.reschedules.add({
       jobId: job.id,
@@ -461,7 +461,7 @@ export class JobRunner {
       changes: {
         ...changes,
         poll_attempts: job.poll_attempts + 1,
-        next_poll_at: now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs, young),
+        next_poll_at: now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs, untilFastestEnd),
         lease_token: null,
         updated_at: now,
       },
