@@ -74,7 +74,9 @@ describe.each(testDatabases())('content delivery settings on %s', (database) => 
     });
 
     const [dayDir] = readdirSync(scratch);
-    expect(readdirSync(join(scratch, dayDir!))).toEqual([expect.stringMatching(/^job_\w+-[0-9a-f]{8}-video$/)]);
+    expect(readdirSync(join(scratch, dayDir!))).toEqual([
+      expect.stringMatching(/^job_\w+-[0-9a-f]{8}-video$/),
+    ]);
     expect(await h.gateway.deps.content.sweepExpired()).toBe(1);
     expect(readdirSync(join(scratch, dayDir!))).toEqual([]);
   });
