@@ -147,8 +147,7 @@ export interface JobEnd {
   facts?: string | null;
   error_code?: string | null;
   error_message?: string | null;
-  hosted_content?: string | null;
-  content_expires_at?: number | null;
+  /** When the result is due to be copied into storage (core/result-copier.ts); null: no copy. */
   copy_due_at?: number | null;
 }
 
