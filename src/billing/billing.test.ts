@@ -189,7 +189,14 @@ describe.each(testDatabases())('billing on %s', (database) => {
     // A second settlement (a retry, a second poller, a restart) is refused by the ledger and rolled back whole.
     const db = h.gateway.deps.database.db;
     await expect(
-      db.transaction().execute((trx) => settleTask(trx, res.body.task_id, 'succeeded', Date.now())),
+      db.transaction().execute(async (trx) => {
+        const jobs = await trx
+          .selectFrom('task_jobs')
+          .selectAll()
+          .where('task_id', '=', res.body.task_id)
+          .execute();
+        await settleTask(trx, res.body.task_id, 'succeeded', jobs, Date.now());
+      }),
     ).rejects.toThrow();
     expect(await balanceOf(userId)).toBe(before);
     expect((await ledgerOf(userId)).filter((e) => e.kind === 'settle')).toHaveLength(1);

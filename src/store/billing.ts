@@ -9,7 +9,7 @@ import { ApiError, InsufficientBalanceError } from '../core/errors.js';
 import { newId, sha256Hex } from '../security/secrets.js';
 import type { VideoFacts } from '../vendors/adapter.js';
 import type { Database } from './db.js';
-import type { LedgerKind, LedgerRow, ModelPriceRow, Schema, TaskStatus } from './schema.js';
+import type { LedgerKind, LedgerRow, ModelPriceRow, Schema, TaskJobRow, TaskStatus } from './schema.js';
 
 /** The price a task was accepted at, with the mode it was billed in. */
 export interface PriceSnapshot extends Price {
@@ -106,13 +106,15 @@ export async function reserve(
 }
 
 /**
- * Settles a task that just ended, inside the transaction that ended it: each succeeded generation costs what
- * it delivered (never more than its estimate); the rest of the reservation goes back. A failed task is a full refund.
+ * Settles a task that just ended, inside the transaction that ended it (`jobs`: its jobs as that transaction
+ * read them): each succeeded generation costs what it delivered (never more than its estimate); the rest of the
+ * reservation goes back. A failed task is a full refund.
  */
 export async function settleTask(
   trx: Transaction<Schema>,
   taskId: string,
   status: TaskStatus,
+  jobs: Pick<TaskJobRow, 'id' | 'state' | 'facts' | 'cost_estimate'>[],
   now: number,
 ): Promise<void> {
   const task = await trx
@@ -120,11 +122,6 @@ export async function settleTask(
     .select(['user_id', 'key_id', 'price', 'cost_reserved'])
     .where('id', '=', taskId)
     .executeTakeFirstOrThrow();
-  const jobs = await trx
-    .selectFrom('task_jobs')
-    .select(['id', 'state', 'facts', 'cost_estimate'])
-    .where('task_id', '=', taskId)
-    .execute();
   const price = task.price ? (JSON.parse(task.price) as PriceSnapshot) : null;
   let charged = 0;
   for (const job of jobs) {

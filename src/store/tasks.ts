@@ -210,7 +210,7 @@ export async function finishJobIn(
 async function endTaskIfDone(trx: Transaction<Schema>, taskId: string, now: number): Promise<TaskEnd | null> {
   const jobs = await trx
     .selectFrom('task_jobs')
-    .select(['state', 'error_code', 'error_message'])
+    .select(['id', 'state', 'error_code', 'error_message', 'facts', 'cost_estimate'])
     .where('task_id', '=', taskId)
     .orderBy('position')
     .execute();
@@ -232,7 +232,7 @@ async function endTaskIfDone(trx: Transaction<Schema>, taskId: string, now: numb
     .where('status', '=', 'processing')
     .executeTakeFirst();
   if (ended.numUpdatedRows === 0n) return null;
-  await settleTask(trx, taskId, status, now);
+  await settleTask(trx, taskId, status, jobs, now);
   return { status, webhookQueued: await enqueueTaskWebhook(trx, taskId, now) };
 }
 
