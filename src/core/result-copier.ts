@@ -26,6 +26,7 @@ export class ResultCopier {
   private inFlight = 0;
   /** The last claim filled every free slot, so more may be due. */
   private backlog = false;
+  private wokenDuringPass = false;
   private readonly copies = new Set<Promise<void>>();
   private pass: Promise<void> = Promise.resolve();
   /** Copies that end in the same turn are recorded in one transaction. */
@@ -43,7 +44,12 @@ export class ResultCopier {
 
   /** Looks for due copies now (a job just succeeded), not at the next tick. */
   wake(): void {
-    if (this.stopped || this.running) return;
+    if (this.stopped) return;
+    // A pass under way may have claimed before this news: another follows it at once.
+    if (this.running) {
+      this.wokenDuringPass = true;
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.schedule(0);
   }
@@ -109,7 +115,9 @@ export class ResultCopier {
     } finally {
       this.running = false;
     }
-    if (!this.timer) this.schedule(tickMs);
+    const again = this.wokenDuringPass;
+    this.wokenDuringPass = false;
+    if (!this.timer) this.schedule(again ? 0 : tickMs);
   }
 
   private async copy(job: TaskJobRow, leaseToken: string): Promise<void> {
