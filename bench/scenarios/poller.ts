@@ -31,6 +31,7 @@ export const pollerConfig: Partial<Config> = {
   POLL_TICK_MS: 250,
   POLL_BATCH_SIZE: 500,
   POLL_CHANNEL_CONCURRENCY: 16,
+  ...(process.env.HOLD_HACK ? { POLL_LEASE_MS: 600_000 } : {}),
 };
 
 const seedChunk = 2_000;
@@ -212,8 +213,8 @@ export async function pollerAtScale(ctx: BenchContext): Promise<ScenarioResult> 
         await measure(ctx, {
           tasks,
           callbacks,
-          taskMinMs: 20_000,
-          taskSpreadMs: ctx.quick ? 20_000 : 40_000,
+          taskMinMs: Number(process.env.BENCH_TASK_MIN_MS ?? 20_000),
+          taskSpreadMs: Number(process.env.BENCH_TASK_SPREAD_MS ?? (ctx.quick ? 20_000 : 40_000)),
         }),
       );
     }

@@ -3,7 +3,7 @@ import { Harness, testDatabases } from '../../test/support/harness.js';
 import type { JobRunner } from '../core/jobs.js';
 import { parseSeedRequest } from '../core/request.js';
 import { submitTask } from '../core/submit.js';
-import { settleTask } from '../store/billing.js';
+import { settleReservation } from '../store/billing.js';
 
 /** 0.1 currency units per second of video, in micro-units. */
 const perSecond = 100_000;
@@ -190,12 +190,12 @@ describe.each(testDatabases())('billing on %s', (database) => {
     const db = h.gateway.deps.database.db;
     await expect(
       db.transaction().execute(async (trx) => {
-        const jobs = await trx
-          .selectFrom('task_jobs')
+        const task = await trx
+          .selectFrom('tasks')
           .selectAll()
-          .where('task_id', '=', res.body.task_id)
-          .execute();
-        await settleTask(trx, res.body.task_id, 'succeeded', jobs, Date.now());
+          .where('id', '=', res.body.task_id)
+          .executeTakeFirstOrThrow();
+        await settleReservation(trx, task, 'succeeded', task.cost!, Date.now());
       }),
     ).rejects.toThrow();
     expect(await balanceOf(userId)).toBe(before);

@@ -9,7 +9,15 @@ import { ApiError, InsufficientBalanceError } from '../core/errors.js';
 import { newId, sha256Hex } from '../security/secrets.js';
 import type { VideoFacts } from '../vendors/adapter.js';
 import type { Database } from './db.js';
-import type { LedgerKind, LedgerRow, ModelPriceRow, Schema, TaskJobRow, TaskStatus } from './schema.js';
+import type {
+  LedgerKind,
+  LedgerRow,
+  ModelPriceRow,
+  Schema,
+  TaskJobRow,
+  TaskRow,
+  TaskStatus,
+} from './schema.js';
 
 /** The price a task was accepted at, with the mode it was billed in. */
 export interface PriceSnapshot extends Price {
@@ -105,41 +113,42 @@ export async function reserve(
   });
 }
 
-/**
- * Settles a task that just ended, inside the transaction that ended it (`jobs`: its jobs as that transaction
- * read them): each succeeded generation costs what it delivered (never more than its estimate); the rest of the
- * reservation goes back. A failed task is a full refund.
- */
-export async function settleTask(
-  trx: Transaction<Schema>,
-  taskId: string,
-  status: TaskStatus,
+/** What each job of an ended task costs: what it delivered (never more than its estimate); a failed one nothing. */
+export function jobCosts(
+  priceSnapshot: string | null,
   jobs: Pick<TaskJobRow, 'id' | 'state' | 'facts' | 'cost_estimate'>[],
-  now: number,
-): Promise<void> {
-  const task = await trx
-    .selectFrom('tasks')
-    .select(['user_id', 'key_id', 'price', 'cost_reserved'])
-    .where('id', '=', taskId)
-    .executeTakeFirstOrThrow();
-  const price = task.price ? (JSON.parse(task.price) as PriceSnapshot) : null;
-  let charged = 0;
+): Map<string, number> {
+  const price = priceSnapshot ? (JSON.parse(priceSnapshot) as PriceSnapshot) : null;
+  const costs = new Map<string, number>();
   for (const job of jobs) {
     const facts = job.facts ? (JSON.parse(job.facts) as VideoFacts) : null;
-    const cost =
+    costs.set(
+      job.id,
       job.state === 'succeeded' && price && facts
         ? settledCost(price, facts, price.mode, job.cost_estimate)
-        : 0;
-    charged += cost;
-    await trx.updateTable('task_jobs').set({ cost }).where('id', '=', job.id).execute();
+        : 0,
+    );
   }
-  await trx.updateTable('tasks').set({ cost: charged }).where('id', '=', taskId).execute();
-  const giveBack = task.cost_reserved - charged;
+  return costs;
+}
+
+/**
+ * Settles an ended task's reservation, inside the transaction that ended it: `charged` stays spent, the rest goes
+ * back (all of it for a failed task). The settle or refund entry is unique per task, so it never happens twice.
+ */
+export async function settleReservation(
+  trx: Transaction<Schema>,
+  task: Pick<TaskRow, 'id' | 'user_id' | 'key_id' | 'cost_reserved'>,
+  status: TaskStatus,
+  charged: number,
+  now: number,
+): Promise<void> {
   if (task.cost_reserved === 0) return;
+  const giveBack = task.cost_reserved - charged;
   await insertEntry(trx, {
     user_id: task.user_id,
     key_id: task.key_id,
-    task_id: taskId,
+    task_id: task.id,
     kind: status === 'failed' ? 'refund' : 'settle',
     amount: giveBack,
     note: null,

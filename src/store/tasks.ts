@@ -3,7 +3,7 @@
  * lease token, so a slow poll, a second poller or a restarted process can never move a job twice.
  */
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
-import { reserve, settleTask } from './billing.js';
+import { jobCosts, reserve, settleReservation } from './billing.js';
 import type { Database } from './db.js';
 import { recordIdempotencyKey } from './idempotency.js';
 
@@ -16,7 +16,7 @@ import type {
   TaskRow,
   TaskStatus,
 } from './schema.js';
-import { enqueueTaskWebhook } from './webhooks.js';
+import { queueTaskWebhook } from './webhooks.js';
 
 export const openJobStates: JobState[] = ['submitting', 'processing'];
 
@@ -180,7 +180,12 @@ export interface JobFinish {
   now: number;
 }
 
-/** finishJob inside a transaction (see eachInOneTransaction). */
+/**
+ * finishJob inside a transaction (see eachInOneTransaction). One read gives the task's jobs, its price and
+ * reservation and its webhook target; then the job ends (with its cost when it is the task's last), the task
+ * ends (with its cost), the reservation is settled and the webhook owed: three statements for a one-job task
+ * without a reservation or a webhook, where there were seven (docs/benchmarks.md).
+ */
 export async function finishJobIn(
   trx: Transaction<Schema>,
   dialect: Database['dialect'],
@@ -190,6 +195,26 @@ export async function finishJobIn(
   if (dialect === 'postgres') {
     await trx.selectFrom('tasks').select('id').where('id', '=', job.task_id).forUpdate().execute();
   }
+  const rows = await readForEnd(trx, job.task_id);
+  const held = rows.find((r) => r.id === job.id);
+  if (!held || held.lease_token !== leaseToken || !openJobStates.includes(held.state)) return null;
+  // The jobs as they will be once this one has ended.
+  const jobs = rows.map((r) =>
+    r.id === job.id
+      ? {
+          ...r,
+          state: end.state as JobState,
+          facts: end.facts ?? r.facts,
+          error_code: end.error_code ?? r.error_code,
+          error_message: end.error_message ?? r.error_message,
+        }
+      : r,
+  );
+  const task = rows[0]!;
+  // The task ends with this job when it is still running and no other job of it is.
+  const taskEnds = task.task_status === 'processing' && !jobs.some((j) => openJobStates.includes(j.state));
+  const costs = taskEnds ? jobCosts(task.price, jobs) : null;
+
   const ended = await trx
     .updateTable('task_jobs')
     .set({
@@ -198,28 +223,21 @@ export async function finishJobIn(
       progress: end.state === 'succeeded' ? 100 : undefined,
       completed_at: now,
       updated_at: now,
+      cost: costs?.get(job.id),
     })
     .where('id', '=', job.id)
     .where('lease_token', '=', leaseToken)
     .where('state', 'in', openJobStates)
     .executeTakeFirst();
-  if (ended.numUpdatedRows === 0n) return null;
-  return endTaskIfDone(trx, job.task_id, now);
-}
+  if (ended.numUpdatedRows === 0n || !costs) return null;
 
-async function endTaskIfDone(trx: Transaction<Schema>, taskId: string, now: number): Promise<TaskEnd | null> {
-  const jobs = await trx
-    .selectFrom('task_jobs')
-    .select(['id', 'state', 'error_code', 'error_message', 'facts', 'cost_estimate'])
-    .where('task_id', '=', taskId)
-    .orderBy('position')
-    .execute();
-  if (jobs.some((j) => openJobStates.includes(j.state))) return null;
   // A task succeeds when at least one of its generations did; the failed ones stay visible in `videos`.
   const succeeded = jobs.some((j) => j.state === 'succeeded');
   const firstFailure = jobs.find((j) => j.state === 'failed');
   const status: TaskStatus = succeeded ? 'succeeded' : 'failed';
-  const ended = await trx
+  let charged = 0;
+  for (const cost of costs.values()) charged += cost;
+  const taskEnded = await trx
     .updateTable('tasks')
     .set({
       status,
@@ -227,13 +245,52 @@ async function endTaskIfDone(trx: Transaction<Schema>, taskId: string, now: numb
       error_message: succeeded ? null : (firstFailure?.error_message ?? 'generation failed'),
       completed_at: now,
       updated_at: now,
+      cost: charged,
     })
-    .where('id', '=', taskId)
+    .where('id', '=', job.task_id)
     .where('status', '=', 'processing')
     .executeTakeFirst();
-  if (ended.numUpdatedRows === 0n) return null;
-  await settleTask(trx, taskId, status, jobs, now);
-  return { status, webhookQueued: await enqueueTaskWebhook(trx, taskId, now) };
+  if (taskEnded.numUpdatedRows === 0n) return null;
+  for (const other of jobs) {
+    if (other.id === job.id) continue;
+    await trx
+      .updateTable('task_jobs')
+      .set({ cost: costs.get(other.id)! })
+      .where('id', '=', other.id)
+      .execute();
+  }
+  await settleReservation(trx, { ...task, id: job.task_id }, status, charged, now);
+  const webhookUrl = task.callback_url ?? task.webhook_url;
+  if (webhookUrl)
+    await queueTaskWebhook(trx, { taskId: job.task_id, keyId: task.key_id, url: webhookUrl }, now);
+  return { status, webhookQueued: Boolean(webhookUrl) };
+}
+
+/** A task's jobs in order, each with what ending the task needs: its status, price, reservation, webhook target. */
+function readForEnd(trx: Transaction<Schema>, taskId: string) {
+  return trx
+    .selectFrom('task_jobs')
+    .innerJoin('tasks', 'tasks.id', 'task_jobs.task_id')
+    .leftJoin('api_keys', 'api_keys.id', 'tasks.key_id')
+    .select([
+      'task_jobs.id',
+      'task_jobs.state',
+      'task_jobs.lease_token',
+      'task_jobs.error_code',
+      'task_jobs.error_message',
+      'task_jobs.facts',
+      'task_jobs.cost_estimate',
+      'tasks.status as task_status',
+      'tasks.user_id',
+      'tasks.key_id',
+      'tasks.price',
+      'tasks.cost_reserved',
+      'tasks.callback_url',
+      'api_keys.webhook_url',
+    ])
+    .where('task_jobs.task_id', '=', taskId)
+    .orderBy('task_jobs.position')
+    .execute();
 }
 
 /**

@@ -9,29 +9,21 @@ import type { Database } from './db.js';
 import type { Schema, WebhookAttemptRow, WebhookDeliveryRow } from './schema.js';
 
 /**
- * Owes the task's webhook when it has a target: the task's own callback_url, else its key's webhook_url.
- * Called inside the transaction that ends the task. True when a delivery was queued.
+ * Owes a task's webhook to `url` (the task's own callback_url, else its key's webhook_url). Called inside the
+ * transaction that ends the task.
  */
-export async function enqueueTaskWebhook(
+export async function queueTaskWebhook(
   trx: Transaction<Schema>,
-  taskId: string,
+  target: { taskId: string; keyId: string; url: string },
   now: number,
-): Promise<boolean> {
-  const target = await trx
-    .selectFrom('tasks')
-    .innerJoin('api_keys', 'api_keys.id', 'tasks.key_id')
-    .select(['tasks.key_id', 'tasks.callback_url', 'api_keys.webhook_url'])
-    .where('tasks.id', '=', taskId)
-    .executeTakeFirst();
-  const url = target?.callback_url ?? target?.webhook_url;
-  if (!target || !url) return false;
+): Promise<void> {
   await trx
     .insertInto('webhook_deliveries')
     .values({
       id: newId('msg'),
-      task_id: taskId,
-      key_id: target.key_id,
-      url,
+      task_id: target.taskId,
+      key_id: target.keyId,
+      url: target.url,
       status: 'pending',
       attempts: 0,
       next_attempt_at: now,
@@ -42,7 +34,6 @@ export async function enqueueTaskWebhook(
       delivered_at: null,
     })
     .execute();
-  return true;
 }
 
 /** Claims pending deliveries that are due; a crashed sender's claims come back when their lease runs out. */

@@ -27,15 +27,21 @@ export async function mintKlingToken(
 const renewBeforeExpirySeconds = 300;
 const keptTokens = new Map<string, { token: string; issuedAt: number }>();
 
+/** Digests of credentials objects seen (the channel cache hands out the same object until it reloads). */
+const digests = new WeakMap<KlingCredentials, string>();
+
 /** A valid token for these credentials: the one minted for them recently, or a new one. */
 export async function klingToken(
   credentials: KlingCredentials,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<string> {
-  // Keyed by a digest, so the secret itself is not kept a second time.
-  const key = createHash('sha256')
-    .update(`${credentials.access_key}\0${credentials.secret_key}`)
-    .digest('hex');
+  // Keyed by a digest, so the secret itself is not kept a second time; hashing on every call showed in the
+  // poller's profile.
+  let key = digests.get(credentials);
+  if (key === undefined) {
+    key = createHash('sha256').update(`${credentials.access_key}\0${credentials.secret_key}`).digest('hex');
+    digests.set(credentials, key);
+  }
   const kept = keptTokens.get(key);
   const age = kept ? nowSeconds - kept.issuedAt : -1;
   if (kept && age >= 0 && age < tokenLifetimeSeconds - renewBeforeExpirySeconds) return kept.token;
