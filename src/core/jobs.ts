@@ -10,9 +10,9 @@ import {
   eachInOneTransaction,
   finishJob,
   finishJobIn,
+  rescheduleJobIn,
   updateHeldJob,
-  updateHeldJobIn,
-  type HeldJobUpdate,
+  type JobReschedule,
   type JobEnd,
   type JobFinish,
   type TaskEnd,
@@ -119,7 +119,7 @@ export function prepareJob(
 
 export class JobRunner {
   /** Polls that end in the same turn reschedule their jobs in one transaction, */
-  private readonly reschedules: TurnBatch<HeldJobUpdate, boolean>;
+  private readonly reschedules: TurnBatch<JobReschedule, boolean>;
   /** and, on SQLite, end theirs in one transaction too. */
   private readonly ends: TurnBatch<JobFinish, TaskEnd | null>;
   /** How soon jobs end, per channel and model: young jobs wait for the fastest end seen before their polls. */
@@ -127,7 +127,11 @@ export class JobRunner {
 
   constructor(private readonly deps: CoreDeps) {
     const { database } = deps;
-    this.reschedules = new TurnBatch((updates) => eachInOneTransaction(database, updates, updateHeldJobIn));
+    this.reschedules = new TurnBatch((updates) =>
+      eachInOneTransaction(database, updates, (trx, update) =>
+        rescheduleJobIn(trx, database.dialect, update),
+      ),
+    );
     // PostgreSQL serves several instances, whose ends lock tasks and users: one transaction per end keeps
     // those locks short and free of deadlocks between instances.
     this.ends = new TurnBatch((finishes) =>
@@ -458,13 +462,12 @@ export class JobRunner {
     await this.reschedules.add({
       jobId: job.id,
       leaseToken,
-      changes: {
-        ...changes,
-        poll_attempts: job.poll_attempts + 1,
-        next_poll_at: now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs, untilFastestEnd),
-        lease_token: null,
-        updated_at: now,
-      },
+      queued: changes.queued ?? job.queued,
+      progress: changes.progress ?? job.progress,
+      last_error: changes.last_error,
+      poll_attempts: job.poll_attempts + 1,
+      next_poll_at: now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs, untilFastestEnd),
+      updated_at: now,
     });
   }
 

@@ -77,10 +77,13 @@ describe.each(testDatabases())('copying results into storage on %s', (database) 
     const { content, channels, database } = h.gateway.deps;
     const job = await jobOf(taskId);
     const late = await content.store(job, (await channels.get(job.channel_id!))!, 'stalled0');
-    const recorded = await recordCopy(database.db, {
+    const recorded = await recordCopy(database.db, database.dialect, {
       jobId: job.id,
       leaseToken: 'dead-copier',
-      changes: { hosted_content: JSON.stringify(late), copy_due_at: null },
+      hosted_content: JSON.stringify(late),
+      content_expires_at: job.content_expires_at,
+      copy_due_at: null,
+      rehost_attempts: job.rehost_attempts,
       now: Date.now(),
     });
     expect(recorded).toBe(false);

@@ -33,7 +33,10 @@ export class ResultCopier {
   private readonly records: TurnBatch<CopyRecord, boolean>;
 
   constructor(private readonly deps: CoreDeps) {
-    this.records = new TurnBatch((records) => eachInOneTransaction(deps.database, records, recordCopy));
+    const { database } = deps;
+    this.records = new TurnBatch((records) =>
+      eachInOneTransaction(database, records, (trx, record) => recordCopy(trx, database.dialect, record)),
+    );
   }
 
   start(): void {
@@ -131,11 +134,10 @@ export class ResultCopier {
       const recorded = await this.records.add({
         jobId: job.id,
         leaseToken,
-        changes: {
-          hosted_content: JSON.stringify(hosted),
-          content_expires_at: now + Math.round(config.CONTENT_RETENTION_HOURS * 3_600_000),
-          copy_due_at: null,
-        },
+        hosted_content: JSON.stringify(hosted),
+        content_expires_at: now + Math.round(config.CONTENT_RETENTION_HOURS * 3_600_000),
+        copy_due_at: null,
+        rehost_attempts: job.rehost_attempts,
         now,
       });
       // The task was deleted meanwhile: nothing may keep its files.
@@ -158,7 +160,10 @@ export class ResultCopier {
     await this.records.add({
       jobId: job.id,
       leaseToken,
-      changes: { rehost_attempts: attempts, copy_due_at: givingUp ? null : now + this.backoffMs(attempts) },
+      hosted_content: job.hosted_content,
+      content_expires_at: job.content_expires_at,
+      copy_due_at: givingUp ? null : now + this.backoffMs(attempts),
+      rehost_attempts: attempts,
       now,
     });
   }

@@ -5,6 +5,7 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import { jobCosts, reserve, settleReservation } from './billing.js';
 import type { Database } from './db.js';
+import { precompiled } from './precompiled.js';
 import { recordIdempotencyKey } from './idempotency.js';
 
 import type {
@@ -61,16 +62,19 @@ export async function findTaskForUser(
   taskId: string,
   userId: string,
 ): Promise<TaskWithJobs | undefined> {
-  const task = await database.db
+  const { rows } = await ownTask.run(database.db, database.dialect, { taskId, userId });
+  if (!rows[0]) return undefined;
+  return { task: rows[0], jobs: await jobsOf(database, taskId) };
+}
+
+const ownTask = precompiled((db, v: { taskId: string; userId: string }) =>
+  db
     .selectFrom('tasks')
     .selectAll()
-    .where('id', '=', taskId)
-    .where('user_id', '=', userId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  if (!task) return undefined;
-  return { task, jobs: await jobsOf(database, taskId) };
-}
+    .where('id', '=', v.taskId)
+    .where('user_id', '=', v.userId)
+    .where('deleted_at', 'is', null),
+);
 
 export async function findTask(database: Database, taskId: string): Promise<TaskWithJobs | undefined> {
   const task = await database.db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
@@ -79,13 +83,12 @@ export async function findTask(database: Database, taskId: string): Promise<Task
 }
 
 async function jobsOf(database: Database, taskId: string): Promise<TaskJobRow[]> {
-  return database.db
-    .selectFrom('task_jobs')
-    .selectAll()
-    .where('task_id', '=', taskId)
-    .orderBy('position')
-    .execute();
+  return (await jobsOfTask.run(database.db, database.dialect, { taskId })).rows;
 }
+
+const jobsOfTask = precompiled((db, v: { taskId: string }) =>
+  db.selectFrom('task_jobs').selectAll().where('task_id', '=', v.taskId).orderBy('position'),
+);
 
 /** Changes a job that is still held by `leaseToken`. False when someone else has it now, or it ended. */
 export async function updateHeldJob(
@@ -94,13 +97,14 @@ export async function updateHeldJob(
   leaseToken: string,
   changes: TaskJobUpdate,
 ): Promise<boolean> {
-  return updateHeldJobIn(database.db, { jobId, leaseToken, changes });
-}
-
-export interface HeldJobUpdate {
-  jobId: string;
-  leaseToken: string;
-  changes: TaskJobUpdate;
+  const result = await database.db
+    .updateTable('task_jobs')
+    .set(changes)
+    .where('id', '=', jobId)
+    .where('lease_token', '=', leaseToken)
+    .where('state', 'in', openJobStates)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /**
@@ -128,16 +132,43 @@ export async function eachInOneTransaction<In, Out>(
   }
 }
 
-/** updateHeldJob on a connection or inside a transaction (see eachInOneTransaction). */
-export async function updateHeldJobIn(db: Kysely<Schema>, update: HeldJobUpdate): Promise<boolean> {
-  const result = await db
+/** A poll's write-back for a job still running: what it found, and when the job is due again (lease given up). */
+export interface JobReschedule {
+  jobId: string;
+  leaseToken: string;
+  queued: number;
+  progress: number;
+  last_error: string | null;
+  poll_attempts: number;
+  next_poll_at: number;
+  updated_at: number;
+}
+
+const rescheduleStatement = precompiled<JobReschedule, never>((db, r) =>
+  db
     .updateTable('task_jobs')
-    .set(update.changes)
-    .where('id', '=', update.jobId)
-    .where('lease_token', '=', update.leaseToken)
-    .where('state', 'in', openJobStates)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+    .set({
+      queued: r.queued,
+      progress: r.progress,
+      last_error: r.last_error,
+      poll_attempts: r.poll_attempts,
+      next_poll_at: r.next_poll_at,
+      lease_token: null,
+      updated_at: r.updated_at,
+    })
+    .where('id', '=', r.jobId)
+    .where('lease_token', '=', r.leaseToken)
+    .where('state', 'in', openJobStates),
+);
+
+/** Writes a poll's reschedule if the job is still held by its lease; in a transaction (eachInOneTransaction). */
+export async function rescheduleJobIn(
+  db: Kysely<Schema>,
+  dialect: Database['dialect'],
+  reschedule: JobReschedule,
+): Promise<boolean> {
+  const result = await rescheduleStatement.run(db, dialect, reschedule);
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
 
 export interface JobEnd {
@@ -192,44 +223,35 @@ export async function finishJobIn(
   { job, leaseToken, end, now }: JobFinish,
 ): Promise<TaskEnd | null> {
   // PostgreSQL: serialise the jobs of one task, so the last one to end always sees the others ended.
-  if (dialect === 'postgres') {
-    await trx.selectFrom('tasks').select('id').where('id', '=', job.task_id).forUpdate().execute();
-  }
-  const rows = await readForEnd(trx, job.task_id);
+  if (dialect === 'postgres') await lockTask.run(trx, dialect, { taskId: job.task_id });
+  const { rows } = await readForEnd.run(trx, dialect, { taskId: job.task_id });
   const held = rows.find((r) => r.id === job.id);
   if (!held || held.lease_token !== leaseToken || !openJobStates.includes(held.state)) return null;
-  // The jobs as they will be once this one has ended.
-  const jobs = rows.map((r) =>
-    r.id === job.id
-      ? {
-          ...r,
-          state: end.state as JobState,
-          facts: end.facts ?? r.facts,
-          error_code: end.error_code ?? r.error_code,
-          error_message: end.error_message ?? r.error_message,
-        }
-      : r,
-  );
+  // The job as it will be once ended (what the end leaves out stays as it was), and the task's jobs with it.
+  const endedJob = {
+    ...held,
+    state: end.state as JobState,
+    result_url: end.result_url ?? held.result_url,
+    cover_url: end.cover_url ?? held.cover_url,
+    facts: end.facts ?? held.facts,
+    error_code: end.error_code ?? held.error_code,
+    error_message: end.error_message ?? held.error_message,
+    copy_due_at: end.copy_due_at ?? held.copy_due_at,
+    progress: end.state === 'succeeded' ? 100 : held.progress,
+  };
+  const jobs = rows.map((r) => (r.id === job.id ? endedJob : r));
   const task = rows[0]!;
   // The task ends with this job when it is still running and no other job of it is.
   const taskEnds = task.task_status === 'processing' && !jobs.some((j) => openJobStates.includes(j.state));
   const costs = taskEnds ? jobCosts(task.price, jobs) : null;
 
-  const ended = await trx
-    .updateTable('task_jobs')
-    .set({
-      ...end,
-      lease_token: null,
-      progress: end.state === 'succeeded' ? 100 : undefined,
-      completed_at: now,
-      updated_at: now,
-      cost: costs?.get(job.id),
-    })
-    .where('id', '=', job.id)
-    .where('lease_token', '=', leaseToken)
-    .where('state', 'in', openJobStates)
-    .executeTakeFirst();
-  if (ended.numUpdatedRows === 0n || !costs) return null;
+  const ended = await endJob.run(trx, dialect, {
+    ...endedJob,
+    cost: costs?.get(job.id) ?? held.cost,
+    now,
+    leaseToken,
+  });
+  if ((ended.numAffectedRows ?? 0n) === 0n || !costs) return null;
 
   // A task succeeds when at least one of its generations did; the failed ones stay visible in `videos`.
   const succeeded = jobs.some((j) => j.state === 'succeeded');
@@ -237,20 +259,15 @@ export async function finishJobIn(
   const status: TaskStatus = succeeded ? 'succeeded' : 'failed';
   let charged = 0;
   for (const cost of costs.values()) charged += cost;
-  const taskEnded = await trx
-    .updateTable('tasks')
-    .set({
-      status,
-      error_code: succeeded ? null : (firstFailure?.error_code ?? 'generation_failed'),
-      error_message: succeeded ? null : (firstFailure?.error_message ?? 'generation failed'),
-      completed_at: now,
-      updated_at: now,
-      cost: charged,
-    })
-    .where('id', '=', job.task_id)
-    .where('status', '=', 'processing')
-    .executeTakeFirst();
-  if (taskEnded.numUpdatedRows === 0n) return null;
+  const taskEnded = await endTask.run(trx, dialect, {
+    taskId: job.task_id,
+    status,
+    errorCode: succeeded ? null : (firstFailure?.error_code ?? 'generation_failed'),
+    errorMessage: succeeded ? null : (firstFailure?.error_message ?? 'generation failed'),
+    cost: charged,
+    now,
+  });
+  if ((taskEnded.numAffectedRows ?? 0n) === 0n) return null;
   for (const other of jobs) {
     if (other.id === job.id) continue;
     await trx
@@ -266,9 +283,13 @@ export async function finishJobIn(
   return { status, webhookQueued: Boolean(webhookUrl) };
 }
 
+const lockTask = precompiled<{ taskId: string }, { id: string }>((db, v) =>
+  db.selectFrom('tasks').select('id').where('id', '=', v.taskId).forUpdate(),
+);
+
 /** A task's jobs in order, each with what ending the task needs: its status, price, reservation, webhook target. */
-function readForEnd(trx: Transaction<Schema>, taskId: string) {
-  return trx
+const readForEnd = precompiled((db, v: { taskId: string }) =>
+  db
     .selectFrom('task_jobs')
     .innerJoin('tasks', 'tasks.id', 'task_jobs.task_id')
     .leftJoin('api_keys', 'api_keys.id', 'tasks.key_id')
@@ -276,10 +297,15 @@ function readForEnd(trx: Transaction<Schema>, taskId: string) {
       'task_jobs.id',
       'task_jobs.state',
       'task_jobs.lease_token',
+      'task_jobs.result_url',
+      'task_jobs.cover_url',
+      'task_jobs.facts',
       'task_jobs.error_code',
       'task_jobs.error_message',
-      'task_jobs.facts',
+      'task_jobs.copy_due_at',
+      'task_jobs.progress',
       'task_jobs.cost_estimate',
+      'task_jobs.cost',
       'tasks.status as task_status',
       'tasks.user_id',
       'tasks.key_id',
@@ -288,26 +314,85 @@ function readForEnd(trx: Transaction<Schema>, taskId: string) {
       'tasks.callback_url',
       'api_keys.webhook_url',
     ])
-    .where('task_jobs.task_id', '=', taskId)
-    .orderBy('task_jobs.position')
-    .execute();
-}
+    .where('task_jobs.task_id', '=', v.taskId)
+    .orderBy('task_jobs.position'),
+);
+
+type JobEndRow = Pick<
+  TaskJobRow,
+  | 'id'
+  | 'state'
+  | 'result_url'
+  | 'cover_url'
+  | 'facts'
+  | 'error_code'
+  | 'error_message'
+  | 'copy_due_at'
+  | 'progress'
+  | 'cost'
+> & { now: number; leaseToken: string };
+
+const endJob = precompiled<JobEndRow, never>((db, v) =>
+  db
+    .updateTable('task_jobs')
+    .set({
+      state: v.state,
+      result_url: v.result_url,
+      cover_url: v.cover_url,
+      facts: v.facts,
+      error_code: v.error_code,
+      error_message: v.error_message,
+      copy_due_at: v.copy_due_at,
+      progress: v.progress,
+      cost: v.cost,
+      lease_token: null,
+      completed_at: v.now,
+      updated_at: v.now,
+    })
+    .where('id', '=', v.id)
+    .where('lease_token', '=', v.leaseToken)
+    .where('state', 'in', openJobStates),
+);
+
+const endTask = precompiled(
+  (
+    db,
+    v: {
+      taskId: string;
+      status: TaskStatus;
+      errorCode: string | null;
+      errorMessage: string | null;
+      cost: number;
+      now: number;
+    },
+  ) =>
+    db
+      .updateTable('tasks')
+      .set({
+        status: v.status,
+        error_code: v.errorCode,
+        error_message: v.errorMessage,
+        completed_at: v.now,
+        updated_at: v.now,
+        cost: v.cost,
+      })
+      .where('id', '=', v.taskId)
+      .where('status', '=', 'processing'),
+);
 
 /**
  * Claims open jobs that are due: sets a fresh lease token and pushes next_poll_at to the lease's end, so a
  * crashed holder's jobs come back by themselves. PostgreSQL skips rows another instance is claiming.
  */
-export async function claimDueJobs(database: Database, options: ClaimOptions): Promise<TaskJobRow[]> {
-  return claimDue(database, 'next_poll_at', options, (due) =>
-    // Literals, not parameters: only then can SQLite see that the partial index task_jobs_due applies (with
-    // parameters it scanned and sorted the whole table on every claim; docs/benchmarks.md).
-    due.where(
-      'state',
-      'in',
-      openJobStates.map((state) => sql.lit(state)),
-    ),
-  );
-}
+export const claimDueJobs = dueClaim('next_poll_at', (due) =>
+  // Literals, not parameters: only then can SQLite see that the partial index task_jobs_due applies (with
+  // parameters it scanned and sorted the whole table on every claim; docs/benchmarks.md).
+  due.where(
+    'state',
+    'in',
+    openJobStates.map((state) => sql.lit(state)),
+  ),
+);
 
 export interface ClaimOptions {
   now: number;
@@ -317,29 +402,29 @@ export interface ClaimOptions {
 }
 
 /**
- * Claims the jobs whose `dueColumn` has come (among those `which` selects), earliest first: a fresh lease token,
- * and `dueColumn` pushed to the lease's end, so a crashed holder's jobs come back by themselves. PostgreSQL skips
- * rows another instance is claiming. The poller's claims (next_poll_at) and the copier's (copy_due_at).
+ * A claim of the jobs whose `dueColumn` has come (among those `which` selects), earliest first: a fresh lease
+ * token, and `dueColumn` pushed to the lease's end, so a crashed holder's jobs come back by themselves. PostgreSQL
+ * skips rows another instance is claiming. The poller's claims (next_poll_at) and the copier's (copy_due_at).
  */
-export async function claimDue(
-  database: Database,
+export function dueClaim(
   dueColumn: 'next_poll_at' | 'copy_due_at',
-  options: ClaimOptions,
   which: (
     due: SelectQueryBuilder<Schema, 'task_jobs', { id: string }>,
   ) => SelectQueryBuilder<Schema, 'task_jobs', { id: string }>,
-): Promise<TaskJobRow[]> {
-  const { db } = database;
-  let due = which(db.selectFrom('task_jobs').select('id'))
-    .where(dueColumn, '<=', options.now)
-    .orderBy(dueColumn)
-    .limit(options.limit);
-  if (database.dialect === 'postgres') due = due.forUpdate().skipLocked();
-  const lease =
-    dueColumn === 'next_poll_at'
-      ? { lease_token: options.leaseToken, next_poll_at: options.leaseUntil }
-      : { lease_token: options.leaseToken, copy_due_at: options.leaseUntil };
-  return db.updateTable('task_jobs').set(lease).where('id', 'in', due).returningAll().execute();
+): (database: Database, options: ClaimOptions) => Promise<TaskJobRow[]> {
+  const claim = precompiled<ClaimOptions, TaskJobRow>((db, options, dialect) => {
+    let due = which(db.selectFrom('task_jobs').select('id'))
+      .where(dueColumn, '<=', options.now)
+      .orderBy(dueColumn)
+      .limit(options.limit);
+    if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+    return db
+      .updateTable('task_jobs')
+      .set({ lease_token: options.leaseToken, [dueColumn]: options.leaseUntil })
+      .where('id', 'in', due)
+      .returningAll();
+  });
+  return async (database, options) => (await claim.run(database.db, database.dialect, options)).rows;
 }
 
 /** Claims one processing job out of turn (a vendor said it changed), unless a poll holds it right now. */
@@ -348,24 +433,32 @@ export async function claimJobNow(
   jobId: string,
   options: { now: number; leaseToken: string; leaseUntil: number },
 ): Promise<TaskJobRow | undefined> {
-  return database.db
-    .updateTable('task_jobs')
-    .set({ lease_token: options.leaseToken, next_poll_at: options.leaseUntil })
-    .where('id', '=', jobId)
-    .where('state', '=', 'processing')
-    .where((eb) => eb.or([eb('lease_token', 'is', null), eb('next_poll_at', '<=', options.now)]))
-    .returningAll()
-    .executeTakeFirst();
+  const { rows } = await claimOne.run(database.db, database.dialect, { jobId, ...options });
+  return rows[0];
 }
+
+const claimOne = precompiled(
+  (db, v: { jobId: string; now: number; leaseToken: string; leaseUntil: number }) =>
+    db
+      .updateTable('task_jobs')
+      .set({ lease_token: v.leaseToken, next_poll_at: v.leaseUntil })
+      .where('id', '=', v.jobId)
+      .where('state', '=', 'processing')
+      .where((eb) => eb.or([eb('lease_token', 'is', null), eb('next_poll_at', '<=', v.now)]))
+      .returningAll(),
+);
 
 /** Makes a processing job due now (its vendor said it changed), unless a poll holds it. */
 export async function makeJobDueNow(database: Database, jobId: string, now: number): Promise<boolean> {
-  const result = await database.db
-    .updateTable('task_jobs')
-    .set({ next_poll_at: now })
-    .where('id', '=', jobId)
-    .where('state', '=', 'processing')
-    .where('lease_token', 'is', null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  const result = await dueNow.run(database.db, database.dialect, { jobId, now });
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
+
+const dueNow = precompiled((db, v: { jobId: string; now: number }) =>
+  db
+    .updateTable('task_jobs')
+    .set({ next_poll_at: v.now })
+    .where('id', '=', v.jobId)
+    .where('state', '=', 'processing')
+    .where('lease_token', 'is', null),
+);

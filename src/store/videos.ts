@@ -1,9 +1,10 @@
 /** Queries of the OpenAI-compatible surface and of content retention: listing, soft deletion, expired content. */
-import type { Database } from './db.js';
+import type { Database, Dialect } from './db.js';
+import { precompiled } from './precompiled.js';
 import type { Kysely } from 'kysely';
-import type { Schema, TaskJobRow, TaskJobUpdate } from './schema.js';
+import type { Schema, TaskJobRow } from './schema.js';
 import { withJobs } from './task-list.js';
-import { claimDue, type ClaimOptions, type TaskWithJobs } from './tasks.js';
+import { dueClaim, type TaskWithJobs } from './tasks.js';
 
 export interface TaskListQuery {
   userId: string;
@@ -105,15 +106,18 @@ export async function forgetHostedContent(database: Database, jobIds: string[], 
     .execute();
 }
 
-/** Claims succeeded jobs whose result is due to be copied into storage (see claimDue). */
-export async function claimDueCopies(database: Database, options: ClaimOptions): Promise<TaskJobRow[]> {
-  return claimDue(database, 'copy_due_at', options, (due) => due.where('copy_due_at', 'is not', null));
-}
+/** Claims succeeded jobs whose result is due to be copied into storage (see dueClaim). */
+export const claimDueCopies = dueClaim('copy_due_at', (due) => due.where('copy_due_at', 'is not', null));
 
+/** What a copy came to: every column it writes (a failed attempt keeps the job's own values for the rest). */
 export interface CopyRecord {
   jobId: string;
   leaseToken: string;
-  changes: Pick<TaskJobUpdate, 'hosted_content' | 'content_expires_at' | 'copy_due_at' | 'rehost_attempts'>;
+  hosted_content: string | null;
+  content_expires_at: number | null;
+  /** When to try again; null when done (copied, or given up). */
+  copy_due_at: number | null;
+  rehost_attempts: number;
   now: number;
 }
 
@@ -121,14 +125,23 @@ export interface CopyRecord {
  * Writes what a copy came to, if the copier still holds the job; on a connection or in a transaction (see
  * eachInOneTransaction). False when the copier lost the job (its task was deleted meanwhile).
  */
-export async function recordCopy(db: Kysely<Schema>, record: CopyRecord): Promise<boolean> {
-  const { jobId, leaseToken, changes, now } = record;
-  const result = await db
-    .updateTable('task_jobs')
-    .set({ ...changes, lease_token: null, updated_at: now })
-    .where('id', '=', jobId)
-    .where('lease_token', '=', leaseToken)
-    .where('copy_due_at', 'is not', null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+export async function recordCopy(db: Kysely<Schema>, dialect: Dialect, record: CopyRecord): Promise<boolean> {
+  const result = await copyRecord.run(db, dialect, record);
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
+
+const copyRecord = precompiled((db, v: CopyRecord) =>
+  db
+    .updateTable('task_jobs')
+    .set({
+      hosted_content: v.hosted_content,
+      content_expires_at: v.content_expires_at,
+      copy_due_at: v.copy_due_at,
+      rehost_attempts: v.rehost_attempts,
+      lease_token: null,
+      updated_at: v.now,
+    })
+    .where('id', '=', v.jobId)
+    .where('lease_token', '=', v.leaseToken)
+    .where('copy_due_at', 'is not', null),
+);
