@@ -62,8 +62,8 @@ describe.each(testDatabases())('vendor callbacks on %s', (database) => {
     expect(done.body.status).toBe('succeeded');
     await expectDownloadableMp4(done.body.url);
     expect(h.sim.world.requests('kling', 'callback')).toBeGreaterThanOrEqual(1);
-    // One poll per callback (running, then succeed), none on the regular schedule.
-    expect(h.sim.world.requests('kling', 'poll')).toBeLessThanOrEqual(2);
+    // One poll, for the callback that said "succeed": none for "processing", none on the regular schedule.
+    expect(h.sim.world.requests('kling', 'poll')).toBe(1);
   });
 
   it('still finishes by polling when the callbacks never arrive', async () => {
@@ -127,6 +127,21 @@ describe.each(testDatabases())('vendor callbacks on %s', (database) => {
     }
     expect(h.sim.world.requests('kling', 'poll')).toBe(0);
     expect(await pollAttempts(h, taskId)).toBe(0);
+    await expectStillProcessing(h, key, taskId);
+  });
+
+  it('polls nothing for a callback that says the task is still running', async () => {
+    const { h, key, taskId, sent } = await longTask();
+    const running = { task_id: sent.id, task_status: 'processing', task_status_msg: '' };
+    expect((await post(String(sent.request.callback_url), running)).status).toBe(200);
+    expect((await post(String(sent.request.callback_url), 'not json')).status).toBe(200);
+    // The second body says nothing Reelay can read: that one is worth a poll.
+    const deadline = Date.now() + 5_000;
+    while ((await pollAttempts(h, taskId)) === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.sim.world.requests('kling', 'poll')).toBe(1);
     await expectStillProcessing(h, key, taskId);
   });
 

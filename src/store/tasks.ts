@@ -448,6 +448,16 @@ const claimOne = precompiled(
       .returningAll(),
 );
 
+/** The channel a job runs on (null before it has one, undefined for no such job). */
+export async function channelOfJob(database: Database, jobId: string): Promise<string | null | undefined> {
+  const { rows } = await jobChannel.run(database.db, database.dialect, { jobId });
+  return rows[0]?.channel_id;
+}
+
+const jobChannel = precompiled((db, v: { jobId: string }) =>
+  db.selectFrom('task_jobs').select('channel_id').where('id', '=', v.jobId),
+);
+
 /** Makes a processing job due now (its vendor said it changed), unless a poll holds it. */
 export async function makeJobDueNow(database: Database, jobId: string, now: number): Promise<boolean> {
   const result = await dueNow.run(database.db, database.dialect, { jobId, now });

@@ -145,4 +145,10 @@ export interface VendorAdapter<Credentials = unknown> {
   readLookup?(
     answer: VendorAnswer,
   ): { found: true; upstreamTaskId: string } | { found: false } | VendorTrouble;
+  /**
+   * For vendors that call back: false when a callback's body says only that the task is still running, which is
+   * not worth a poll. The body decides nothing else (a lying "still running" only leaves the job to its regular
+   * polls); absent or true, the callback brings a poll.
+   */
+  callbackWorthAPoll?(body: unknown): boolean;
 }

@@ -227,6 +227,16 @@ describe('Kling answers', () => {
   ])('reads a submit answer of %s', (_name, a, expected) => {
     expect(klingAdapter.readSubmit(a)).toMatchObject(expected);
   });
+
+  it('finds a callback worth a poll unless it says the task is still running', () => {
+    const worth = (body: unknown) => klingAdapter.callbackWorthAPoll!(body);
+    expect(worth({ task_id: 't', task_status: 'submitted' })).toBe(false);
+    expect(worth({ task_id: 't', task_status: 'processing' })).toBe(false);
+    expect(worth({ task_id: 't', task_status: 'succeed' })).toBe(true);
+    expect(worth({ task_id: 't', task_status: 'failed' })).toBe(true);
+    // Anything it cannot read might be news.
+    for (const body of [undefined, null, 'text', { task_status: 'paused' }]) expect(worth(body)).toBe(true);
+  });
 });
 
 describe('Kling on the wire (checked by the simulator)', () => {

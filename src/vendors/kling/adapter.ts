@@ -182,6 +182,12 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
     };
   },
 
+  // Kling calls back on every status change, "processing" included: only a later status can end the task.
+  callbackWorthAPoll(body) {
+    const status = (body as { task_status?: unknown } | null | undefined)?.task_status;
+    return status !== 'submitted' && status !== 'processing';
+  },
+
   readPoll(answer): PollOutcome {
     const envelope = readEnvelope(answer);
     if (!envelope) return troubleFromStatus(answer, 'Kling poll');
