@@ -144,9 +144,11 @@ describe.each(testDatabases())('seed API on %s', (database) => {
     });
 
     it('refuses an expired key', async () => {
-      const { key: expiring } = await h.user({ expires_at: Math.floor(Date.now() / 1000) + 1 });
+      // Two seconds ahead: one second could already be past (whole seconds) by the time the key is created.
+      const expiresAt = Math.floor(Date.now() / 1000) + 2;
+      const { key: expiring } = await h.user({ expires_at: expiresAt });
       expect((await h.submit(expiring, body)).status).not.toBe(401);
-      await new Promise((r) => setTimeout(r, 1100));
+      await new Promise((r) => setTimeout(r, expiresAt * 1000 - Date.now() + 100));
       const res = await h.submit(expiring, body);
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('expired_api_key');
