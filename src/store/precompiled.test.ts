@@ -37,6 +37,11 @@ describe.each(testDatabases())('precompiled statements on %s', (kind) => {
 
     expect((await renameSetting.run(db, dialect, { key: 'beta', value: 'b2' })).numAffectedRows).toBe(1n);
     expect((await renameSetting.run(db, dialect, { key: 'delta', value: 'x' })).numAffectedRows).toBe(0n);
+    expect(await renameSetting.changed(db, dialect, { key: 'alpha', value: 'a2' })).toBe(true);
+    expect(await renameSetting.changed(db, dialect, { key: 'delta', value: 'x' })).toBe(false);
+    expect((await settingIn.run(db, dialect, { key: 'alpha' })).rows).toEqual([
+      { key: 'alpha', value: 'a2' },
+    ]);
     // Inside a transaction too.
     await db.transaction().execute(async (trx) => {
       expect((await settingIn.run(trx, dialect, { key: 'beta' })).rows).toEqual([

@@ -15,6 +15,8 @@ class Slot {
 export interface Precompiled<Values, Row> {
   /** Runs the statement with these values, on a connection or inside a transaction of `dialect`. */
   run(db: Kysely<Schema>, dialect: Dialect, values: Values): Promise<QueryResult<Row>>;
+  /** Runs a write with these values: true when it changed at least one row (a compare-and-set that held). */
+  changed(db: Kysely<Schema>, dialect: Dialect, values: Values): Promise<boolean>;
 }
 
 /**
@@ -26,7 +28,7 @@ export function precompiled<Values extends object, Row>(
 ): Precompiled<Values, Row> {
   const standIns = new Proxy({}, { get: (_, name) => new Slot(String(name)) }) as Values;
   const compiled = new Map<Dialect, { query: CompiledQuery<Row>; slots: (string | null)[] }>();
-  return {
+  const statement: Precompiled<Values, Row> = {
     run(db, dialect, values) {
       let statement = compiled.get(dialect);
       if (!statement) {
@@ -41,5 +43,9 @@ export function precompiled<Values extends object, Row>(
       );
       return db.executeQuery<Row>({ ...query, parameters });
     },
+    async changed(db, dialect, values) {
+      return ((await statement.run(db, dialect, values)).numAffectedRows ?? 0n) > 0n;
+    },
   };
+  return statement;
 }

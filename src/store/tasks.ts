@@ -167,8 +167,7 @@ export async function rescheduleJobIn(
   dialect: Database['dialect'],
   reschedule: JobReschedule,
 ): Promise<boolean> {
-  const result = await rescheduleStatement.run(db, dialect, reschedule);
-  return (result.numAffectedRows ?? 0n) > 0n;
+  return rescheduleStatement.changed(db, dialect, reschedule);
 }
 
 export interface JobEnd {
@@ -245,13 +244,13 @@ export async function finishJobIn(
   const taskEnds = task.task_status === 'processing' && !jobs.some((j) => openJobStates.includes(j.state));
   const costs = taskEnds ? jobCosts(task.price, jobs) : null;
 
-  const ended = await endJob.run(trx, dialect, {
+  const ended = await endJob.changed(trx, dialect, {
     ...endedJob,
     cost: costs?.get(job.id) ?? held.cost,
     now,
     leaseToken,
   });
-  if ((ended.numAffectedRows ?? 0n) === 0n || !costs) return null;
+  if (!ended || !costs) return null;
 
   // A task succeeds when at least one of its generations did; the failed ones stay visible in `videos`.
   const succeeded = jobs.some((j) => j.state === 'succeeded');
@@ -259,7 +258,7 @@ export async function finishJobIn(
   const status: TaskStatus = succeeded ? 'succeeded' : 'failed';
   let charged = 0;
   for (const cost of costs.values()) charged += cost;
-  const taskEnded = await endTask.run(trx, dialect, {
+  const taskEnded = await endTask.changed(trx, dialect, {
     taskId: job.task_id,
     status,
     errorCode: succeeded ? null : (firstFailure?.error_code ?? 'generation_failed'),
@@ -267,7 +266,7 @@ export async function finishJobIn(
     cost: charged,
     now,
   });
-  if ((taskEnded.numAffectedRows ?? 0n) === 0n) return null;
+  if (!taskEnded) return null;
   for (const other of jobs) {
     if (other.id === job.id) continue;
     await trx
@@ -460,8 +459,7 @@ const jobChannel = precompiled((db, v: { jobId: string }) =>
 
 /** Makes a processing job due now (its vendor said it changed), unless a poll holds it. */
 export async function makeJobDueNow(database: Database, jobId: string, now: number): Promise<boolean> {
-  const result = await dueNow.run(database.db, database.dialect, { jobId, now });
-  return (result.numAffectedRows ?? 0n) > 0n;
+  return dueNow.changed(database.db, database.dialect, { jobId, now });
 }
 
 const dueNow = precompiled((db, v: { jobId: string; now: number }) =>

@@ -126,8 +126,7 @@ export interface CopyRecord {
  * eachInOneTransaction). False when the copier lost the job (its task was deleted meanwhile).
  */
 export async function recordCopy(db: Kysely<Schema>, dialect: Dialect, record: CopyRecord): Promise<boolean> {
-  const result = await copyRecord.run(db, dialect, record);
-  return (result.numAffectedRows ?? 0n) > 0n;
+  return copyRecord.changed(db, dialect, record);
 }
 
 const copyRecord = precompiled((db, v: CopyRecord) =>
