@@ -1,5 +1,5 @@
 /** Sends vendor calls over pooled HTTP connections and reads the answers. The only place that talks to vendors. */
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { SignedCall, VendorAnswer } from './adapter.js';
 
 export interface WireTimeouts {
@@ -41,8 +41,11 @@ const maxAnswerBytes = 5 * 1024 * 1024;
 
 export class Wire {
   private readonly agent: Agent;
-  /** Answers being read, with when each call's time is up (checked by one timer rather than one per call). */
-  private readonly reading = new Map<BodyReadable, number>();
+  /**
+   * Calls not yet settled, each with its deadline: one timer cuts the overdue ones, whether they are sending a body,
+   * waiting for the answer's head or reading it, rather than a timer or an AbortSignal per call.
+   */
+  private readonly inFlight = new Set<PendingCall>();
   private readonly overdueSweep: NodeJS.Timeout;
 
   constructor(private readonly timeouts: WireTimeouts = defaultWireTimeouts) {
@@ -57,34 +60,31 @@ export class Wire {
     this.overdueSweep.unref();
   }
 
-  async send(call: SignedCall): Promise<VendorAnswer> {
-    const deadline = Date.now() + this.timeouts.totalMs;
+  /**
+   * Dispatched with a handler of its own rather than through request(): no body stream to read the answer through
+   * (a third less CPU per call), and the call's abort is at hand for the overdue sweep.
+   */
+  send(call: SignedCall): Promise<VendorAnswer> {
+    let url: URL;
     try {
-      const res = await request(call.url, {
-        method: call.method,
-        headers: call.headers,
-        body: call.body,
-        dispatcher: this.agent,
-        // Sending a body can stall where no undici timeout applies: such a call keeps a signal of its own. A call
-        // without one waits at most headersTimeout for its answer, and the sweep bounds reading the answer: an
-        // AbortSignal.timeout per poll was a visible part of the poller's profile.
-        ...(call.body === undefined ? {} : { signal: AbortSignal.timeout(this.timeouts.totalMs) }),
-      });
-      this.reading.set(res.body, deadline);
-      let text: string;
-      try {
-        text = await readLimited(res.body, maxAnswerBytes);
-      } finally {
-        this.reading.delete(res.body);
-      }
-      const headers: Record<string, string | undefined> = {};
-      for (const [name, value] of Object.entries(res.headers)) {
-        headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      return { status: res.statusCode, headers, json: parseJson(text), text };
+      url = new URL(call.url);
     } catch (err) {
-      throw new WireError(describeTransportError(err), !neverSent.has(errorCode(err) ?? ''));
+      return Promise.reject(toWireError(err));
     }
+    return new Promise((resolve, reject) => {
+      const pending = new PendingCall(Date.now() + this.timeouts.totalMs, this.inFlight, resolve, reject);
+      this.inFlight.add(pending);
+      this.agent.dispatch(
+        {
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: call.method,
+          headers: call.headers,
+          body: call.body,
+        },
+        pending,
+      );
+    });
   }
 
   async close(): Promise<void> {
@@ -94,25 +94,73 @@ export class Wire {
 
   private cutOverdue(): void {
     const now = Date.now();
-    for (const [body, deadline] of this.reading) {
-      if (now < deadline) continue;
-      this.reading.delete(body);
-      body.destroy(new DOMException('the vendor took too long to answer', 'TimeoutError'));
+    for (const call of this.inFlight) {
+      if (now >= call.deadline) call.cut();
     }
   }
 }
 
-type BodyReadable = Dispatcher.ResponseData['body'];
+/** One call on the wire: collects the answer and settles the call's promise, leaving the in-flight set as it does. */
+class PendingCall implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private status = 0;
+  private headers: VendorAnswer['headers'] = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
 
-async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) throw new Error(`answer larger than ${limit} bytes`);
-    chunks.push(chunk);
+  constructor(
+    readonly deadline: number,
+    private readonly inFlight: Set<PendingCall>,
+    private readonly resolve: (answer: VendorAnswer) => void,
+    private readonly reject: (err: WireError) => void,
+  ) {}
+
+  /** Past its deadline. A call still waiting for a connection has nothing to abort yet: a later sweep cuts it. */
+  cut(): void {
+    this.controller?.abort(new DOMException('the vendor took too long to answer', 'TimeoutError'));
   }
-  return Buffer.concat(chunks).toString('utf8');
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    // Called again, with a new controller, if undici retries the call on another connection.
+    this.controller = controller;
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return; // an informational head (103 Early Hints): the answer's own head follows
+    this.status = statusCode;
+    // undici gives lower-cased names in a fresh object: only repeated headers need joining.
+    for (const name in headers) {
+      const value = headers[name];
+      if (Array.isArray(value)) headers[name] = value.join(', ');
+    }
+    this.headers = headers as VendorAnswer['headers'];
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.size += chunk.length;
+    // Thrown rather than aborted here: undici aborts the call with it and also stops parsing what it has already read.
+    if (this.size > maxAnswerBytes) throw new Error(`answer larger than ${maxAnswerBytes} bytes`);
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.inFlight.delete(this);
+    const text = Buffer.concat(this.chunks, this.size).toString('utf8');
+    this.resolve({ status: this.status, headers: this.headers, json: parseJson(text), text });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    this.inFlight.delete(this);
+    this.reject(toWireError(err));
+  }
+}
+
+function toWireError(err: unknown): WireError {
+  return new WireError(describeTransportError(err), !neverSent.has(errorCode(err) ?? ''));
 }
 
 function parseJson(text: string): unknown {
