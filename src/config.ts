@@ -68,6 +68,11 @@ const envSchema = z.object({
     .default(7 * 24),
   /** Results copied into storage at once. */
   REHOST_CONCURRENCY: z.coerce.number().int().min(1).default(8),
+  /**
+   * While polling runs late, copies wait (the CPU goes to making successes visible), but none longer than this after
+   * it came due; 0 never lets them wait.
+   */
+  REHOST_MAX_WAIT_MS: number(60_000),
   /** How long after a failed copy the next is tried; doubling after each, at most 5 minutes. */
   REHOST_RETRY_MS: number(5_000),
   /** Copies tried before a success is kept with the vendor's URL only. */

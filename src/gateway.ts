@@ -120,7 +120,7 @@ export class Gateway {
     };
     const runner = new JobRunner(deps);
     const poller = new Poller(deps, runner);
-    const copier = new ResultCopier(deps);
+    const copier = new ResultCopier(deps, () => poller.lateness());
     const admin = await prepareAdminToken(database.db, config.REELAY_ADMIN_TOKEN);
 
     const app: FastifyInstance = Fastify({

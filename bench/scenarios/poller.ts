@@ -31,7 +31,6 @@ export const pollerConfig: Partial<Config> = {
   POLL_TICK_MS: 250,
   POLL_BATCH_SIZE: 500,
   POLL_CHANNEL_CONCURRENCY: 16,
-  ...(process.env.HOLD_HACK ? { POLL_LEASE_MS: 600_000 } : {}),
 };
 
 const seedChunk = 2_000;

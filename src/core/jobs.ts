@@ -62,6 +62,45 @@ export interface CoreDeps {
 export type SubmitResult =
   { kind: 'accepted' } | Exclude<SubmitOutcome, { kind: 'accepted' }> | { kind: 'busy'; message: string };
 
+/**
+ * A job still running that its poller keeps between polls, under the lease of its claim: its row as of this poll
+ * (what the database holds may lag in poll_attempts) and when it is due again. Keeping it spares the write-back and
+ * the claim that each poll cost otherwise (docs/benchmarks.md).
+ */
+/** How a poller runs one poll: what it may keep, and the slot its vendor calls wait for (see Poller). */
+export interface PollOptions {
+  /** When the caller's lease on the job ends. Given, the job may stay with the caller between polls (see KeptJob). */
+  leaseUntil?: number;
+  /** Runs a vendor call when the caller's limit allows; the database writes around it do not wait for it. */
+  slot?: <T>(call: () => Promise<T>) => Promise<T>;
+}
+
+export interface KeptJob {
+  job: PolledJob;
+  dueAt: number;
+  /** The lease's end: as it was, or renewed when the next poll would have fallen too close to it. */
+  leaseUntil: number;
+}
+
+/** What polling a job needs of its row: all a poller keeps of a job between polls, 100,000 of them at a time. */
+export type PolledJob = Pick<
+  TaskJobRow,
+  | 'id'
+  | 'task_id'
+  | 'channel_id'
+  | 'upstream_model'
+  | 'upstream_task_id'
+  | 'poll_context'
+  | 'facts'
+  | 'state'
+  | 'queued'
+  | 'progress'
+  | 'last_error'
+  | 'poll_attempts'
+  | 'deadline_at'
+  | 'created_at'
+>;
+
 /** Trouble from a call that got no HTTP answer; `ambiguous` when the vendor may have received it. */
 type CallTrouble =
   VendorTrouble | { kind: 'retry_later'; message: string; retryAfterMs?: number; ambiguous: boolean };
@@ -127,19 +166,23 @@ export class JobRunner {
 
   constructor(private readonly deps: CoreDeps) {
     const { database } = deps;
-    this.reschedules = new TurnBatch((updates) =>
-      eachInOneTransaction(database, updates, (trx, update) =>
-        rescheduleJobIn(trx, database.dialect, update),
-      ),
+    this.reschedules = new TurnBatch(
+      (updates) =>
+        eachInOneTransaction(database, updates, (trx, update) =>
+          rescheduleJobIn(trx, database.dialect, update),
+        ),
+      writeWindowMs,
     );
     // PostgreSQL serves several instances, whose ends lock tasks and users: one transaction per end keeps
     // those locks short and free of deadlocks between instances.
-    this.ends = new TurnBatch((finishes) =>
-      database.dialect === 'sqlite'
-        ? eachInOneTransaction(database, finishes, (trx, finish) => finishJobIn(trx, 'sqlite', finish))
-        : Promise.allSettled(
-            finishes.map(({ job, leaseToken, end, now }) => finishJob(database, job, leaseToken, end, now)),
-          ),
+    this.ends = new TurnBatch(
+      (finishes) =>
+        database.dialect === 'sqlite'
+          ? eachInOneTransaction(database, finishes, (trx, finish) => finishJobIn(trx, 'sqlite', finish))
+          : Promise.allSettled(
+              finishes.map(({ job, leaseToken, end, now }) => finishJob(database, job, leaseToken, end, now)),
+            ),
+      writeWindowMs,
     );
   }
 
@@ -155,7 +198,7 @@ export class JobRunner {
    * parameters) ends the job at once. Channels whose circuit is open are skipped.
    */
   async submit(
-    job: TaskJobRow,
+    job: Pick<TaskJobRow, 'id' | 'task_id' | 'channel_id'>,
     leaseToken: string,
     request: VideoRequest,
     candidates: Channel[],
@@ -258,7 +301,9 @@ export class JobRunner {
   ): Promise<SubmitOutcome | { kind: 'busy'; message: string }> {
     let outcome: SubmitOutcome | CallTrouble;
     try {
-      outcome = await this.call(adapter, channel, prepared.call, (a) => adapter.readSubmit(a), true);
+      outcome = await this.call(adapter, channel, prepared.call, (a) => adapter.readSubmit(a), {
+        bounded: true,
+      });
     } catch (err) {
       if (err instanceof ChannelBusyError) return { kind: 'busy', message: err.message };
       throw err;
@@ -276,8 +321,13 @@ export class JobRunner {
       : outcome;
   }
 
-  /** One poll of a claimed job; any outcome other than an end reschedules it by its backoff. */
-  async poll(job: TaskJobRow, leaseToken: string): Promise<void> {
+  /**
+   * One poll of a claimed job; any outcome other than an end reschedules it by its backoff. Given the caller's
+   * `leaseUntil`, the job stays with the caller under its lease (see KeptJob); otherwise it is written back for
+   * whichever poller is free when it is due.
+   */
+  async poll(job: PolledJob, leaseToken: string, options: PollOptions = {}): Promise<KeptJob | null> {
+    const { leaseUntil, slot } = options;
     const now = Date.now();
     if (now >= job.deadline_at) {
       const minutes = Math.round((job.deadline_at - job.created_at) / 60_000);
@@ -286,9 +336,9 @@ export class JobRunner {
         error_code: 'timeout',
         error_message: `The vendor did not finish the job within ${minutes} minutes`,
       });
-      return;
+      return null;
     }
-    if (job.state === 'submitting') return this.recover(job, leaseToken);
+    if (job.state === 'submitting') return this.recover(job, leaseToken, options);
 
     const channel = job.channel_id ? await this.deps.channels.get(job.channel_id) : undefined;
     if (!channel || !job.upstream_task_id) {
@@ -297,33 +347,36 @@ export class JobRunner {
         error_code: 'channel_removed',
         error_message: 'The channel running this job was deleted',
       });
-      return;
+      return null;
     }
     if (!this.deps.health.allows(channel.id)) {
       // The channel's circuit is open: leave the vendor alone until its cool-down ends.
-      await this.reschedule(
+      return this.reschedule(
         job,
         leaseToken,
         { last_error: 'channel resting after repeated failures' },
-        this.deps.health.waitMs(channel.id),
+        { notBeforeMs: this.deps.health.waitMs(channel.id), leaseUntil },
       );
-      return;
     }
     const adapter = requireAdapter(channel.vendor);
     const pollContext = JSON.parse(job.poll_context ?? '{}') as Record<string, string>;
     const call = adapter.preparePoll(job.upstream_task_id, pollContext);
 
-    const outcome = await this.call(adapter, channel, call, (a) => adapter.readPoll(a));
+    const outcome = await this.call(adapter, channel, call, (a) => adapter.readPoll(a), { slot });
     if (outcome.kind === 'succeeded' || outcome.kind === 'failed')
       this.completions.record(completionKey(channel.id, job.upstream_model), Date.now() - job.created_at);
     switch (outcome.kind) {
       case 'processing':
-        await this.reschedule(job, leaseToken, {
-          queued: outcome.queued ? 1 : 0,
-          progress: outcome.progress ?? (outcome.queued ? 0 : Math.max(job.progress, 10)),
-          last_error: null,
-        });
-        return;
+        return this.reschedule(
+          job,
+          leaseToken,
+          {
+            queued: outcome.queued ? 1 : 0,
+            progress: outcome.progress ?? (outcome.queued ? 0 : Math.max(job.progress, 10)),
+            last_error: null,
+          },
+          { leaseUntil },
+        );
       case 'succeeded': {
         const facts: VideoFacts = { ...jobFacts(job), ...outcome.facts };
         // Succeeded as soon as the vendor says so; the copy into Reelay's storage follows (core/result-copier.ts).
@@ -336,7 +389,7 @@ export class JobRunner {
           copy_due_at: copy ? Date.now() : null,
         });
         if (copy) this.deps.onCopyQueued();
-        return;
+        return null;
       }
       case 'failed':
         await this.end(job, leaseToken, {
@@ -344,22 +397,25 @@ export class JobRunner {
           error_code: outcome.code,
           error_message: outcome.message,
         });
-        return;
+        return null;
       case 'channel_broken':
         this.deps.log.error(
           { job: job.id, channel: channel.id, reason: outcome.message },
           'channel disabled while polling',
         );
         await this.deps.channels.disable(channel, outcome.message);
-        await this.reschedule(job, leaseToken, { last_error: outcome.message });
-        return;
+        return this.reschedule(job, leaseToken, { last_error: outcome.message });
       case 'retry_later':
         this.deps.log.warn(
           { job: job.id, channel: channel.id, reason: outcome.message },
           'poll failed, will retry',
         );
-        await this.reschedule(job, leaseToken, { last_error: outcome.message }, outcome.retryAfterMs);
-        return;
+        return this.reschedule(
+          job,
+          leaseToken,
+          { last_error: outcome.message },
+          { notBeforeMs: outcome.retryAfterMs, leaseUntil },
+        );
     }
   }
 
@@ -367,7 +423,11 @@ export class JobRunner {
    * A job saved but never confirmed by the vendor (its submitter died): adopt it where the vendor can find it
    * by Reelay's id, submit it where the vendor has never seen it, and fail it where neither can be known.
    */
-  private async recover(job: TaskJobRow, leaseToken: string): Promise<void> {
+  private async recover(
+    job: PolledJob,
+    leaseToken: string,
+    { leaseUntil, slot }: PollOptions,
+  ): Promise<KeptJob | null> {
     const log = this.deps.log.child({ job: job.id });
     const channel = job.channel_id ? await this.deps.channels.get(job.channel_id) : undefined;
     const adapter = channel ? requireAdapter(channel.vendor) : undefined;
@@ -379,11 +439,11 @@ export class JobRunner {
         error_message:
           'Reelay stopped before the vendor confirmed this job, and this vendor cannot tell whether it started; it was not resubmitted to avoid a duplicate',
       });
-      return;
+      return null;
     }
     const pollContext = JSON.parse(job.poll_context ?? '{}') as Record<string, string>;
     const call = adapter.prepareLookupByExternalId(job.id, pollContext);
-    const found = await this.call(adapter, channel, call, (a) => adapter.readLookup!(a));
+    const found = await this.call(adapter, channel, call, (a) => adapter.readLookup!(a), { slot });
     if ('found' in found && found.found) {
       log.info('recovered job: the vendor had it');
       const now = Date.now();
@@ -394,7 +454,7 @@ export class JobRunner {
         next_poll_at: now,
         updated_at: now,
       });
-      return;
+      return null;
     }
     if ('found' in found) {
       log.info('recovered job: the vendor never saw it; submitting now');
@@ -406,12 +466,11 @@ export class JobRunner {
       const request = JSON.parse(task.request) as VideoRequest;
       const others = (await candidatesFor(this.deps.channels, request)).filter((c) => c.id !== channel.id);
       await this.submit(job, leaseToken, request, [channel, ...others]);
-      return;
+      return null;
     }
-    await this.reschedule(job, leaseToken, { last_error: found.message });
+    return this.reschedule(job, leaseToken, { last_error: found.message }, { leaseUntil });
   }
 
-  /** Sends a call and reads it; a call that never got an HTTP answer is trouble worth retrying. */
   /**
    * Sends a call under the channel's limits and reads it, keeping the channel's health: trouble counts as a
    * failure (a 429 also pauses the channel), any real answer as a success. A call that never got an HTTP answer
@@ -422,14 +481,16 @@ export class JobRunner {
     channel: Channel,
     call: VendorCall,
     read: (a: VendorAnswer) => T,
-    bounded = false,
+    { bounded = false, slot = direct }: { bounded?: boolean; slot?: PollOptions['slot'] } = {},
   ): Promise<T | CallTrouble> {
     let answer: VendorAnswer;
     try {
-      answer = await this.deps.limits.run(
-        channel,
-        async () => this.deps.wire.send(await adapter.sign(call, channel.baseUrl, channel.credentials)),
-        bounded,
+      answer = await slot(() =>
+        this.deps.limits.run(
+          channel,
+          async () => this.deps.wire.send(await adapter.sign(call, channel.baseUrl, channel.credentials)),
+          bounded,
+        ),
       );
     } catch (err) {
       if (!(err instanceof WireError)) throw err;
@@ -449,29 +510,62 @@ export class JobRunner {
     return outcome;
   }
 
+  /**
+   * Sets a job's next poll by its backoff. With the caller's `leaseUntil`, the job stays with the caller when that
+   * poll can still be made and written back under the lease, renewed if need be: then only what clients see (queued,
+   * progress, last error) is written, when it changed, and the lease when renewed. Null when the job was given back,
+   * or when its lease was lost (another poller has it now).
+   */
   private async reschedule(
-    job: TaskJobRow,
+    job: PolledJob,
     leaseToken: string,
     changes: { queued?: number; progress?: number; last_error: string | null },
-    notBeforeMs = 0,
-  ) {
+    { notBeforeMs = 0, leaseUntil }: { notBeforeMs?: number; leaseUntil?: number } = {},
+  ): Promise<KeptJob | null> {
     const now = Date.now();
     // Not before the fastest job of this model was ever seen to end (core/completion-times.ts).
     const untilFastestEnd =
       this.completions.earliestMs(completionKey(job.channel_id, job.upstream_model)) - (now - job.created_at);
-    await this.reschedules.add({
+    const dueAt = now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs, untilFastestEnd);
+    const seen =
+      (changes.queued ?? job.queued) !== job.queued ||
+      (changes.progress ?? job.progress) !== job.progress ||
+      changes.last_error !== job.last_error;
+    // The job object is the caller's own: it changes in place (100,000 kept jobs, a poll every few seconds each).
+    job.queued = changes.queued ?? job.queued;
+    job.progress = changes.progress ?? job.progress;
+    job.last_error = changes.last_error;
+    job.poll_attempts++;
+    const kept = leaseUntil === undefined ? null : this.leaseFor(dueAt, leaseUntil, now);
+    if (kept === leaseUntil && !seen) return { job, dueAt, leaseUntil };
+    const written = await this.reschedules.add({
       jobId: job.id,
       leaseToken,
-      queued: changes.queued ?? job.queued,
-      progress: changes.progress ?? job.progress,
-      last_error: changes.last_error,
-      poll_attempts: job.poll_attempts + 1,
-      next_poll_at: now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs, untilFastestEnd),
+      keepLease: kept !== null,
+      queued: job.queued,
+      progress: job.progress,
+      last_error: job.last_error,
+      poll_attempts: job.poll_attempts,
+      next_poll_at: kept ?? dueAt,
       updated_at: now,
     });
+    return kept !== null && written ? { job, dueAt, leaseUntil: kept } : null;
   }
 
-  private async end(job: TaskJobRow, leaseToken: string, end: JobEnd): Promise<void> {
+  /**
+   * The lease under which a job's poll due at `dueAt` can be made and written back before the lease lets another
+   * poller claim it (a poll may take up to the vendor timeout): the current one, a renewed one, or null (give it
+   * back: due too far ahead).
+   */
+  private leaseFor(dueAt: number, leaseUntil: number, now: number): number | null {
+    const { VENDOR_TIMEOUT_MS, POLL_LEASE_MS } = this.deps.config;
+    const margin = Math.min(VENDOR_TIMEOUT_MS, POLL_LEASE_MS / 2);
+    if (dueAt <= leaseUntil - margin) return leaseUntil;
+    const renewed = now + POLL_LEASE_MS;
+    return dueAt <= renewed - margin ? renewed : null;
+  }
+
+  private async end(job: Pick<TaskJobRow, 'id' | 'task_id'>, leaseToken: string, end: JobEnd): Promise<void> {
     const ended = await this.ends.add({ job, leaseToken, end, now: Date.now() });
     if (ended) {
       this.deps.log.info({ task: job.task_id, status: ended.status }, 'task ended');
@@ -479,5 +573,14 @@ export class JobRunner {
     }
   }
 }
+
+/**
+ * How long the poller's writes gather before they commit together: a commit cost about 90 µs at 100,000 tasks,
+ * and one turn of the event loop held only three or four writes. Polls wait for it outside their channel's slot
+ * (docs/benchmarks.md).
+ */
+const writeWindowMs = 2;
+
+const direct = <T>(call: () => Promise<T>) => call();
 
 const completionKey = (channelId: string | null, model: string | null) => `${channelId ?? ''} ${model ?? ''}`;

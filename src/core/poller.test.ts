@@ -5,6 +5,8 @@ import { jobFor, type JobRunner } from './jobs.js';
 import { parseSeedRequest } from './request.js';
 import { submitTask, type Caller } from './submit.js';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 describe.each(testDatabases())('poller on %s', (database) => {
   const harnesses: Harness[] = [];
   afterEach(async () => {
@@ -125,6 +127,54 @@ describe.each(testDatabases())('poller on %s', (database) => {
     expect(waiting.lease_token).toBeNull();
     expect(waiting.next_poll_at).toBeLessThanOrEqual(Date.now());
     for (const id of [first, second]) expect((await h.waitForEnd(key, id)).body.status).toBe('succeeded');
+  });
+
+  it('keeps a job between polls under one lease, renewed as it goes; another instance takes it when this one stops', async () => {
+    // A 600 ms lease, polls every 100 ms, a task of 2.5 s: the lease must be renewed several times over.
+    const config = {
+      POLL_INITIAL_DELAY_MS: 50,
+      POLL_BACKOFF_FACTOR: 1,
+      POLL_MAX_DELAY_MS: 100,
+      POLL_TICK_MS: 10,
+      POLL_LEASE_MS: 600,
+      VENDOR_TIMEOUT_MS: 200,
+    };
+    const first = await start({ simulator: { taskDurationMs: 2_500 }, config });
+    await first.channel('kling');
+    const { key } = await first.user();
+    const { task_id: taskId } = (await first.submit(key, { model: 'kling-v1', prompt: 'kept' })).body;
+    let reader = first;
+    const jobRow = () =>
+      reader.gateway.deps.database.db
+        .selectFrom('task_jobs')
+        .select(['lease_token', 'next_poll_at', 'progress'])
+        .where('task_id', '=', taskId)
+        .executeTakeFirstOrThrow();
+    while ((await jobRow()).lease_token === null) await sleep(5);
+    const claimed = await jobRow();
+    // A second instance on the same database, polling as eagerly, from now on.
+    const second = await start({ reuse: first, config });
+    const leases = new Set<string>();
+    let leaseEnd = claimed.next_poll_at;
+    const pollsBefore = first.sim.world.requests('kling', 'poll');
+    while (Date.now() < claimed.next_poll_at + 1_000) {
+      const row = await jobRow();
+      leases.add(row.lease_token!);
+      leaseEnd = Math.max(leaseEnd, row.next_poll_at);
+      await sleep(20);
+    }
+    // One holder throughout, its lease pushed on, polls going on meanwhile; what clients see is kept up to date.
+    expect([...leases]).toEqual([claimed.lease_token]);
+    expect(leaseEnd).toBeGreaterThan(claimed.next_poll_at + 300);
+    expect(first.sim.world.requests('kling', 'poll') - pollsBefore).toBeGreaterThanOrEqual(5);
+    expect((await second.query(key, taskId)).body).toMatchObject({ status: 'processing' });
+    expect((await jobRow()).progress).toBeGreaterThan(0);
+
+    await first.stopGateway();
+    reader = second;
+    // Handed back, not held until its lease ends: the second instance has it at once.
+    expect((await jobRow()).lease_token).not.toBe(claimed.lease_token);
+    expect((await second.waitForEnd(key, taskId)).body.status).toBe('succeeded');
   });
 
   it("reports the vendor's reason when generation fails", async () => {

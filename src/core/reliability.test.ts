@@ -220,6 +220,8 @@ describe.each(testDatabases())('reliability on %s', (database) => {
     h.sim.world.inject('kling', 'poll', { type: 'slow', delayMs: 300 }, 3);
     await sleep(60); // let the first polls come due
     expect(await h.gateway.poller.tick()).toBe(3);
+    // One slot: stop while the first poll is with the vendor and the other two wait their turn.
+    while (h.sim.world.requests('kling', 'poll') === 0) await sleep(5);
     await h.gateway.poller.stop();
     const jobs = await h.gateway.deps.database.db
       .selectFrom('task_jobs')

@@ -7,6 +7,7 @@ import { Harness, testDatabases } from '../../test/support/harness.js';
 import type { Config } from '../config.js';
 import { sampleVideo } from '../simulator/server.js';
 import { claimDueCopies, recordCopy } from '../store/videos.js';
+import { ResultCopier } from './result-copier.js';
 
 describe.each(testDatabases())('copying results into storage on %s', (database) => {
   let h: Harness;
@@ -54,6 +55,24 @@ describe.each(testDatabases())('copying results into storage on %s', (database) 
     const later = await request(url);
     expect(later.statusCode).toBe(200);
     expect(Buffer.from(await later.body.arrayBuffer())).toEqual(sampleVideo);
+  });
+
+  it('gives way while polling runs late, but no copy waits longer than REHOST_MAX_WAIT_MS', async () => {
+    const { taskId } = await succeededTask({ REHOST_MAX_WAIT_MS: 400 });
+    const dueAt = (await jobOf(taskId)).copy_due_at!;
+    // Polling that runs five seconds late: the CPU goes to making successes visible first.
+    const copier = new ResultCopier(h.gateway.deps, () => 5_000);
+    copier.start();
+    try {
+      await new Promise((r) => setTimeout(r, 150));
+      expect((await jobOf(taskId)).hosted_content).toBeNull();
+      await h.waitForCopies(taskId);
+      const copied = await jobOf(taskId);
+      expect(copied.hosted_content).not.toBeNull();
+      expect(copied.updated_at - dueAt).toBeGreaterThanOrEqual(400);
+    } finally {
+      await copier.stop();
+    }
   });
 
   it('takes back a copy whose copier stalled once its lease runs out; the late copier removes only its files', async () => {

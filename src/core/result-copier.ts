@@ -18,6 +18,8 @@ import type { CoreDeps } from './jobs.js';
 const copyLeaseMs = 3 * copyTimeoutMs;
 /** How often the copier looks for due copies when nothing woke it. */
 const tickMs = 1_000;
+/** Polling this late means jobs are waiting to be seen ending: copies then wait (REHOST_MAX_WAIT_MS). */
+const pollingLateMs = 1_000;
 
 export class ResultCopier {
   private timer: NodeJS.Timeout | null = null;
@@ -31,8 +33,14 @@ export class ResultCopier {
   private pass: Promise<void> = Promise.resolve();
   /** Copies that end in the same turn are recorded in one transaction. */
   private readonly records: TurnBatch<CopyRecord, boolean>;
+  /** Copies are waiting for polling to catch up: news of a success need not wake the copier. */
+  private waitingForPolls = false;
 
-  constructor(private readonly deps: CoreDeps) {
+  /** `pollingLateness`: how late the poller runs (Poller.lateness); copies give way to polls while it is late. */
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly pollingLateness: () => number = () => 0,
+  ) {
     const { database } = deps;
     this.records = new TurnBatch((records) =>
       eachInOneTransaction(database, records, (trx, record) => recordCopy(trx, database.dialect, record)),
@@ -47,7 +55,7 @@ export class ResultCopier {
 
   /** Looks for due copies now (a job just succeeded), not at the next tick. */
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.waitingForPolls) return;
     // A pass under way may have claimed before this news: another follows it at once.
     if (this.running) {
       this.wokenDuringPass = true;
@@ -72,8 +80,13 @@ export class ResultCopier {
     if (capacity <= 0) return 0;
     const now = Date.now();
     const leaseToken = randomUUID();
+    // A copy costs several polls' worth of CPU (download, file, two writes): while polling runs late, only copies
+    // that have waited REHOST_MAX_WAIT_MS are made, so the successes of 100,000 tasks become visible first
+    // (docs/benchmarks.md). Nothing waits longer: vendors' URLs last an hour or more.
+    const maxWaitMs = this.deps.config.REHOST_MAX_WAIT_MS;
+    this.waitingForPolls = maxWaitMs > 0 && this.pollingLateness() > pollingLateMs;
     const jobs = await claimDueCopies(this.deps.database, {
-      now,
+      now: this.waitingForPolls ? now - maxWaitMs : now,
       limit: capacity,
       leaseToken,
       leaseUntil: now + copyLeaseMs,

@@ -9,7 +9,7 @@ export const publicTaskIdPattern = /^task_[0-9A-Za-z]{20}$/;
 
 const noFacts: VideoFacts = { durationSeconds: null, fps: null, width: null, height: null, seed: null };
 
-export function jobFacts(job: TaskJobRow): VideoFacts {
+export function jobFacts(job: Pick<TaskJobRow, 'facts'>): VideoFacts {
   return job.facts ? { ...noFacts, ...(JSON.parse(job.facts) as Partial<VideoFacts>) } : noFacts;
 }
 

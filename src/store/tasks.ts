@@ -132,10 +132,14 @@ export async function eachInOneTransaction<In, Out>(
   }
 }
 
-/** A poll's write-back for a job still running: what it found, and when the job is due again (lease given up). */
+/**
+ * A poll's write-back for a job still running: what it found, and next_poll_at: when the job is due again if the
+ * lease is given up, or the lease's end if it is kept (the poller keeps the job for its next poll).
+ */
 export interface JobReschedule {
   jobId: string;
   leaseToken: string;
+  keepLease: boolean;
   queued: number;
   progress: number;
   last_error: string | null;
@@ -144,7 +148,7 @@ export interface JobReschedule {
   updated_at: number;
 }
 
-const rescheduleStatement = precompiled<JobReschedule, never>((db, r) =>
+const releaseStatement = precompiled<JobReschedule, never>((db, r) =>
   db
     .updateTable('task_jobs')
     .set({
@@ -161,13 +165,30 @@ const rescheduleStatement = precompiled<JobReschedule, never>((db, r) =>
     .where('state', 'in', openJobStates),
 );
 
+// With the lease kept, next_poll_at is the lease's end: should this process die, the job comes back then.
+const keepStatement = precompiled<JobReschedule, never>((db, r) =>
+  db
+    .updateTable('task_jobs')
+    .set({
+      queued: r.queued,
+      progress: r.progress,
+      last_error: r.last_error,
+      poll_attempts: r.poll_attempts,
+      next_poll_at: r.next_poll_at,
+      updated_at: r.updated_at,
+    })
+    .where('id', '=', r.jobId)
+    .where('lease_token', '=', r.leaseToken)
+    .where('state', 'in', openJobStates),
+);
+
 /** Writes a poll's reschedule if the job is still held by its lease; in a transaction (eachInOneTransaction). */
 export async function rescheduleJobIn(
   db: Kysely<Schema>,
   dialect: Database['dialect'],
   reschedule: JobReschedule,
 ): Promise<boolean> {
-  return rescheduleStatement.changed(db, dialect, reschedule);
+  return (reschedule.keepLease ? keepStatement : releaseStatement).changed(db, dialect, reschedule);
 }
 
 export interface JobEnd {
