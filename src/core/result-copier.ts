@@ -19,7 +19,7 @@ const copyLeaseMs = 3 * copyTimeoutMs;
 /** How often the copier looks for due copies when nothing woke it. */
 const tickMs = 1_000;
 /** Polling this late means jobs are waiting to be seen ending: copies then wait (REHOST_MAX_WAIT_MS). */
-const pollingLateMs = 1_000;
+const pollingLateMs = 500;
 
 export class ResultCopier {
   private timer: NodeJS.Timeout | null = null;
@@ -53,9 +53,13 @@ export class ResultCopier {
     this.wake();
   }
 
-  /** Looks for due copies now (a job just succeeded), not at the next tick. */
+  /** Looks for due copies now (a job just succeeded), not at the next tick; not while copies wait for polling. */
   wake(): void {
-    if (this.stopped || this.waitingForPolls) return;
+    if (!this.waitingForPolls) this.passSoon();
+  }
+
+  private passSoon(): void {
+    if (this.stopped) return;
     // A pass under way may have claimed before this news: another follows it at once.
     if (this.running) {
       this.wokenDuringPass = true;
@@ -76,15 +80,15 @@ export class ResultCopier {
 
   /** One pass: claim what is due, up to the free slots, and start copying it. Exposed for tests. */
   async tick(): Promise<number> {
-    const capacity = this.deps.config.REHOST_CONCURRENCY - this.inFlight;
+    // A copy costs several polls' worth of CPU (download, file, two writes): while polling runs late, copies go
+    // one at a time and only once they have waited REHOST_MAX_WAIT_MS, so that the successes of 100,000 tasks
+    // become visible first (docs/benchmarks.md). None waits much longer: vendors' URLs last an hour or more.
+    const maxWaitMs = this.deps.config.REHOST_MAX_WAIT_MS;
+    this.waitingForPolls = maxWaitMs > 0 && this.pollingLateness() > pollingLateMs;
+    const capacity = (this.waitingForPolls ? 1 : this.deps.config.REHOST_CONCURRENCY) - this.inFlight;
     if (capacity <= 0) return 0;
     const now = Date.now();
     const leaseToken = randomUUID();
-    // A copy costs several polls' worth of CPU (download, file, two writes): while polling runs late, only copies
-    // that have waited REHOST_MAX_WAIT_MS are made, so the successes of 100,000 tasks become visible first
-    // (docs/benchmarks.md). Nothing waits longer: vendors' URLs last an hour or more.
-    const maxWaitMs = this.deps.config.REHOST_MAX_WAIT_MS;
-    this.waitingForPolls = maxWaitMs > 0 && this.pollingLateness() > pollingLateMs;
     const jobs = await claimDueCopies(this.deps.database, {
       now: this.waitingForPolls ? now - maxWaitMs : now,
       limit: capacity,
@@ -104,7 +108,7 @@ export class ResultCopier {
           // More may be due: claim again once half the slots are free (a claim per freed slot cost more).
           if (this.backlog && this.inFlight <= this.deps.config.REHOST_CONCURRENCY / 2) {
             this.backlog = false;
-            this.wake();
+            this.passSoon();
           }
         });
       this.copies.add(copy);
