@@ -8,6 +8,15 @@ import { execSync } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/** node's flags in `npm start` (source maps, heap sizing): every process of the benchmark runs with them. */
+const startFlags = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  }
+).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
+
 interface Call {
   id: number;
   method: string;
@@ -61,7 +70,7 @@ export class Child {
     const output = logFile ? openSync(logFile, 'a') : 'ignore';
     const profiled = profileDir && (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
     const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
-      execArgv: ['--enable-source-maps', ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+      execArgv: [...startFlags, ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
       serialization: 'advanced',
       stdio: ['ignore', output, output, 'ipc'],
     });

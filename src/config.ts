@@ -17,11 +17,6 @@ const envSchema = z.object({
   REELAY_ADMIN_TOKEN: z.string().min(16, 'REELAY_ADMIN_TOKEN must be at least 16 characters').optional(),
   /** Secret that encrypts vendor credentials at rest; generated into the data dir when unset. */
   REELAY_SECRET: z.string().min(16, 'REELAY_SECRET must be at least 16 characters').optional(),
-  /**
-   * How far past what is live the JavaScript heap may grow before V8 collects it, in percent (75: to 1.75×). Lower
-   * saves memory for more garbage-collection CPU; 0 leaves it to V8 (up to 4×). docs/benchmarks.md.
-   */
-  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).default(75),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** First poll after submit, then exponential backoff up to the max. */
   POLL_INITIAL_DELAY_MS: number(2_000),

@@ -1,7 +1,6 @@
 /** Assembles Reelay: config → database → core (channels, jobs, poller) → HTTP app. Used by server, demo and tests. */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { HealthBoard } from './core/channel-health.js';
@@ -64,10 +63,6 @@ export class Gateway {
   ) {}
 
   static async create(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
-    // V8 lets the heap grow up to 4× what is live before it collects: 100,000 tasks in flight (60–90 MB live) took
-    // 430 MB of RSS that way. Process-wide, so set here, where every way of starting the gateway passes.
-    if (config.HEAP_GROWTH_PERCENT > 0)
-      setFlagsFromString(`--heap-growing-percent=${config.HEAP_GROWTH_PERCENT}`);
     const log =
       options.logger ??
       pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'headers.authorization'] });
