@@ -148,39 +148,26 @@ export interface JobReschedule {
   updated_at: number;
 }
 
-const releaseStatement = precompiled<JobReschedule, never>((db, r) =>
-  db
-    .updateTable('task_jobs')
-    .set({
-      queued: r.queued,
-      progress: r.progress,
-      last_error: r.last_error,
-      poll_attempts: r.poll_attempts,
-      next_poll_at: r.next_poll_at,
-      lease_token: null,
-      updated_at: r.updated_at,
-    })
-    .where('id', '=', r.jobId)
-    .where('lease_token', '=', r.leaseToken)
-    .where('state', 'in', openJobStates),
-);
-
-// With the lease kept, next_poll_at is the lease's end: should this process die, the job comes back then.
-const keepStatement = precompiled<JobReschedule, never>((db, r) =>
-  db
-    .updateTable('task_jobs')
-    .set({
-      queued: r.queued,
-      progress: r.progress,
-      last_error: r.last_error,
-      poll_attempts: r.poll_attempts,
-      next_poll_at: r.next_poll_at,
-      updated_at: r.updated_at,
-    })
-    .where('id', '=', r.jobId)
-    .where('lease_token', '=', r.leaseToken)
-    .where('state', 'in', openJobStates),
-);
+/** The write-back, giving up the lease or keeping it (next_poll_at is then the lease's end). */
+const rescheduleStatement = (keepLease: boolean) =>
+  precompiled<JobReschedule, never>((db, r) =>
+    db
+      .updateTable('task_jobs')
+      .set({
+        queued: r.queued,
+        progress: r.progress,
+        last_error: r.last_error,
+        poll_attempts: r.poll_attempts,
+        next_poll_at: r.next_poll_at,
+        updated_at: r.updated_at,
+        ...(keepLease ? {} : { lease_token: null }),
+      })
+      .where('id', '=', r.jobId)
+      .where('lease_token', '=', r.leaseToken)
+      .where('state', 'in', openJobStates),
+  );
+const releaseStatement = rescheduleStatement(false);
+const keepStatement = rescheduleStatement(true);
 
 /** Writes a poll's reschedule if the job is still held by its lease; in a transaction (eachInOneTransaction). */
 export async function rescheduleJobIn(
