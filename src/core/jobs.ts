@@ -62,11 +62,6 @@ export interface CoreDeps {
 export type SubmitResult =
   { kind: 'accepted' } | Exclude<SubmitOutcome, { kind: 'accepted' }> | { kind: 'busy'; message: string };
 
-/**
- * A job still running that its poller keeps between polls, under the lease of its claim: its row as of this poll
- * (what the database holds may lag in poll_attempts) and when it is due again. Keeping it spares the write-back and
- * the claim that each poll cost otherwise (docs/benchmarks.md).
- */
 /** How a poller runs one poll: what it may keep, and the slot its vendor calls wait for (see Poller). */
 export interface PollOptions {
   /** When the caller's lease on the job ends. Given, the job may stay with the caller between polls (see KeptJob). */
@@ -75,6 +70,11 @@ export interface PollOptions {
   slot?: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
+/**
+ * A job still running that its poller keeps between polls, under its lease: the job as of this poll (what the
+ * database holds may lag in poll_attempts) and when it is due again. Keeping it spares the write-back and the claim
+ * that each poll cost otherwise (docs/benchmarks.md).
+ */
 export interface KeptJob {
   job: PolledJob;
   dueAt: number;
@@ -157,7 +157,7 @@ export function prepareJob(
 }
 
 export class JobRunner {
-  /** Polls that end in the same turn reschedule their jobs in one transaction, */
+  /** Polls that end within writeWindowMs of each other write back in one transaction, */
   private readonly reschedules: TurnBatch<JobReschedule, boolean>;
   /** and, on SQLite, end theirs in one transaction too. */
   private readonly ends: TurnBatch<JobFinish, TaskEnd | null>;
@@ -527,13 +527,12 @@ export class JobRunner {
     const untilFastestEnd =
       this.completions.earliestMs(completionKey(job.channel_id, job.upstream_model)) - (now - job.created_at);
     const dueAt = now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs, untilFastestEnd);
-    const seen =
-      (changes.queued ?? job.queued) !== job.queued ||
-      (changes.progress ?? job.progress) !== job.progress ||
-      changes.last_error !== job.last_error;
+    const queued = changes.queued ?? job.queued;
+    const progress = changes.progress ?? job.progress;
+    const seen = queued !== job.queued || progress !== job.progress || changes.last_error !== job.last_error;
     // The job object is the caller's own: it changes in place (100,000 kept jobs, a poll every few seconds each).
-    job.queued = changes.queued ?? job.queued;
-    job.progress = changes.progress ?? job.progress;
+    job.queued = queued;
+    job.progress = progress;
     job.last_error = changes.last_error;
     job.poll_attempts++;
     const kept = leaseUntil === undefined ? null : this.leaseFor(dueAt, leaseUntil, now);

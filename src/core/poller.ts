@@ -1,6 +1,7 @@
 /**
  * Follows every open job to its end: claims due jobs in batches, polls them concurrently (bounded per
- * channel, never one by one with sleeps) and lets each poll reschedule its job by its own backoff.
+ * channel, never one by one with sleeps) and lets each poll reschedule its job by its own backoff. A job still
+ * running stays with this process between polls, under its lease (HeldJob).
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import { randomUUID } from 'node:crypto';
@@ -261,9 +262,9 @@ export class Poller {
     if (this.running) return;
     this.running = true;
     const capacity = this.deps.config.POLL_BATCH_SIZE - this.inFlight;
-    let claimed = 0;
+    let started = 0;
     try {
-      claimed = await this.tick();
+      started = await this.tick();
     } catch (err) {
       this.deps.log.error({ err }, 'poller pass failed');
     } finally {
@@ -271,7 +272,7 @@ export class Poller {
     }
     // Every free slot filled means more may be due right now: go again once half the slots are free, not a tick
     // later (which capped polling at POLL_BATCH_SIZE per tick; docs/benchmarks.md).
-    if (capacity > 0) this.backlog = claimed >= capacity;
+    if (capacity > 0) this.backlog = started >= capacity;
     if (this.backlog && this.inFlight <= this.deps.config.POLL_BATCH_SIZE / 2) this.passNow();
     else this.schedule(this.deps.config.POLL_TICK_MS);
   }
