@@ -11,6 +11,29 @@ export default tseslint.config(
     },
   },
   {
+    // Vendors are the bottom layer: adapters, wire and their helpers import nothing from the rest of Reelay.
+    files: ['src/vendors/*/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['../../*'], message: 'src/vendors imports nothing from outside src/vendors' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/vendors/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*'], message: 'src/vendors imports nothing from outside src/vendors' }] },
+      ],
+    },
+  },
+  {
     // Tests read JSON answers loosely; the assertions are the type check.
     files: ['test/**/*.ts', '**/*.test.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

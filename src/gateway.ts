@@ -84,6 +84,7 @@ export class Gateway {
         connectMs: config.VENDOR_CONNECT_TIMEOUT_MS,
         idleMs: config.VENDOR_TIMEOUT_MS,
       }),
+      signContext: wire,
       channels,
       log,
     });

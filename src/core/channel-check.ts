@@ -44,9 +44,10 @@ export async function checkChannel(
     latency_ms: Date.now() - started,
   });
   try {
-    const call = adapter.preparePoll(`reelay-check-${randomUUID()}`, pollContextFor(adapter, channel));
-    const answer = await wire.send(await adapter.sign(call, channel.baseUrl, channel.credentials));
-    const outcome = adapter.readPoll(answer);
+    const pollContext = pollContextFor(adapter, channel);
+    const call = adapter.preparePoll(`reelay-check-${randomUUID()}`, pollContext);
+    const answer = await wire.send(await adapter.sign(call, channel.baseUrl, channel.credentials, wire));
+    const outcome = adapter.readPoll(answer, pollContext);
     switch (outcome.kind) {
       case 'channel_broken':
         return result(false, `The vendor refuses this account: ${outcome.message}`);

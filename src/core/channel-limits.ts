@@ -3,7 +3,7 @@
  * with the rest waiting in order. A vendor's 429 pauses the channel. Submits wait in a bounded queue (a clear
  * 429 beyond it); polls always wait, since the poller already bounds how many it holds.
  */
-import { ApiError } from './errors.js';
+import { ApiError } from '../errors.js';
 
 export interface GateLimits {
   maxConcurrency: number | null;

@@ -18,9 +18,10 @@ import type { TaskJobRow } from '../store/schema.js';
 import { forgetHostedContent, jobsWithExpiredContent } from '../store/videos.js';
 import { ContentTooLargeError, type ByteRange, type ContentStorage } from '../storage/storage.js';
 import { adapterFor } from '../vendors/registry.js';
+import type { SignContext } from '../vendors/adapter.js';
 import { describeTransportError } from '../vendors/wire.js';
 import type { Channel, ChannelDirectory } from './channels.js';
-import { NotFoundError, UpstreamError } from './errors.js';
+import { NotFoundError, UpstreamError } from '../errors.js';
 
 export type ContentVariant = 'video' | 'thumbnail';
 
@@ -52,6 +53,8 @@ export interface ContentDeps {
   database: Database;
   storage: ContentStorage;
   fetch: GuardedFetch;
+  /** For vendors whose results are fetched with the account's credentials (sign() may fetch a token). */
+  signContext: SignContext;
   channels: ChannelDirectory;
   log: Logger;
 }
@@ -284,6 +287,7 @@ export class ContentService {
       { method: 'GET', path: location },
       channel.baseUrl,
       channel.credentials,
+      this.deps.signContext,
     );
     return { url: signed.url, headers: { ...signed.headers, accept: '*/*' }, allowInternal };
   }

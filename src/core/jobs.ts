@@ -17,15 +17,16 @@ import {
   type JobFinish,
   type TaskEnd,
 } from '../store/tasks.js';
-import type {
-  PreparedSubmit,
-  SubmitOutcome,
-  VendorAdapter,
-  VendorAnswer,
-  VendorCall,
-  VendorTrouble,
-  VideoFacts,
-  VideoJob,
+import {
+  maxFollowCalls,
+  type PreparedSubmit,
+  type SubmitOutcome,
+  type VendorAdapter,
+  type VendorAnswer,
+  type VendorCall,
+  type VendorTrouble,
+  type VideoFacts,
+  type VideoJob,
 } from '../vendors/adapter.js';
 import { adapterFor } from '../vendors/registry.js';
 import { Wire, WireError } from '../vendors/wire.js';
@@ -33,7 +34,7 @@ import type { HealthBoard } from './channel-health.js';
 import { ChannelBusyError, type ChannelLimits } from './channel-limits.js';
 import type { Channel, ChannelDirectory } from './channels.js';
 import type { ContentService } from './content.js';
-import { InvalidRequestError } from './errors.js';
+import { InvalidRequestError } from '../errors.js';
 import type { VideoRequest } from './request.js';
 import { jobFacts } from './task.js';
 import { CompletionTimes } from './completion-times.js';
@@ -250,6 +251,9 @@ export class JobRunner {
           await updateHeldJob(this.deps.database, job.id, leaseToken, {
             state: 'processing',
             upstream_task_id: outcome.upstreamTaskId,
+            ...(outcome.pollContext
+              ? { poll_context: JSON.stringify({ ...prepared.pollContext, ...outcome.pollContext }) }
+              : {}),
             lease_token: null,
             next_poll_at: now + firstPollIn,
             updated_at: now,
@@ -362,7 +366,16 @@ export class JobRunner {
     const pollContext = JSON.parse(job.poll_context ?? '{}') as Record<string, string>;
     const call = adapter.preparePoll(job.upstream_task_id, pollContext);
 
-    const outcome = await this.call(adapter, channel, call, (a) => adapter.readPoll(a), { slot });
+    let outcome = await this.call(adapter, channel, call, (a) => adapter.readPoll(a, pollContext), { slot });
+    for (let follows = 0; outcome.kind === 'follow'; follows++) {
+      outcome =
+        follows < maxFollowCalls
+          ? await this.call(adapter, channel, outcome.call, (a) => adapter.readPoll(a, pollContext), { slot })
+          : {
+              kind: 'retry_later',
+              message: `${channel.vendor}: more than ${maxFollowCalls} calls for one poll`,
+            };
+    }
     if (outcome.kind === 'succeeded' || outcome.kind === 'failed')
       this.completions.record(completionKey(channel.id, job.upstream_model), Date.now() - job.created_at);
     switch (outcome.kind) {
@@ -488,7 +501,10 @@ export class JobRunner {
       answer = await slot(() =>
         this.deps.limits.run(
           channel,
-          async () => this.deps.wire.send(await adapter.sign(call, channel.baseUrl, channel.credentials)),
+          async () =>
+            this.deps.wire.send(
+              await adapter.sign(call, channel.baseUrl, channel.credentials, this.deps.wire),
+            ),
           bounded,
         ),
       );

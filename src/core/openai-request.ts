@@ -3,8 +3,8 @@
  * request, so any model on any channel runs through this surface exactly as through the seed's.
  */
 import { z } from 'zod';
-import { ApiError, InvalidRequestError } from './errors.js';
-import { parseImage } from './image.js';
+import { ApiError, InvalidRequestError } from '../errors.js';
+import { parseImage } from '../vendors/image.js';
 import { invalidRequestFrom, parseSeedRequest, type VideoRequest } from './request.js';
 import { isObject } from '../vendors/answers.js';
 

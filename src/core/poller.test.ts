@@ -233,7 +233,12 @@ describe.each(testDatabases())('poller on %s', (database) => {
         jobFor(parseSeedRequest({ model: 'kling-v1', prompt: 'x' }), jobId, channel),
       );
       const answer = await h.gateway.deps.wire.send(
-        await klingAdapter.sign(prepared.call, channel.baseUrl, channel.credentials as never),
+        await klingAdapter.sign(
+          prepared.call,
+          channel.baseUrl,
+          channel.credentials as never,
+          h.gateway.deps.wire,
+        ),
       );
       expect(klingAdapter.readSubmit(answer).kind).toBe('accepted');
     });

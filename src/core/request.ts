@@ -3,8 +3,8 @@
  * normalised into what every surface and vendor adapter works from.
  */
 import { z } from 'zod';
-import { InvalidRequestError } from './errors.js';
-import { parseImage } from './image.js';
+import { InvalidRequestError } from '../errors.js';
+import { parseImage } from '../vendors/image.js';
 import type { VideoJob } from '../vendors/adapter.js';
 import type { WebhookTargetPolicy } from '../security/webhook-targets.js';
 

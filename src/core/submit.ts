@@ -16,7 +16,7 @@ import {
   PermissionError,
   ServiceUnavailableError,
   UpstreamError,
-} from './errors.js';
+} from '../errors.js';
 import {
   candidatesFor,
   jobFor,
@@ -96,7 +96,7 @@ export async function submitTask(
     // Throws the client's 400 before anything is stored.
     const job = jobFor(request, jobId, primary);
     const prepared = prepareJob(adapter, request, job);
-    warnings = prepared.warnings;
+    warnings = prepared.warnings.map((w) => w.details);
     const costEstimate = generationCost(price, prepared.expected, mode);
     if (costEstimate === null) {
       throw new InvalidRequestError(

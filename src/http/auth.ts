@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import { AuthenticationError } from '../core/errors.js';
+import { AuthenticationError } from '../errors.js';
 import type { Caller } from '../core/submit.js';
 import { findApiKeyByHash } from '../store/accounts.js';
 import type { ApiKeyRow, Schema } from '../store/schema.js';

@@ -1,6 +1,6 @@
 /** Renders every failure in the shape of the surface it happened on; never a 500 for a client's mistake. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, InvalidRequestError, NotFoundError } from '../core/errors.js';
+import { ApiError, InvalidRequestError, NotFoundError } from '../errors.js';
 
 /** The seed's error body: `{code, message, param, type}`. */
 export function seedErrorBody(error: ApiError) {

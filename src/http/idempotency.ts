@@ -1,6 +1,6 @@
 /** The Idempotency-Key header, shared by both submit routes. */
 import type { FastifyRequest } from 'fastify';
-import { InvalidRequestError } from '../core/errors.js';
+import { InvalidRequestError } from '../errors.js';
 import type { Idempotency } from '../core/submit.js';
 import { sha256Hex } from '../security/secrets.js';
 

@@ -4,12 +4,7 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  InvalidRequestError,
-  NotFoundError,
-  PermissionError,
-  ServiceUnavailableError,
-} from '../core/errors.js';
+import { InvalidRequestError, NotFoundError, PermissionError, ServiceUnavailableError } from '../errors.js';
 import {
   contentQuerySchema,
   inOpenAITerms,

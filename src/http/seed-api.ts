@@ -1,6 +1,6 @@
 /** The seed's surface: POST /v1/video/generations and GET /v1/video/generations/{task_id}. */
 import type { FastifyInstance } from 'fastify';
-import { InvalidRequestError, NotFoundError } from '../core/errors.js';
+import { InvalidRequestError, NotFoundError } from '../errors.js';
 import { listQuerySchema, parseWith } from '../core/openai-request.js';
 import { parseSeedRequest } from '../core/request.js';
 import { submitTask } from '../core/submit.js';

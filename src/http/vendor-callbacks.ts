@@ -5,7 +5,7 @@
  * vendor's adapter) brings no poll. Polling goes on regardless (a lost callback only delays).
  */
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError } from '../errors.js';
 import { vendorCallbackPath } from '../core/vendor-callbacks.js';
 import type { Gateway } from '../gateway.js';
 import { channelOfJob } from '../store/tasks.js';

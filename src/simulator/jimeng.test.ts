@@ -32,7 +32,7 @@ beforeEach(() => {
 });
 
 const sign = (call: VendorCall, credentials = defaultJimengAccount) =>
-  jimengAdapter.sign(call, sim.baseUrl('jimeng'), credentials);
+  jimengAdapter.sign(call, sim.baseUrl('jimeng'), credentials, wire);
 const send = async (call: VendorCall, credentials = defaultJimengAccount) =>
   wire.send(await sign(call, credentials));
 const submitCall = (body: unknown): VendorCall => ({ method: 'POST', path: submitPath, body });
@@ -65,7 +65,7 @@ describe('Jimeng simulator: tasks', () => {
     } while (seen.at(-1) !== 'done');
     expect(seen).toEqual(['in_queue', 'generating', 'done']);
 
-    const outcome = jimengAdapter.readPoll(last);
+    const outcome = jimengAdapter.readPoll(last, {});
     if (outcome.kind !== 'succeeded') throw new Error(`not succeeded: ${JSON.stringify(outcome)}`);
     expect(outcome.url).toMatch(/\.mp4\?x-expires=\d+&x-signature=[0-9a-f]+$/);
     await expectDownloadableMp4(outcome.url);
@@ -90,7 +90,7 @@ describe('Jimeng simulator: tasks', () => {
   it('reports not_found for an unknown task id, and for a task asked for under another req_key', async () => {
     const unknown = await poll({ taskId: '7000000000000000001', reqKey: 'jimeng_t2v_v30' });
     expect(unknown.json).toMatchObject({ code: 10000, data: { status: 'not_found' } });
-    expect(jimengAdapter.readPoll(unknown)).toMatchObject({ kind: 'failed', code: 'vendor_task_lost' });
+    expect(jimengAdapter.readPoll(unknown, {})).toMatchObject({ kind: 'failed', code: 'vendor_task_lost' });
 
     const task = await submit({
       req_key: 'jimeng_i2v_first_v30_1080',
@@ -107,7 +107,7 @@ describe('Jimeng simulator: tasks', () => {
     sim.world.options.taskExpiryMs = 0;
     const answer = await poll(await submit());
     expect(answer.json).toMatchObject({ code: 10000, data: { status: 'expired' } });
-    expect(jimengAdapter.readPoll(answer)).toMatchObject({ kind: 'failed', code: 'vendor_task_expired' });
+    expect(jimengAdapter.readPoll(answer, {})).toMatchObject({ kind: 'failed', code: 'vendor_task_expired' });
   });
 
   it('reports a task that failed while generating as done with an error code', async () => {
@@ -119,7 +119,7 @@ describe('Jimeng simulator: tasks', () => {
     const answer = await poll(await submit());
     expect(answer.status).toBe(500);
     expect(answer.json).toMatchObject({ code: 50501, data: { status: 'done' } });
-    expect(jimengAdapter.readPoll(answer)).toEqual({
+    expect(jimengAdapter.readPoll(answer, {})).toEqual({
       kind: 'failed',
       code: 'generation_failed',
       message: expect.stringContaining('the model could not render the scene'),
@@ -320,11 +320,11 @@ describe('Jimeng simulator: scripted faults', () => {
 
       const task = await submit();
       sim.world.inject('jimeng', 'poll', fault);
-      expect(jimengAdapter.readPoll(await poll(task))).toMatchObject({
+      expect(jimengAdapter.readPoll(await poll(task), {})).toMatchObject({
         kind: 'retry_later',
         message: expect.stringContaining(String(code)),
       });
-      expect(jimengAdapter.readPoll(await poll(task))).toMatchObject({ kind: 'processing' });
+      expect(jimengAdapter.readPoll(await poll(task), {})).toMatchObject({ kind: 'processing' });
     },
   );
 
@@ -340,7 +340,7 @@ describe('Jimeng simulator: scripted faults', () => {
 
     const task = await submit();
     sim.world.inject('jimeng', 'poll', { type: 'content_safety' });
-    expect(jimengAdapter.readPoll(await poll(task))).toMatchObject({
+    expect(jimengAdapter.readPoll(await poll(task), {})).toMatchObject({
       kind: 'failed',
       code: 'content_policy_violation',
       message: expect.stringContaining('Post Video Risk Not Pass'),
@@ -357,6 +357,6 @@ describe('Jimeng simulator: scripted faults', () => {
 
   it('answers garbage when told to, which is tried again later', async () => {
     sim.world.inject('jimeng', 'poll', { type: 'garbage' });
-    expect(jimengAdapter.readPoll(await poll(await submit()))).toMatchObject({ kind: 'retry_later' });
+    expect(jimengAdapter.readPoll(await poll(await submit()), {})).toMatchObject({ kind: 'retry_later' });
   });
 });

@@ -16,6 +16,7 @@ import {
 } from '../vendors/jimeng/auth.js';
 import {
   jimengActions,
+  jimengModels,
   jimengApiVersion,
   jimengMaxImageBytes,
   jimengResultBody,
@@ -28,6 +29,7 @@ import {
   type VolcengineGatewayError,
 } from '../vendors/jimeng/types.js';
 import { answerGenericFault } from './faults.js';
+import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, Phase, SimTask, SimWorld } from './world.js';
 
 export interface JimengAccount {
@@ -352,3 +354,18 @@ export function jimengSimulator(world: SimWorld, accounts: JimengAccount[] = [de
     });
   };
 }
+
+export const jimeng: VendorSimulator = {
+  vendor: 'jimeng',
+  title: 'Jimeng',
+  routes: (world) => jimengSimulator(world),
+  account: () => ({ ...defaultJimengAccount }),
+  models: jimengModels,
+  demoModels: [
+    'jimeng_vgfm_t2v_l20',
+    'jimeng_vgfm_i2v_l20',
+    'jimeng_v30',
+    'jimeng_v30_1080p',
+    'jimeng_v30_pro',
+  ],
+};

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { klingCreateBody, klingModels, type KlingTaskData } from '../vendors/kling/types.js';
+import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
 import { answerGenericFault } from './faults.js';
 
@@ -209,3 +210,19 @@ function decodeIssuer(token: string): string | null {
 function origin(request: FastifyRequest): string {
   return `${request.protocol}://${request.headers.host}`;
 }
+
+export const kling: VendorSimulator = {
+  vendor: 'kling',
+  title: 'Kling',
+  routes: (world) => klingSimulator(world),
+  account: () => ({ ...defaultKlingAccount }),
+  models: klingModels,
+  demoModels: [
+    'kling-v1',
+    'kling-v1-6',
+    'kling-v2-master',
+    'kling-v2-1-master',
+    'kling-v2-5-turbo',
+    'kling-v2-6',
+  ],
+};

@@ -8,7 +8,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ApiError } from '../core/errors.js';
+import { ApiError } from '../errors.js';
 import { readBody } from '../http/form-body.js';
 import {
   openaiCreateBody,
@@ -20,6 +20,7 @@ import {
   type OpenAIVideo,
 } from '../vendors/openai/types.js';
 import { answerGenericFault } from './faults.js';
+import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
 
 export interface OpenAIAccount {
@@ -362,3 +363,13 @@ export function openaiSimulator(world: SimWorld, accounts: OpenAIAccount[] = [de
 function publishedName(path: string): string {
   return path.replace(/^\/files\/(.*)\.mp4$/, '$1');
 }
+
+export const openai: VendorSimulator = {
+  vendor: 'openai',
+  title: 'OpenAI',
+  routes: (world) => openaiSimulator(world),
+  basePath: '/v1',
+  account: () => ({ ...defaultOpenAIAccount }),
+  models: openaiVideoModels,
+  demoModels: ['sora-2', 'sora-2-pro'],
+};

@@ -1,11 +1,8 @@
 /** One HTTP server hosting every vendor simulator, each under its own prefix (its channel base URL). */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
-import { jimengSimulator } from './jimeng.js';
-import { klingSimulator } from './kling.js';
 import { answerDelays } from './faults.js';
-import { openaiSimulator } from './openai.js';
-import { viduSimulator } from './vidu.js';
+import { simulators } from './registry.js';
 import { SimWorld, sleep, type WorldOptions } from './world.js';
 
 export const sampleVideo = readFileSync(new URL('./assets/sample.mp4', import.meta.url));
@@ -34,7 +31,7 @@ export interface SimulatorOptions extends Partial<WorldOptions>, BuildOptions {
 export interface RunningSimulator {
   url: string;
   world: SimWorld;
-  /** Base URL of one vendor's simulator, for a channel's base_url. */
+  /** Base URL of one vendor's simulator (its prefix, without the vendor's base path). */
   baseUrl(vendor: string): string;
   close(): Promise<void>;
 }
@@ -46,10 +43,9 @@ export async function buildSimulator(world: SimWorld, options: BuildOptions = {}
     const delayMs = answerDelays.get(request);
     if (delayMs) await sleep(delayMs);
   });
-  await app.register(klingSimulator(world), { prefix: '/kling' });
-  await app.register(jimengSimulator(world), { prefix: '/jimeng' });
-  await app.register(viduSimulator(world), { prefix: '/vidu' });
-  await app.register(openaiSimulator(world), { prefix: '/openai' });
+  for (const simulator of simulators) {
+    await app.register(simulator.routes(world), { prefix: `/${simulator.vendor}` });
+  }
 
   app.get<{ Params: { name: string } }>('/files/:name.mp4', async (request, reply) => {
     if (!world.fileIsLive(request.params.name))

@@ -15,11 +15,13 @@ import {
   viduImageCounts,
   viduModelRule,
   viduReason,
+  viduModels,
   type ViduCreateBody,
   type ViduEndpoint,
   type ViduState,
 } from '../vendors/vidu/types.js';
 import { answerGenericFault } from './faults.js';
+import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
 
 export interface ViduAccount {
@@ -244,3 +246,11 @@ export function viduSimulator(world: SimWorld, accounts: ViduAccount[] = [defaul
     });
   };
 }
+
+export const vidu: VendorSimulator = {
+  vendor: 'vidu',
+  title: 'Vidu',
+  routes: (world) => viduSimulator(world),
+  account: () => ({ ...defaultViduAccount }),
+  models: viduModels,
+};

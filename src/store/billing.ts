@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { settledCost, type Price } from '../billing/prices.js';
-import { ApiError, InsufficientBalanceError } from '../core/errors.js';
+import { ApiError, InsufficientBalanceError } from '../errors.js';
 import { newId, sha256Hex } from '../security/secrets.js';
 import type { VideoFacts } from '../vendors/adapter.js';
 import type { Database } from './db.js';

@@ -3,7 +3,18 @@
  *
  * An adapter is pure mapping: it turns one unified video job into the vendor's HTTP call and the vendor's
  * answers back into Reelay's outcomes. It never touches the database and never opens a socket itself;
- * core/ sends the calls (vendors/wire.ts) and records what comes back.
+ * the engine sends the calls (vendors/wire.ts) and records what comes back. Nothing in vendors/ imports from
+ * outside vendors/ (a lint rule holds it).
+ *
+ * Adding a vendor:
+ *  1. `src/vendors/<vendor>/`: adapter.ts (this interface), auth.ts (sign), types.ts (wire types, model table),
+ *     adapter.test.ts; every wire fact with the vendor document or SDK file it comes from.
+ *  2. One line in `src/vendors/registry.ts`.
+ *  3. `src/simulator/<vendor>.ts`: the vendor's API written again from its documentation, importing nothing from
+ *     src/vendors (the simulator is the test oracle; a lint rule holds it), its model list stated on its own (a
+ *     test compares it with the adapter's), and one line in `src/simulator/registry.ts` (the demo then gets a
+ *     channel on it).
+ *  4. End-to-end tests over real HTTP (test/support/harness.ts), and a row in the README's vendor table.
  */
 import type { z } from 'zod';
 
@@ -51,10 +62,13 @@ export interface VideoFacts {
   shortSide?: number | null;
 }
 
-/** A vendor call before authentication: core adds the base URL, the body encoding and `sign()`'s headers. */
+/** A vendor call before authentication: sign() adds the base URL, the body encoding and the vendor's headers. */
 export interface VendorCall {
-  method: 'GET' | 'POST';
-  /** Path and query, appended to the channel's base URL. */
+  method: 'GET' | 'POST' | 'DELETE';
+  /**
+   * Path and query, appended to the channel's base URL; or an absolute URL the vendor gave (fal's status_url),
+   * which must be on the base URL's origin (vendorUrl refuses any other: credentials never travel elsewhere).
+   */
   path: string;
   /** JSON body. */
   body?: unknown;
@@ -62,7 +76,7 @@ export interface VendorCall {
 
 /** A vendor call ready for the wire. */
 export interface SignedCall {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   body?: string;
@@ -87,10 +101,23 @@ export type VendorTrouble =
 /** The vendor refused this request itself (invalid parameters, content safety): the client's 400, not retried. */
 export type VendorRejection = { kind: 'rejected'; code: string; message: string };
 
-export type SubmitOutcome = { kind: 'accepted'; upstreamTaskId: string } | VendorRejection | VendorTrouble;
+export type SubmitOutcome =
+  | {
+      kind: 'accepted';
+      upstreamTaskId: string;
+      /** Strings from the vendor's answer that later calls need (fal's status and response URLs), kept with the job. */
+      pollContext?: Record<string, string>;
+    }
+  | VendorRejection
+  | VendorTrouble;
 
 export type PollOutcome =
   | { kind: 'processing'; queued: boolean; progress: number | null }
+  /**
+   * The answer points at another call that holds the rest (MiniMax's file retrieve, fal's response_url): the engine
+   * makes it at once and reads its answer with readPoll too (at most `maxFollowCalls` in one poll).
+   */
+  | { kind: 'follow'; call: VendorCall }
   | {
       kind: 'succeeded';
       /**
@@ -105,6 +132,16 @@ export type PollOutcome =
   | { kind: 'failed'; code: string; message: string }
   | VendorTrouble;
 
+/**
+ * Something the client asked for that the vendor cannot honour but that does not warrant a 400 (shown to the
+ * client as `details`, in the answer's `warnings`).
+ */
+export interface VendorWarning {
+  /** The request field or metadata key concerned: "seed", "metadata.aspect_ratio", … */
+  feature: string;
+  details: string;
+}
+
 /** What prepareSubmit decided, stored with the job so that polling and recovery need nothing else. */
 export interface PreparedSubmit {
   call: VendorCall;
@@ -113,8 +150,24 @@ export interface PreparedSubmit {
   /** What the video will be if the vendor honours the request. */
   expected: VideoFacts;
   /** Things the client asked for that this vendor cannot honour but that do not warrant a 400. */
-  warnings: string[];
+  warnings: VendorWarning[];
 }
+
+/** What sign() may use besides the call: vendors whose tokens come from a token endpoint (Vertex) send that call. */
+export interface SignContext {
+  /** Sends a call over the engine's wire (its timeouts and connection pool); throws WireError when no answer came. */
+  send(call: SignedCall): Promise<VendorAnswer>;
+}
+
+/** How a cancel request ended. */
+export type CancelOutcome =
+  | { kind: 'cancelled' }
+  /** The vendor cannot stop it (already running, already ended): the reason, in words for the client. */
+  | { kind: 'not_cancellable'; reason: string }
+  | VendorTrouble;
+
+/** Follow calls one poll may make (see PollOutcome `follow`). */
+export const maxFollowCalls = 3;
 
 export interface VendorAdapter<Credentials = unknown> {
   /** Registry name, stored on channels: "kling", "jimeng", "vidu", … */
@@ -133,9 +186,18 @@ export interface VendorAdapter<Credentials = unknown> {
   prepareRemix?(job: VideoJob, sourceUpstreamTaskId: string): PreparedSubmit;
   readSubmit(answer: VendorAnswer): SubmitOutcome;
   preparePoll(upstreamTaskId: string, pollContext: Record<string, string>): VendorCall;
-  readPoll(answer: VendorAnswer): PollOutcome;
-  /** Add authentication to a call. Called for every request: tokens and signatures are minted fresh. */
-  sign(call: VendorCall, baseUrl: string, credentials: Credentials): Promise<SignedCall>;
+  /** Reads a poll's answer (or a follow call's); pollContext is what prepareSubmit and readSubmit kept. */
+  readPoll(answer: VendorAnswer, pollContext: Record<string, string>): PollOutcome;
+  /**
+   * Add authentication to a call. Called for every request: signatures are made fresh; a token may be reused
+   * until near its expiry, fetched through `context.send`.
+   */
+  sign(
+    call: VendorCall,
+    baseUrl: string,
+    credentials: Credentials,
+    context: SignContext,
+  ): Promise<SignedCall>;
   /**
    * For vendors that can find a job by Reelay's externalId: the poll call that looks it up. Used after a crash
    * between saving a job and hearing back from the vendor, so the job is adopted instead of submitted twice.
@@ -151,4 +213,12 @@ export interface VendorAdapter<Credentials = unknown> {
    * polls); absent or true, the callback brings a poll.
    */
   callbackWorthAPoll?(body: unknown): boolean;
+  /**
+   * For vendors that verify a callback URL before using it (MiniMax posts a `challenge` to echo): the answer to
+   * such a request, or null when the body is an ordinary callback.
+   */
+  answerCallbackHandshake?(body: unknown): unknown;
+  /** For vendors that can cancel a job: the call that asks them to (Runway DELETE /v1/tasks/{id}, …). */
+  prepareCancel?(upstreamTaskId: string, pollContext: Record<string, string>): VendorCall;
+  readCancel?(answer: VendorAnswer): CancelOutcome;
 }

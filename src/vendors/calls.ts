@@ -1,8 +1,12 @@
 /** Turning a VendorCall into a request on the wire, the part every JSON vendor does the same way. */
 import type { SignedCall, VendorCall } from './adapter.js';
 
+/** The call's URL: a path after the base URL, or an absolute URL the vendor gave, only on the base URL's origin. */
 export function vendorUrl(baseUrl: string, path: string): string {
-  return baseUrl.replace(/\/+$/, '') + path;
+  if (!/^https?:\/\//i.test(path)) return baseUrl.replace(/\/+$/, '') + path;
+  if (new URL(path).origin !== new URL(baseUrl).origin)
+    throw new Error(`refusing a vendor URL outside the channel's origin: ${new URL(path).origin}`);
+  return path;
 }
 
 /** A JSON call with the vendor's authentication headers. */

@@ -1,6 +1,6 @@
 /** Mapping steps several adapters share: metadata validation and aspect ratios. */
 import { z } from 'zod';
-import { InvalidRequestError } from '../core/errors.js';
+import { InvalidRequestError } from './errors.js';
 
 /** Validates vendor metadata against a strict schema; the first problem becomes a 400 naming `metadata.<key>`. */
 export function parseMetadata<T>(schema: z.ZodType<T>, metadata: Record<string, unknown>): T {

@@ -4,7 +4,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { AuthenticationError } from '../../core/errors.js';
+import { AuthenticationError } from '../../errors.js';
 import { getSetting, putSetting } from '../../store/accounts.js';
 import type { Schema } from '../../store/schema.js';
 import { randomBase62, sameSecret, sha256Hex } from '../../security/secrets.js';

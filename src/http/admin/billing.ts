@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { priceSchema } from '../../billing/prices.js';
-import { InvalidRequestError, NotFoundError } from '../../core/errors.js';
+import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { invalidRequestFrom } from '../../core/request.js';
 import { findUser } from '../../store/accounts.js';
 import {

@@ -1,7 +1,7 @@
 /** /admin/v1/channels: vendor accounts. Credentials are write-only: sealed at rest, never returned. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { InvalidRequestError, NotFoundError } from '../../core/errors.js';
+import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { invalidRequestFrom } from '../../core/request.js';
 import {
   deleteChannel,

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { InvalidRequestError, NotFoundError } from '../../core/errors.js';
+import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import type { ResultLinks } from '../../core/content-links.js';
 import { costView, seconds, taskError, taskProgress } from '../../core/task.js';
 import type { TaskJobRow } from '../../store/schema.js';

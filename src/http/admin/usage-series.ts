@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { InvalidRequestError } from '../../core/errors.js';
+import { InvalidRequestError } from '../../errors.js';
 import { bucketMs, usageSeries } from '../../store/usage-series.js';
 import type { Schema } from '../../store/schema.js';
 import type { Gateway } from '../../gateway.js';

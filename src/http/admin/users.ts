@@ -1,7 +1,7 @@
 /** /admin/v1/users and their API keys. A key's secret is shown once, at creation, and stored only hashed. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { InvalidRequestError, NotFoundError } from '../../core/errors.js';
+import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import {
   findUser,
   insertApiKey,

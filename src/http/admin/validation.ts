@@ -1,7 +1,7 @@
 /** Admin request parsing: zod schemas whose failures become 400s naming the field. */
 import type { z } from 'zod';
 import { invalidRequestFrom } from '../../core/request.js';
-import { InvalidRequestError } from '../../core/errors.js';
+import { InvalidRequestError } from '../../errors.js';
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

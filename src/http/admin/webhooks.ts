@@ -1,6 +1,6 @@
 /** /admin/v1/tasks/{id}/deliveries: any task's webhook deliveries and their attempts. */
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError } from '../../errors.js';
 import { deliveryView } from '../../core/webhooks.js';
 import { deliveriesOfTask } from '../../store/webhooks.js';
 import type { Gateway } from '../../gateway.js';

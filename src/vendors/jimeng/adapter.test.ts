@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../../core/errors.js';
+import { InvalidRequestError } from '../errors.js';
 import { parseSeedRequest } from '../../core/request.js';
 import { seedJimengExample } from '../../../test/support/seed-examples.js';
 import type { VendorAnswer, VideoJob } from '../adapter.js';
@@ -217,7 +217,9 @@ describe('Jimeng request mapping', () => {
     const prepared = prepare({ model: 'jimeng_v30', image: imageUrl, size: '1280x720' });
     expect(prepared.call.body).not.toHaveProperty('aspect_ratio');
     expect(prepared.expected).toMatchObject({ width: null, height: null });
-    expect(prepared.warnings).toEqual([expect.stringContaining("follows the input image's aspect ratio")]);
+    expect(prepared.warnings).toEqual([
+      { feature: 'size', details: expect.stringContaining("follows the input image's aspect ratio") },
+    ]);
   });
 
   it('sends seed only when one is given', () => {
@@ -277,7 +279,7 @@ describe('Jimeng request mapping', () => {
 
   it('warns about prompts longer than Jimeng documents', () => {
     expect(prepare({ model: 'jimeng_v30', prompt: 'x'.repeat(801) }).warnings).toEqual([
-      expect.stringContaining('800 characters'),
+      { feature: 'prompt', details: expect.stringContaining('800 characters') },
     ]);
   });
 
@@ -336,7 +338,7 @@ describe('Jimeng answers', () => {
     (code, codeN, status) => {
       for (const outcome of [
         jimengAdapter.readSubmit(answer(status, gateway(code, codeN))),
-        jimengAdapter.readPoll(answer(status, gateway(code, codeN))),
+        jimengAdapter.readPoll(answer(status, gateway(code, codeN)), {}),
       ]) {
         expect(outcome).toMatchObject({ kind: 'channel_broken', message: expect.stringContaining(code) });
         expect(JSON.stringify(outcome)).not.toContain('AKLTsecretish');
@@ -364,21 +366,21 @@ describe('Jimeng answers', () => {
       status,
       ...(status === 'done' ? { video_url: 'https://p9.byteimg.com/video.mp4?x-expires=1' } : {}),
     };
-    expect(jimengAdapter.readPoll(answer(200, business(10000, data)))).toMatchObject(outcome);
+    expect(jimengAdapter.readPoll(answer(200, business(10000, data)), {})).toMatchObject(outcome);
   });
 
   it('done without a video_url is asked again, not a success', () => {
     expect(
-      jimengAdapter.readPoll(answer(200, business(10000, { status: 'done', video_url: '' }))),
+      jimengAdapter.readPoll(answer(200, business(10000, { status: 'done', video_url: '' })), {}),
     ).toMatchObject({ kind: 'retry_later' });
   });
 
   it.each([50429, 50430, 50500, 50501])('a poll answered %i is asked again later', (code) => {
-    expect(jimengAdapter.readPoll(answer(200, business(code)))).toMatchObject({ kind: 'retry_later' });
+    expect(jimengAdapter.readPoll(answer(200, business(code)), {})).toMatchObject({ kind: 'retry_later' });
   });
 
   it('a task done with an error code failed, with the vendor reason', () => {
-    expect(jimengAdapter.readPoll(answer(500, business(50501, { status: 'done' })))).toEqual({
+    expect(jimengAdapter.readPoll(answer(500, business(50501, { status: 'done' })), {})).toEqual({
       kind: 'failed',
       code: 'generation_failed',
       message: 'Jimeng 50501: Some Vendor Message: internal algorithm error',
@@ -388,7 +390,7 @@ describe('Jimeng answers', () => {
   it.each([50411, 50412, 50413, 50516])(
     'a poll answered with content-check code %i fails the task',
     (code) => {
-      expect(jimengAdapter.readPoll(answer(400, business(code)))).toMatchObject({
+      expect(jimengAdapter.readPoll(answer(400, business(code)), {})).toMatchObject({
         kind: 'failed',
         code: 'content_policy_violation',
       });
@@ -397,9 +399,9 @@ describe('Jimeng answers', () => {
 
   it('an answer that is not Jimeng JSON is trouble to retry', () => {
     expect(
-      jimengAdapter.readPoll({ status: 502, headers: {}, json: undefined, text: '<html>' }),
+      jimengAdapter.readPoll({ status: 502, headers: {}, json: undefined, text: '<html>' }, {}),
     ).toMatchObject({ kind: 'retry_later' });
-    expect(jimengAdapter.readPoll(answer(200, business(10000, { status: 'paused' })))).toMatchObject({
+    expect(jimengAdapter.readPoll(answer(200, business(10000, { status: 'paused' })), {})).toMatchObject({
       kind: 'retry_later',
     });
   });

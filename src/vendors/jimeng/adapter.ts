@@ -3,8 +3,8 @@
  * chosen by `req_key`; statuses in_queue → generating → done, plus not_found and expired.
  */
 import { z } from 'zod';
-import { InvalidRequestError } from '../../core/errors.js';
-import { parseImage } from '../../core/image.js';
+import { InvalidRequestError } from '../errors.js';
+import { parseImage } from '../image.js';
 import type {
   ImageInput,
   PollOutcome,
@@ -14,6 +14,7 @@ import type {
   VendorCall,
   VendorRejection,
   VendorTrouble,
+  VendorWarning,
   VideoJob,
 } from '../adapter.js';
 import { isObject, retryAfterMs, troubleFromStatus } from '../answers.js';
@@ -182,13 +183,15 @@ function chooseAspect(
   spec: ReqKeySpec,
   requested: string | undefined,
   imageCount: number,
-  warnings: string[],
+  warnings: VendorWarning[],
 ) {
   if (spec.aspectRatios === null) {
     if (requested !== undefined || job.width !== null) {
-      warnings.push(
-        "Jimeng 3.0 image-to-video follows the input image's aspect ratio: the requested size was not sent",
-      );
+      warnings.push({
+        feature: 'size',
+        details:
+          "Jimeng 3.0 image-to-video follows the input image's aspect ratio: the requested size was not sent",
+      });
     }
     return { sent: null, produced: null };
   }
@@ -353,7 +356,7 @@ export const jimengAdapter: VendorAdapter<JimengCredentials> = {
 
   prepareSubmit(job: VideoJob): PreparedSubmit {
     const meta = parseMetadata(jimengMetadata, job.metadata);
-    const warnings: string[] = [];
+    const warnings: VendorWarning[] = [];
     if (job.fps !== null && job.fps !== jimengFps) {
       throw new InvalidRequestError(
         `Jimeng renders ${jimengFps} fps only; omit fps or send ${jimengFps}`,
@@ -367,9 +370,10 @@ export const jimengAdapter: VendorAdapter<JimengCredentials> = {
       );
     }
     if (job.prompt.length > promptAdvisoryLength) {
-      warnings.push(
-        `Jimeng documents prompts of up to ${promptAdvisoryLength} characters; a longer prompt may be partly ignored`,
-      );
+      warnings.push({
+        feature: 'prompt',
+        details: `Jimeng documents prompts of up to ${promptAdvisoryLength} characters; a longer prompt may be partly ignored`,
+      });
     }
 
     const images = collectImages(job, meta);

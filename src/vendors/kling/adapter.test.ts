@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../core/errors.js';
+import { ApiError } from '../errors.js';
 import { defaultKlingAccount } from '../../simulator/kling.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
 import type { VendorAnswer, VendorCall, VideoJob } from '../adapter.js';
@@ -119,7 +119,7 @@ describe('Kling request mapping', () => {
     const prepared = klingAdapter.prepareSubmit(job({ seed: 7, metadata: { seed: 20231234 } }));
     expect(JSON.stringify(prepared.call.body)).not.toContain('seed');
     expect(prepared.expected.seed).toBeNull();
-    expect(prepared.warnings.join(' ')).toMatch(/seed/);
+    expect(prepared.warnings).toEqual([{ feature: 'seed', details: expect.stringMatching(/seed/) }]);
   });
 
   it.each([
@@ -199,7 +199,7 @@ describe('Kling answers', () => {
       { kind: 'failed', code: 'vendor_task_lost' },
     ],
   ])('reads a poll answer of %s', (_name, a, expected) => {
-    expect(klingAdapter.readPoll(a)).toMatchObject(expected);
+    expect(klingAdapter.readPoll(a, {})).toMatchObject(expected);
   });
 
   it.each([
@@ -251,7 +251,7 @@ describe('Kling on the wire (checked by the simulator)', () => {
   });
 
   const send = async (call: VendorCall, credentials: KlingCredentials = defaultKlingAccount) =>
-    wire.send(await klingAdapter.sign(call, sim.baseUrl('kling'), credentials));
+    wire.send(await klingAdapter.sign(call, sim.baseUrl('kling'), credentials, wire));
 
   it('signs with a JWT the simulator accepts, and follows a task to its video', async () => {
     const j = job({ image: { kind: 'base64', data: png, mimeType: 'image/png' }, durationSeconds: 10 });
@@ -263,6 +263,7 @@ describe('Kling on the wire (checked by the simulator)', () => {
     await new Promise((r) => setTimeout(r, 200));
     const polled = klingAdapter.readPoll(
       await send(klingAdapter.preparePoll(upstreamTaskId, prepared.pollContext)),
+      {},
     );
     expect(polled).toMatchObject({ kind: 'succeeded', facts: { durationSeconds: 10 } });
 

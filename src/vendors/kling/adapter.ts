@@ -1,7 +1,7 @@
 /** Kling (Kuaishou): JWT auth, text2video / image2video, statuses submitted → processing → succeed | failed. */
 import { z } from 'zod';
-import { InvalidRequestError } from '../../core/errors.js';
-import { imageAsUrlOrRawBase64, parseImage } from '../../core/image.js';
+import { InvalidRequestError } from '../errors.js';
+import { imageAsUrlOrRawBase64, parseImage } from '../image.js';
 import type {
   PollOutcome,
   PreparedSubmit,
@@ -9,6 +9,7 @@ import type {
   VendorAnswer,
   VendorRejection,
   VendorTrouble,
+  VendorWarning,
   VideoJob,
 } from '../adapter.js';
 import { isObject, retryAfterMs, troubleFromStatus } from '../answers.js';
@@ -85,7 +86,7 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
 
   prepareSubmit(job: VideoJob): PreparedSubmit {
     const meta = parseMetadata(klingMetadata, job.metadata);
-    const warnings: string[] = [];
+    const warnings: VendorWarning[] = [];
     if (job.prompt.length > 2500)
       throw new InvalidRequestError('Kling accepts prompts of at most 2500 characters', 'prompt');
     if (job.fps !== null)
@@ -96,7 +97,10 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
       throw new InvalidRequestError(`Kling renders 5 or 10 second videos, not ${duration}`, 'duration');
     }
     if (job.seed !== null || meta.seed !== undefined) {
-      warnings.push('Kling has no seed parameter: the seed was not sent and the result is not reproducible');
+      warnings.push({
+        feature: 'seed',
+        details: 'Kling has no seed parameter: the seed was not sent and the result is not reproducible',
+      });
     }
     if (meta.image_tail && !job.image) {
       throw new InvalidRequestError(
@@ -142,9 +146,11 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
         body.static_mask = imageAsUrlOrRawBase64(parseImage(meta.static_mask, 'metadata.static_mask'));
       if (meta.dynamic_masks) body.dynamic_masks = meta.dynamic_masks as KlingCreateBody['dynamic_masks'];
       if (job.width !== null || meta.aspect_ratio) {
-        warnings.push(
-          "Kling image-to-video follows the input image's aspect ratio: the requested size was not sent",
-        );
+        warnings.push({
+          feature: 'size',
+          details:
+            "Kling image-to-video follows the input image's aspect ratio: the requested size was not sent",
+        });
       }
     }
     const produced = aspect ? dimensionsFor(aspect, shortSideByMode[mode]) : null;

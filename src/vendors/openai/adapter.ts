@@ -5,8 +5,8 @@
  * other model names pass through for the upstream to judge.
  */
 import { z } from 'zod';
-import { InvalidRequestError } from '../../core/errors.js';
-import { imageAsDataUrl } from '../../core/image.js';
+import { InvalidRequestError } from '../errors.js';
+import { imageAsDataUrl } from '../image.js';
 import type {
   PollOutcome,
   PreparedSubmit,
@@ -124,7 +124,13 @@ export const openaiAdapter: VendorAdapter<OpenAICredentials> = {
       warnings:
         job.seed === null
           ? []
-          : ['OpenAI has no seed parameter: the seed was not sent and the result is not reproducible'],
+          : [
+              {
+                feature: 'seed',
+                details:
+                  'OpenAI has no seed parameter: the seed was not sent and the result is not reproducible',
+              },
+            ],
     };
   },
 

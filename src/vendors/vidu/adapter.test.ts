@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../../core/errors.js';
+import { InvalidRequestError } from '../errors.js';
 import {
   first,
   gifBase64,
@@ -158,7 +158,7 @@ describe('Vidu resolution and aspect ratio', () => {
     expect(body.resolution).toBe('360p');
     expect(body.aspect_ratio).toBeUndefined();
     expect(expected).toMatchObject({ width: null, height: null });
-    expect(warnings.join(' ')).toMatch(/follows the input image's aspect ratio/);
+    expect(warnings.map((w) => w.details).join(' ')).toMatch(/follows the input image's aspect ratio/);
   });
 
   it.each([
@@ -263,7 +263,10 @@ describe("the seed's Vidu example", () => {
 
   it('warns when a q2 model will ignore what was asked', () => {
     expect(prepare({ model: 'viduq2', metadata: { movement_amplitude: 'large' } }).warnings).toEqual([
-      'Vidu viduq2 ignores movement_amplitude on text2video',
+      {
+        feature: 'metadata.movement_amplitude',
+        details: 'Vidu viduq2 ignores movement_amplitude on text2video',
+      },
     ]);
     expect(prepare({ model: 'viduq2', metadata: { movement_amplitude: 'auto' } }).warnings).toEqual([]);
   });
@@ -273,18 +276,20 @@ describe('Vidu poll answers', () => {
   const answer = (json: unknown, status = 200) => ({ status, headers: {}, json, text: JSON.stringify(json) });
 
   it('never fails a task on a state it does not know', () => {
-    expect(viduAdapter.readPoll(answer({ state: 'scheduled', err_code: '', creations: [] }))).toMatchObject({
+    expect(
+      viduAdapter.readPoll(answer({ state: 'scheduled', err_code: '', creations: [] }), {}),
+    ).toMatchObject({
       kind: 'retry_later',
       message: expect.stringContaining('"scheduled"'),
     });
   });
 
   it('does not take success without a video for an end', () => {
-    expect(viduAdapter.readPoll(answer({ state: 'success', creations: [] })).kind).toBe('retry_later');
+    expect(viduAdapter.readPoll(answer({ state: 'success', creations: [] }), {}).kind).toBe('retry_later');
   });
 
   it('explains an err_code it does not know by naming it', () => {
-    expect(viduAdapter.readPoll(answer({ state: 'failed', err_code: 'NewReason' }))).toEqual({
+    expect(viduAdapter.readPoll(answer({ state: 'failed', err_code: 'NewReason' }), {})).toEqual({
       kind: 'failed',
       code: 'generation_failed',
       message: 'Vidu reported the task failed (err_code NewReason)',

@@ -3,8 +3,8 @@
  * reference2video); tasks move created → queueing → processing → success | failed.
  */
 import { z } from 'zod';
-import { InvalidRequestError } from '../../core/errors.js';
-import { imageAsDataUrl, parseImage } from '../../core/image.js';
+import { InvalidRequestError } from '../errors.js';
+import { imageAsDataUrl, parseImage } from '../image.js';
 import type {
   ImageInput,
   PollOutcome,
@@ -12,6 +12,7 @@ import type {
   SubmitOutcome,
   VendorAdapter,
   VendorAnswer,
+  VendorWarning,
   VideoJob,
 } from '../adapter.js';
 import { retryAfterMs, troubleFromStatus } from '../answers.js';
@@ -333,25 +334,31 @@ function warningsFor(
   meta: ViduMetadata,
   endpoint: ViduEndpoint,
   resolution: ViduResolution,
-): string[] {
-  const warnings: string[] = [];
+): VendorWarning[] {
+  const warnings: VendorWarning[] = [];
   const followsImage = endpoint === 'img2video' || endpoint === 'start-end2video';
   if (followsImage && job.width !== null) {
-    warnings.push(
-      `Vidu ${endpoint} follows the input image's aspect ratio: only the resolution (${resolution}) was taken from the requested size`,
-    );
+    warnings.push({
+      feature: 'size',
+      details: `Vidu ${endpoint} follows the input image's aspect ratio: only the resolution (${resolution}) was taken from the requested size`,
+    });
   }
   if (!followsImage && job.upstreamModel.startsWith('viduq2')) {
     for (const [key, neutral] of Object.entries(ignoredByQ2) as [keyof ViduMetadata, string][]) {
       if (meta[key] !== undefined && meta[key] !== neutral) {
-        warnings.push(`Vidu ${job.upstreamModel} ignores ${key} on ${endpoint}`);
+        warnings.push({
+          feature: `metadata.${key}`,
+          details: `Vidu ${job.upstreamModel} ignores ${key} on ${endpoint}`,
+        });
       }
     }
   }
   if (meta.off_peak) {
-    warnings.push(
-      'Vidu runs off-peak tasks within 48 hours: the task fails if Vidu takes longer than this gateway waits',
-    );
+    warnings.push({
+      feature: 'metadata.off_peak',
+      details:
+        'Vidu runs off-peak tasks within 48 hours: the task fails if Vidu takes longer than this gateway waits',
+    });
   }
   return warnings;
 }

@@ -23,11 +23,11 @@ describe('Vidu adapter against the simulator', () => {
   beforeEach(() => sim.world.reset());
 
   const send = async (call: VendorCall, credentials = defaultViduAccount) =>
-    wire.send(await viduAdapter.sign(call, sim.baseUrl('vidu'), credentials));
+    wire.send(await viduAdapter.sign(call, sim.baseUrl('vidu'), credentials, wire));
   const submit = async (request: Record<string, unknown>, credentials = defaultViduAccount) =>
     viduAdapter.readSubmit(await send(prepareVidu(request).call, credentials));
   const poll = async (upstreamTaskId: string, credentials = defaultViduAccount) =>
-    viduAdapter.readPoll(await send(viduAdapter.preparePoll(upstreamTaskId, {}), credentials));
+    viduAdapter.readPoll(await send(viduAdapter.preparePoll(upstreamTaskId, {}), credentials), {});
 
   async function accepted(request: Record<string, unknown>): Promise<string> {
     const outcome = await submit(request);

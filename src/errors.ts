@@ -1,38 +1,9 @@
 /**
  * Every failure Reelay reports to a client, independent of the API surface that renders it.
- * Each carries (status, type, code, param); http/errors.ts renders them in the seed's or OpenAI's shape.
+ * Each carries (status, type, code, param); http/errors.ts renders them in each surface's shape.
  */
-export type ErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'permission_error'
-  | 'not_found_error'
-  | 'conflict_error'
-  | 'rate_limit_error'
-  | 'insufficient_balance_error'
-  | 'insufficient_quota'
-  | 'upstream_error'
-  | 'service_unavailable_error'
-  | 'server_error';
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: ErrorType,
-    message: string,
-    readonly param: string | null = null,
-    readonly code: string | null = null,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
-export class InvalidRequestError extends ApiError {
-  constructor(message: string, param: string | null = null, code: string | null = 'invalid_request') {
-    super(400, 'invalid_request_error', message, param, code);
-  }
-}
+export { ApiError, InvalidRequestError, type ErrorType } from './vendors/errors.js';
+import { ApiError } from './vendors/errors.js';
 
 export class AuthenticationError extends ApiError {
   constructor(message: string, code: string | null = 'invalid_api_key') {

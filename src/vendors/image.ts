@@ -1,6 +1,6 @@
 /** Image inputs as clients send them: an http(s) URL, a data: URL, or raw base64. */
 import { InvalidRequestError } from './errors.js';
-import type { ImageInput } from '../vendors/adapter.js';
+import type { ImageInput } from './adapter.js';
 
 const maxImageBytes = 10 * 1024 * 1024;
 const base64Pattern = /^[A-Za-z0-9+/]+={0,2}$/;

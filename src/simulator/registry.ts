@@ -1,0 +1,8 @@
+/** Every vendor simulator, served under `/<vendor>` (see vendor-simulator.ts). Adding one = one file + one line. */
+import { jimeng } from './jimeng.js';
+import { kling } from './kling.js';
+import { openai } from './openai.js';
+import type { VendorSimulator } from './vendor-simulator.js';
+import { vidu } from './vidu.js';
+
+export const simulators: readonly VendorSimulator[] = [kling, jimeng, vidu, openai];
