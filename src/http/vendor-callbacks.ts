@@ -22,7 +22,11 @@ export function vendorCallbacksApi(gateway: Gateway) {
     app.post<{ Params: { token: string } }>(`${vendorCallbackPath}/:token`, async (request) => {
       const jobId = gateway.vendorCallbacks.jobIdFrom(request.params.token);
       if (!jobId) throw new NotFoundError('Unknown callback', null, 'callback_not_found');
-      if (!(await worthAPoll(gateway, jobId, request.body))) {
+      const adapter = await adapterOfJob(gateway, jobId);
+      // A vendor checking the URL before use (MiniMax's challenge) gets its answer and no poll.
+      const handshake = adapter?.answerCallbackHandshake?.(request.body) ?? null;
+      if (handshake !== null) return handshake;
+      if (adapter?.callbackWorthAPoll?.(request.body) === false) {
         request.log.info({ job: jobId }, 'vendor callback: still running');
         return { received: true };
       }
@@ -33,13 +37,12 @@ export function vendorCallbacksApi(gateway: Gateway) {
   };
 }
 
-/** Whether a callback may bring news a poll would act on: not when the job's vendor reads it as "still running". */
-async function worthAPoll(gateway: Gateway, jobId: string, body: unknown): Promise<boolean> {
+/** The adapter of the job's vendor, which reads its callbacks: a handshake, or "still running" (no poll). */
+async function adapterOfJob(gateway: Gateway, jobId: string) {
   const { database, channels } = gateway.deps;
   const channelId = await channelOfJob(database, jobId);
   const channel = channelId ? await channels.get(channelId) : undefined;
-  const adapter = channel ? adapterFor(channel.vendor) : undefined;
-  return adapter?.callbackWorthAPoll?.(body) ?? true;
+  return channel ? adapterFor(channel.vendor) : undefined;
 }
 
 function parseJsonOrNothing(text: string): unknown {
