@@ -6,8 +6,8 @@
  */
 import { sql } from 'kysely';
 import { loadConfig, type Config } from '../src/config.js';
-import { jobFor, prepareJob, requireAdapter } from '../src/core/jobs.js';
-import { parseSeedRequest } from '../src/core/request.js';
+import { jobFor, prepareJob, requireAdapter } from '../src/engine/job-runner.js';
+import { parseSeedRequest } from '../src/http/generations/request.js';
 import { Gateway } from '../src/gateway.js';
 import { defaultKlingAccount } from '../src/simulator/kling.js';
 import { newId } from '../src/security/secrets.js';

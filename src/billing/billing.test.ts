@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from '../../test/support/harness.js';
-import type { JobRunner } from '../core/jobs.js';
-import { parseSeedRequest } from '../core/request.js';
-import { submitTask } from '../core/submit.js';
+import type { JobRunner } from '../engine/job-runner.js';
+import { parseSeedRequest } from '../http/generations/request.js';
+import { submitTask } from '../tasks/submit.js';
 import { settleReservation } from '../store/billing.js';
 
 /** 0.1 currency units per second of video, in micro-units. */

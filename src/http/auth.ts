@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { AuthenticationError } from '../errors.js';
-import type { Caller } from '../core/submit.js';
+import type { Caller } from '../tasks/submit.js';
 import { findApiKeyByHash } from '../store/accounts.js';
 import type { ApiKeyRow, Schema } from '../store/schema.js';
 import { sha256Hex } from '../security/secrets.js';

@@ -1,7 +1,7 @@
 /** The Idempotency-Key header, shared by both submit routes. */
 import type { FastifyRequest } from 'fastify';
 import { InvalidRequestError } from '../errors.js';
-import type { Idempotency } from '../core/submit.js';
+import type { Idempotency } from '../tasks/submit.js';
 import { sha256Hex } from '../security/secrets.js';
 
 const keyPattern = /^[\x21-\x7e]{1,255}$/;

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../errors.js';
-import { vendorCallbackPath } from '../core/vendor-callbacks.js';
+import { vendorCallbackPath } from '../security/vendor-callback-tokens.js';
 import type { Gateway } from '../gateway.js';
 import { channelOfJob } from '../store/tasks.js';
 import { adapterFor } from '../vendors/registry.js';

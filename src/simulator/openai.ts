@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApiError } from '../errors.js';
-import { readBody } from '../http/form-body.js';
+import { readBody } from '../http/openai/form-body.js';
 import {
   openaiCreateBody,
   openaiDefaults,

@@ -1,7 +1,7 @@
 /** Requests and inputs the Vidu tests share. */
-import type { Channel } from '../../src/core/channels.js';
-import { jobFor } from '../../src/core/jobs.js';
-import { parseSeedRequest } from '../../src/core/request.js';
+import type { Channel } from '../../src/channels/directory.js';
+import { jobFor } from '../../src/engine/job-runner.js';
+import { parseSeedRequest } from '../../src/http/generations/request.js';
 import { viduAdapter } from '../../src/vendors/vidu/adapter.js';
 import type { ViduCreateBody } from '../../src/vendors/vidu/types.js';
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { priceSchema } from '../../billing/prices.js';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
-import { invalidRequestFrom } from '../../core/request.js';
+import { invalidRequestFrom } from '../generations/request.js';
 import { findUser } from '../../store/accounts.js';
 import {
   audit,

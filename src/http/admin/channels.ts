@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
-import { invalidRequestFrom } from '../../core/request.js';
+import { invalidRequestFrom } from '../generations/request.js';
 import {
   deleteChannel,
   findChannel,

@@ -5,8 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
-import type { ResultLinks } from '../../core/content-links.js';
-import { costView, seconds, taskError, taskProgress } from '../../core/task.js';
+import type { ResultLinks } from '../../content/links.js';
+import { costView, seconds, taskError, taskProgress } from '../../tasks/task.js';
 import type { TaskJobRow } from '../../store/schema.js';
 import { listTasks } from '../../store/task-list.js';
 import { findTask, type TaskWithJobs } from '../../store/tasks.js';

@@ -16,7 +16,7 @@ import type { ApiKeyRow, UserRow } from '../../store/schema.js';
 import { newApiKey, newId, newWebhookSecret, sha256Hex } from '../../security/secrets.js';
 import type { Gateway } from '../../gateway.js';
 import { parseBody, toSeconds } from './validation.js';
-import { parseCallbackUrl } from '../../core/request.js';
+import { parseCallbackUrl } from '../generations/request.js';
 
 const createUser = z.object({ name: z.string().trim().min(1).max(200) }).strict();
 

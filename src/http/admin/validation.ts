@@ -1,6 +1,6 @@
 /** Admin request parsing: zod schemas whose failures become 400s naming the field. */
 import type { z } from 'zod';
-import { invalidRequestFrom } from '../../core/request.js';
+import { invalidRequestFrom } from '../generations/request.js';
 import { InvalidRequestError } from '../../errors.js';
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {

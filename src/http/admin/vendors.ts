@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { checkChannel } from '../../core/channel-check.js';
+import { checkChannel } from '../../channels/check.js';
 import { NotFoundError } from '../../errors.js';
 import { adapterFor, vendorNames } from '../../vendors/registry.js';
 import type { VendorAdapter } from '../../vendors/adapter.js';

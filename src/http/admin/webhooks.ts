@@ -1,7 +1,7 @@
 /** /admin/v1/tasks/{id}/deliveries: any task's webhook deliveries and their attempts. */
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../errors.js';
-import { deliveryView } from '../../core/webhooks.js';
+import { deliveryView } from '../../engine/webhook-sender.js';
 import { deliveriesOfTask } from '../../store/webhooks.js';
 import type { Gateway } from '../../gateway.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../errors.js';
-import { parseSeedRequest } from '../../core/request.js';
+import { parseSeedRequest } from '../../http/generations/request.js';
 import { seedJimengExample } from '../../../test/support/seed-examples.js';
 import type { VendorAnswer, VideoJob } from '../adapter.js';
 import { jimengAdapter } from './adapter.js';

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { VendorAdapter } from '../vendors/adapter.js';
 import { WireError, type Wire } from '../vendors/wire.js';
-import type { Channel } from './channels.js';
-import { jobFor } from './jobs.js';
-import { parseSeedRequest, type VideoRequest } from './request.js';
+import type { Channel } from './directory.js';
+import { jobFor } from '../engine/job-runner.js';
+import { parseSeedRequest, type VideoRequest } from '../http/generations/request.js';
 
 export interface ChannelCheck {
   ok: boolean;

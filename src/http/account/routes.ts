@@ -3,13 +3,13 @@
  * and key with balance and limits, the models the key can use now, spend over time, and the ledger.
  */
 import type { FastifyInstance } from 'fastify';
-import { findUser, listApiKeys } from '../store/accounts.js';
-import { listLedger } from '../store/billing.js';
-import { listChannels } from '../store/channels.js';
-import type { Gateway } from '../gateway.js';
-import { entryView, ledgerQuery, parseQuery, periodMs } from './admin/billing.js';
-import { seriesQuery, usageSeriesAnswer } from './admin/usage-series.js';
-import { toSeconds } from './admin/validation.js';
+import { findUser, listApiKeys } from '../../store/accounts.js';
+import { listLedger } from '../../store/billing.js';
+import { listChannels } from '../../store/channels.js';
+import type { Gateway } from '../../gateway.js';
+import { entryView, ledgerQuery, parseQuery, periodMs } from '../admin/billing.js';
+import { seriesQuery, usageSeriesAnswer } from '../admin/usage-series.js';
+import { toSeconds } from '../admin/validation.js';
 
 export function accountApi(gateway: Gateway) {
   const db = gateway.deps.database.db;

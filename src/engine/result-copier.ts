@@ -11,8 +11,8 @@ import type { TaskJobRow } from '../store/schema.js';
 import { eachInOneTransaction } from '../store/tasks.js';
 import { claimDueCopies, recordCopy, type CopyRecord } from '../store/videos.js';
 import { TurnBatch } from './turn-batch.js';
-import { copyTimeoutMs, describeFailure } from './content.js';
-import type { CoreDeps } from './jobs.js';
+import { copyTimeoutMs, describeFailure } from '../content/service.js';
+import type { CoreDeps } from './job-runner.js';
 
 /** How long a claimed copy is this copier's before another may take it (a video and a cover, with room). */
 const copyLeaseMs = 3 * copyTimeoutMs;

@@ -25,8 +25,8 @@ import {
   type CoreDeps,
   type JobRunner,
   type SubmitResult,
-} from './jobs.js';
-import type { VideoRequest } from './request.js';
+} from '../engine/job-runner.js';
+import type { VideoRequest } from '../http/generations/request.js';
 
 /** Who is asking: resolved from the API key. */
 export interface Caller {

@@ -3,8 +3,8 @@
  * bracket keys (`input_reference[image_url]`) and at most one file. Needs @fastify/multipart in the plugin.
  */
 import type { FastifyRequest } from 'fastify';
-import { InvalidRequestError } from '../errors.js';
-import type { UploadedFile } from '../core/openai-request.js';
+import { InvalidRequestError } from '../../errors.js';
+import type { UploadedFile } from './request.js';
 
 /** A JSON body as is; a multipart form (what the SDK sends) as the same object, plus its one file. */
 export async function readBody(

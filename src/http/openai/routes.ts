@@ -4,7 +4,12 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { InvalidRequestError, NotFoundError, PermissionError, ServiceUnavailableError } from '../errors.js';
+import {
+  InvalidRequestError,
+  NotFoundError,
+  PermissionError,
+  ServiceUnavailableError,
+} from '../../errors.js';
 import {
   contentQuerySchema,
   inOpenAITerms,
@@ -12,15 +17,15 @@ import {
   parseOpenAICreate,
   parseOpenAIRemix,
   parseWith,
-} from '../core/openai-request.js';
-import { openaiVideoView } from '../core/openai-view.js';
-import type { VideoRequest } from '../core/request.js';
-import { submitTask } from '../core/submit.js';
-import { leadJob, publicTaskIdPattern } from '../core/task.js';
-import type { Gateway } from '../gateway.js';
-import { findTask, findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
-import { listTasksForUser, softDeleteTask } from '../store/videos.js';
-import { idempotencyOf } from './idempotency.js';
+} from './request.js';
+import { openaiVideoView } from './view.js';
+import type { VideoRequest } from '../generations/request.js';
+import { submitTask } from '../../tasks/submit.js';
+import { leadJob, publicTaskIdPattern } from '../../tasks/task.js';
+import type { Gateway } from '../../gateway.js';
+import { findTask, findTaskForUser, type TaskWithJobs } from '../../store/tasks.js';
+import { listTasksForUser, softDeleteTask } from '../../store/videos.js';
+import { idempotencyOf } from '../idempotency.js';
 import { readBody } from './form-body.js';
 
 type VideoParams = { Params: { video_id: string } };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness, testDatabases } from '../../test/support/harness.js';
+import { Harness, testDatabases } from '../../../test/support/harness.js';
 
 /** The seed document's Kling example, exactly as published. */
 const seedKlingExample = {

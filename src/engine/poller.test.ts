@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from '../../test/support/harness.js';
 import { klingAdapter } from '../vendors/kling/adapter.js';
-import { jobFor, type JobRunner } from './jobs.js';
-import { parseSeedRequest } from './request.js';
-import { submitTask, type Caller } from './submit.js';
+import { jobFor, type JobRunner } from './job-runner.js';
+import { parseSeedRequest } from '../http/generations/request.js';
+import { submitTask, type Caller } from '../tasks/submit.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -4,7 +4,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { TaskJobRow } from '../store/schema.js';
-import type { ContentVariant } from './content.js';
+import type { ContentVariant } from './service.js';
 
 /** How a view turns a finished job into the URL its client fetches. */
 export interface ResultLinks {

@@ -16,11 +16,11 @@ import {
 import type { Database } from '../store/db.js';
 import type { TaskJobRow } from '../store/schema.js';
 import { forgetHostedContent, jobsWithExpiredContent } from '../store/videos.js';
-import { ContentTooLargeError, type ByteRange, type ContentStorage } from '../storage/storage.js';
+import { ContentTooLargeError, type ByteRange, type ContentStorage } from './storage/storage.js';
 import { adapterFor } from '../vendors/registry.js';
 import type { SignContext } from '../vendors/adapter.js';
 import { describeTransportError } from '../vendors/wire.js';
-import type { Channel, ChannelDirectory } from './channels.js';
+import type { Channel, ChannelDirectory } from '../channels/directory.js';
 import { NotFoundError, UpstreamError } from '../errors.js';
 
 export type ContentVariant = 'video' | 'thumbnail';

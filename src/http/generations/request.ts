@@ -3,10 +3,10 @@
  * normalised into what every surface and vendor adapter works from.
  */
 import { z } from 'zod';
-import { InvalidRequestError } from '../errors.js';
-import { parseImage } from '../vendors/image.js';
-import type { VideoJob } from '../vendors/adapter.js';
-import type { WebhookTargetPolicy } from '../security/webhook-targets.js';
+import { InvalidRequestError } from '../../errors.js';
+import { parseImage } from '../../vendors/image.js';
+import type { VideoJob } from '../../vendors/adapter.js';
+import type { WebhookTargetPolicy } from '../../security/webhook-targets.js';
 
 const dimension = z.number().int().min(64).max(8192);
 

@@ -14,7 +14,7 @@ import {
   makeJobDueNow,
   rescheduleJobIn,
 } from '../store/tasks.js';
-import type { CoreDeps, JobRunner, PolledJob } from './jobs.js';
+import type { CoreDeps, JobRunner, PolledJob } from './job-runner.js';
 
 /**
  * A job this process holds under its lease. Between polls it waits here, not in the database: no claim and no

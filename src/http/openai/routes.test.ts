@@ -2,9 +2,9 @@ import OpenAI, { toFile } from 'openai';
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness, testDatabases } from '../../test/support/harness.js';
-import { sampleVideo } from '../simulator/server.js';
-import { bytesOf, openaiClient, waitForVideo } from '../../test/support/openai.js';
+import { Harness, testDatabases } from '../../../test/support/harness.js';
+import { sampleVideo } from '../../simulator/server.js';
+import { bytesOf, openaiClient, waitForVideo } from '../../../test/support/openai.js';
 
 const cover = readFileSync(new URL('../simulator/assets/cover.jpg', import.meta.url));
 

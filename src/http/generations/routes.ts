@@ -1,17 +1,17 @@
 /** The seed's surface: POST /v1/video/generations and GET /v1/video/generations/{task_id}. */
 import type { FastifyInstance } from 'fastify';
-import { InvalidRequestError, NotFoundError } from '../errors.js';
-import { listQuerySchema, parseWith } from '../core/openai-request.js';
-import { parseSeedRequest } from '../core/request.js';
-import { submitTask } from '../core/submit.js';
-import { publicTaskIdPattern, seedTaskView } from '../core/task.js';
-import { deliveryView } from '../core/webhooks.js';
-import type { TaskWithJobs } from '../store/tasks.js';
-import { listTasksForUser } from '../store/videos.js';
-import { deliveriesOfTask } from '../store/webhooks.js';
-import type { Gateway } from '../gateway.js';
-import { idempotencyOf } from './idempotency.js';
-import { publicBaseUrl } from './public-url.js';
+import { InvalidRequestError, NotFoundError } from '../../errors.js';
+import { listQuerySchema, parseWith } from '../openai/request.js';
+import { parseSeedRequest } from './request.js';
+import { submitTask } from '../../tasks/submit.js';
+import { publicTaskIdPattern, seedTaskView } from '../../tasks/task.js';
+import { deliveryView } from '../../engine/webhook-sender.js';
+import type { TaskWithJobs } from '../../store/tasks.js';
+import { listTasksForUser } from '../../store/videos.js';
+import { deliveriesOfTask } from '../../store/webhooks.js';
+import type { Gateway } from '../../gateway.js';
+import { idempotencyOf } from '../idempotency.js';
+import { publicBaseUrl } from '../public-url.js';
 
 export function seedApi(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {

@@ -1,6 +1,6 @@
 /** What a task looks like to its owner on the seed surface (GET /v1/video/generations/{task_id}). */
 import type { VideoFacts } from '../vendors/adapter.js';
-import type { ResultLinks } from './content-links.js';
+import type { ResultLinks } from '../content/links.js';
 import type { TaskJobRow, TaskRow } from '../store/schema.js';
 import type { TaskWithJobs } from '../store/tasks.js';
 

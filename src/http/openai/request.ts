@@ -3,10 +3,10 @@
  * request, so any model on any channel runs through this surface exactly as through the seed's.
  */
 import { z } from 'zod';
-import { ApiError, InvalidRequestError } from '../errors.js';
-import { parseImage } from '../vendors/image.js';
-import { invalidRequestFrom, parseSeedRequest, type VideoRequest } from './request.js';
-import { isObject } from '../vendors/answers.js';
+import { ApiError, InvalidRequestError } from '../../errors.js';
+import { parseImage } from '../../vendors/image.js';
+import { invalidRequestFrom, parseSeedRequest, type VideoRequest } from '../generations/request.js';
+import { isObject } from '../../vendors/answers.js';
 
 /** OpenAI's default model, used when a create names none. */
 export const defaultOpenAIModel = 'sora-2';

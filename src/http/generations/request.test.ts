@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../errors.js';
 import { parseSeedRequest } from './request.js';
 
 const base = { model: 'kling-v1', prompt: 'a cat' };

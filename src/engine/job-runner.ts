@@ -30,13 +30,13 @@ import {
 } from '../vendors/adapter.js';
 import { adapterFor } from '../vendors/registry.js';
 import { Wire, WireError } from '../vendors/wire.js';
-import type { HealthBoard } from './channel-health.js';
-import { ChannelBusyError, type ChannelLimits } from './channel-limits.js';
-import type { Channel, ChannelDirectory } from './channels.js';
-import type { ContentService } from './content.js';
+import type { HealthBoard } from '../channels/health.js';
+import { ChannelBusyError, type ChannelLimits } from '../channels/limits.js';
+import type { Channel, ChannelDirectory } from '../channels/directory.js';
+import type { ContentService } from '../content/service.js';
 import { InvalidRequestError } from '../errors.js';
-import type { VideoRequest } from './request.js';
-import { jobFacts } from './task.js';
+import type { VideoRequest } from '../http/generations/request.js';
+import { jobFacts } from '../tasks/task.js';
 import { CompletionTimes } from './completion-times.js';
 import { TurnBatch } from './turn-batch.js';
 

@@ -2,10 +2,10 @@
  * What a task looks like on the OpenAI-compatible surface: OpenAI's Video object. The id is the public task id,
  * so a task is the same task on both surfaces.
  */
-import type { TaskJobRow } from '../store/schema.js';
-import type { TaskWithJobs } from '../store/tasks.js';
-import type { VideoRequest } from './request.js';
-import { jobFacts, leadJob, seconds, taskError, taskProgress } from './task.js';
+import type { TaskJobRow } from '../../store/schema.js';
+import type { TaskWithJobs } from '../../store/tasks.js';
+import type { VideoRequest } from '../generations/request.js';
+import { jobFacts, leadJob, seconds, taskError, taskProgress } from '../../tasks/task.js';
 
 export type OpenAIVideoStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
 
