@@ -6,8 +6,9 @@
  */
 import { sql } from 'kysely';
 import { loadConfig, type Config } from '../src/config.js';
-import { jobFor, prepareJob, requireAdapter } from '../src/engine/job-runner.js';
-import { parseSeedRequest } from '../src/http/generations/request.js';
+import { jobFor, prepareJob } from '../src/engine/job-submit.js';
+import { requireAdapter } from '../src/engine/vendor-call.js';
+import { parseGenerationsRequest } from '../src/http/generations/request.js';
 import { Gateway } from '../src/gateway.js';
 import { defaultKlingAccount } from '../src/simulator/kling.js';
 import { newId } from '../src/security/secrets.js';
@@ -93,10 +94,10 @@ serveParent({
   /** Saves one running task per job, exactly as a submit the vendor accepted leaves it: due for its first poll. */
   async insertRunningJobs({ jobs }: { jobs: { jobId: string; upstreamId: string }[] }) {
     const { database, channels, config } = gateway.deps;
-    const request = parseSeedRequest(seedBody, gateway.webhookTargets);
+    const request = parseGenerationsRequest(seedBody, gateway.webhookTargets);
     const channel = (await channels.candidates(request.model))[0]!;
     const adapter = requireAdapter(channel.vendor);
-    const price = await findPrice(database.db, request.model);
+    const price = await findPrice(database, request.model);
     const now = Date.now();
     const tasks: TaskRow[] = [];
     const rows: NewTaskJob[] = [];
@@ -114,7 +115,7 @@ serveParent({
         n: 1,
         end_user: null,
         callback_url: null,
-        surface: 'seed',
+        surface: 'generations',
         warnings: null,
         error_code: null,
         error_message: null,

@@ -9,11 +9,13 @@ import { ChannelDirectory } from './channels/directory.js';
 import { ContentService } from './content/service.js';
 import { ContentLinks, type ResultLinks } from './content/links.js';
 import { EndedTasks } from './tasks/ended-tasks.js';
-import { JobRunner, type CoreDeps } from './engine/job-runner.js';
+import type { EngineDeps } from './engine/deps.js';
+import { JobRunner } from './engine/job-runner.js';
+import { TaskService } from './tasks/service.js';
 import { Poller } from './engine/poller.js';
 import { ResultCopier } from './engine/result-copier.js';
 import { openaiVideoView } from './http/openai/view.js';
-import { seedTaskView } from './tasks/task.js';
+import { generationsTaskView } from './http/generations/view.js';
 import { VendorCallbacks } from './security/vendor-callback-tokens.js';
 import { WebhookSender } from './engine/webhook-sender.js';
 import { adminBilling } from './http/admin/billing.js';
@@ -29,7 +31,7 @@ import { ApiKeyAuth } from './http/auth.js';
 import { consoleApp } from './http/console.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { openaiVideos } from './http/openai/routes.js';
-import { seedApi } from './http/generations/routes.js';
+import { generationsApi } from './http/generations/routes.js';
 import { vendorCallbacksApi } from './http/vendor-callbacks.js';
 import { GuardedFetch } from './security/fetch-guard.js';
 import { loadOrCreateSecret, Sealer } from './security/secrets.js';
@@ -43,24 +45,62 @@ export interface GatewayOptions {
   database?: OpenOptions;
 }
 
-export class Gateway {
-  private constructor(
-    readonly config: Config,
-    readonly deps: CoreDeps,
-    readonly runner: JobRunner,
-    readonly poller: Poller,
-    readonly copier: ResultCopier,
-    readonly webhooks: WebhookSender,
-    readonly webhookTargets: WebhookTargetPolicy,
-    readonly vendorCallbacks: VendorCallbacks,
-    readonly sealer: Sealer,
-    readonly links: ContentLinks,
-    readonly apiKeys: ApiKeyAuth,
-    readonly endedTasks: EndedTasks,
-    readonly app: FastifyInstance,
-    /** Set on the first start without REELAY_ADMIN_TOKEN: print it once, it is not stored. */
-    readonly generatedAdminToken: string | null,
-  ) {}
+/** The parts a gateway is made of, by name: what routes, tests and the demo reach for. */
+export interface GatewayParts {
+  config: Config;
+  deps: EngineDeps;
+  runner: JobRunner;
+  poller: Poller;
+  copier: ResultCopier;
+  webhooks: WebhookSender;
+  webhookTargets: WebhookTargetPolicy;
+  vendorCallbacks: VendorCallbacks;
+  sealer: Sealer;
+  links: ContentLinks;
+  apiKeys: ApiKeyAuth;
+  endedTasks: EndedTasks;
+  tasks: TaskService;
+  app: FastifyInstance;
+  /** Set on the first start without REELAY_ADMIN_TOKEN: print it once, it is not stored. */
+  generatedAdminToken: string | null;
+}
+
+export class Gateway implements GatewayParts {
+  readonly config: Config;
+  readonly deps: EngineDeps;
+  readonly runner: JobRunner;
+  readonly poller: Poller;
+  readonly copier: ResultCopier;
+  readonly webhooks: WebhookSender;
+  readonly webhookTargets: WebhookTargetPolicy;
+  readonly vendorCallbacks: VendorCallbacks;
+  readonly sealer: Sealer;
+  readonly links: ContentLinks;
+  readonly apiKeys: ApiKeyAuth;
+  readonly endedTasks: EndedTasks;
+  readonly tasks: TaskService;
+  readonly app: FastifyInstance;
+  readonly generatedAdminToken: string | null;
+
+  private constructor(parts: GatewayParts) {
+    ({
+      config: this.config,
+      deps: this.deps,
+      runner: this.runner,
+      poller: this.poller,
+      copier: this.copier,
+      webhooks: this.webhooks,
+      webhookTargets: this.webhookTargets,
+      vendorCallbacks: this.vendorCallbacks,
+      sealer: this.sealer,
+      links: this.links,
+      apiKeys: this.apiKeys,
+      endedTasks: this.endedTasks,
+      tasks: this.tasks,
+      app: this.app,
+      generatedAdminToken: this.generatedAdminToken,
+    } = parts);
+  }
 
   static async create(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
     const log =
@@ -98,10 +138,10 @@ export class Gateway {
       sealer,
       targets: webhookTargets,
       // Each surface's task view; the webhook for a task is rendered in the shape of the surface it came from.
-      views: { seed: (task) => seedTaskView(task, outsideLinks()), openai: openaiVideoView },
+      views: { generations: (task) => generationsTaskView(task, outsideLinks()), openai: openaiVideoView },
     });
     const vendorCallbacks = new VendorCallbacks(secret, () => config.PUBLIC_URL);
-    const deps: CoreDeps = {
+    const deps: EngineDeps = {
       database,
       channels,
       health: new HealthBoard({
@@ -122,7 +162,8 @@ export class Gateway {
     const runner = new JobRunner(deps);
     const poller = new Poller(deps, runner);
     const copier = new ResultCopier(deps, () => poller.lateness());
-    const admin = await prepareAdminToken(database.db, config.REELAY_ADMIN_TOKEN);
+    const admin = await prepareAdminToken(database, config.REELAY_ADMIN_TOKEN);
+    const endedTasks = new EndedTasks(database, config.CACHE_TTL_MS);
 
     const app: FastifyInstance = Fastify({
       loggerInstance: log as FastifyBaseLogger,
@@ -134,7 +175,7 @@ export class Gateway {
         disableRequestLogging: !['debug', 'trace'].includes(config.LOG_LEVEL),
       }),
     });
-    const gateway: Gateway = new Gateway(
+    const gateway: Gateway = new Gateway({
       config,
       deps,
       runner,
@@ -145,17 +186,18 @@ export class Gateway {
       vendorCallbacks,
       sealer,
       links,
-      new ApiKeyAuth(database.db, config.CACHE_TTL_MS),
-      new EndedTasks(database, config.CACHE_TTL_MS),
+      apiKeys: new ApiKeyAuth(database, config.CACHE_TTL_MS),
+      endedTasks,
+      tasks: new TaskService(deps, runner, endedTasks, content),
       app,
-      admin.generated,
-    );
+      generatedAdminToken: admin.generated,
+    });
     installErrorHandling(app);
     app.get('/healthz', async () => {
       await database.db.selectFrom('settings').select('key').limit(1).execute();
       return { status: 'ok' };
     });
-    await app.register(seedApi(gateway));
+    await app.register(generationsApi(gateway));
     await app.register(openaiVideos(gateway));
     await app.register(vendorCallbacksApi(gateway));
     await app.register(accountApi(gateway));

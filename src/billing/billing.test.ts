@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from '../../test/support/harness.js';
 import type { JobRunner } from '../engine/job-runner.js';
-import { parseSeedRequest } from '../http/generations/request.js';
+import { parseGenerationsRequest } from '../http/generations/request.js';
 import { submitTask } from '../tasks/submit.js';
 import { settleReservation } from '../store/billing.js';
+import { inTransaction } from '../store/db.js';
 
 /** 0.1 currency units per second of video, in micro-units. */
 const perSecond = 100_000;
@@ -187,10 +188,9 @@ describe.each(testDatabases())('billing on %s', (database) => {
     await h.waitForEnd(key, res.body.task_id);
     const before = await balanceOf(userId);
     // A second settlement (a retry, a second poller, a restart) is refused by the ledger and rolled back whole.
-    const db = h.gateway.deps.database.db;
     await expect(
-      db.transaction().execute(async (trx) => {
-        const task = await trx
+      inTransaction(h.gateway.deps.database, async (trx) => {
+        const task = await trx.db
           .selectFrom('tasks')
           .selectAll()
           .where('id', '=', res.body.task_id)
@@ -287,7 +287,7 @@ describe.each(testDatabases())('refunds after trouble on %s', (database) => {
       dying.submit = async () => {
         throw new Error('process killed');
       };
-      const request = parseSeedRequest({ model: 'kling-v1-6', prompt: 'x' });
+      const request = parseGenerationsRequest({ model: 'kling-v1-6', prompt: 'x' });
       const caller = { userId: user.userId, keyId: user.keyId, models: null };
       await expect(submitTask(h.gateway.deps, dying, caller, request)).rejects.toThrow('process killed');
       expect((await h.admin('GET', `/users/${user.userId}`)).body.balance).toBe(4_000);

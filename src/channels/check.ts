@@ -4,11 +4,9 @@
  * Nothing is generated and nothing is billed; the channel's health and circuit are left alone.
  */
 import { randomUUID } from 'node:crypto';
-import type { VendorAdapter } from '../vendors/adapter.js';
+import type { VendorAdapter, VideoJob } from '../vendors/adapter.js';
 import { WireError, type Wire } from '../vendors/wire.js';
 import type { Channel } from './directory.js';
-import { jobFor } from '../engine/job-runner.js';
-import { parseSeedRequest, type VideoRequest } from '../http/generations/request.js';
 
 export interface ChannelCheck {
   ok: boolean;
@@ -17,14 +15,26 @@ export interface ChannelCheck {
   latency_ms: number;
 }
 
-/** A text-only request: every adapter can prepare it for some model, which yields the poll context it needs. */
-const probeRequest = (model: string): VideoRequest => parseSeedRequest({ model, prompt: 'channel check' });
+/** A text-only job: every adapter can prepare it for some model, which yields the poll context it needs. */
+const probeJob = (model: string, channel: Channel): VideoJob => ({
+  model,
+  upstreamModel: channel.modelMapping[model] ?? model,
+  prompt: 'channel check',
+  durationSeconds: null,
+  fps: null,
+  width: null,
+  height: null,
+  image: null,
+  seed: null,
+  metadata: {},
+  externalId: 'check',
+});
 
 /** The poll context a real job on this channel would carry (Jimeng's req_key, Kling's endpoint). */
 function pollContextFor(adapter: VendorAdapter<unknown>, channel: Channel): Record<string, string> {
   for (const model of channel.models) {
     try {
-      return adapter.prepareSubmit(jobFor(probeRequest(model), 'check', channel)).pollContext;
+      return adapter.prepareSubmit(probeJob(model, channel)).pollContext;
     } catch {
       // This model needs more than a prompt (an image, …): try the next.
     }

@@ -63,7 +63,7 @@ export class ChannelDirectory {
   }
 
   async disable(channel: Channel, reason: string): Promise<void> {
-    await disableChannel(this.database.db, channel.id, reason, Date.now());
+    await disableChannel(this.database, channel.id, reason, Date.now());
     this.invalidate();
   }
 
@@ -87,7 +87,7 @@ export class ChannelDirectory {
   }
 
   private async load(): Promise<Map<string, Channel>> {
-    const rows = await listChannels(this.database.db);
+    const rows = await listChannels(this.database);
     const byId = new Map(rows.map((row) => [row.id, this.open(row)]));
     this.cache = { loadedAt: Date.now(), byId };
     return byId;

@@ -33,3 +33,7 @@ export class CompletionTimes {
     return this.seen.get(key)?.earliest ?? 0;
   }
 }
+
+/** The jobs that are alike in how long they take: one model on one channel. */
+export const completionKey = (channelId: string | null, model: string | null) =>
+  `${channelId ?? ''} ${model ?? ''}`;

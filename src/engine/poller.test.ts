@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from '../../test/support/harness.js';
 import { klingAdapter } from '../vendors/kling/adapter.js';
-import { jobFor, type JobRunner } from './job-runner.js';
-import { parseSeedRequest } from '../http/generations/request.js';
+import { jobFor } from './job-submit.js';
+import type { JobRunner } from './job-runner.js';
+import { parseGenerationsRequest } from '../http/generations/request.js';
 import { submitTask, type Caller } from '../tasks/submit.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -201,7 +202,7 @@ describe.each(testDatabases())('poller on %s', (database) => {
       await beforeDying(job.id);
       throw new Error('process killed');
     };
-    const request = parseSeedRequest({ model: 'kling-v1', prompt: 'survives a crash' });
+    const request = parseGenerationsRequest({ model: 'kling-v1', prompt: 'survives a crash' });
     await expect(submitTask(h.gateway.deps, dying, caller, request)).rejects.toThrow('process killed');
     const task = await h.gateway.deps.database.db
       .selectFrom('tasks')
@@ -230,7 +231,7 @@ describe.each(testDatabases())('poller on %s', (database) => {
       // The vendor gets and accepts the job; the process dies before recording the answer.
       const channel = (await h.gateway.deps.channels.candidates('kling-v1'))[0]!;
       const prepared = klingAdapter.prepareSubmit(
-        jobFor(parseSeedRequest({ model: 'kling-v1', prompt: 'x' }), jobId, channel),
+        jobFor(parseGenerationsRequest({ model: 'kling-v1', prompt: 'x' }), jobId, channel),
       );
       const answer = await h.gateway.deps.wire.send(
         await klingAdapter.sign(

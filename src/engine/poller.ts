@@ -1,86 +1,80 @@
 /**
  * Follows every open job to its end: claims due jobs in batches, polls them concurrently (bounded per
  * channel, never one by one with sleeps) and lets each poll reschedule its job by its own backoff. A job still
- * running stays with this process between polls, under its lease (HeldJob).
+ * running stays with this process between polls, under its lease (KeptJob).
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import TinyQueue from 'tinyqueue';
 import type { TaskJobRow } from '../store/schema.js';
-import {
-  claimDueJobs,
-  claimJobNow,
-  eachInOneTransaction,
-  makeJobDueNow,
-  rescheduleJobIn,
-} from '../store/tasks.js';
-import type { CoreDeps, JobRunner, PolledJob } from './job-runner.js';
+import { claimDueJobs, claimJobNow, makeJobDueNow } from '../store/claims.js';
+import { eachInOneTransaction, rescheduleJobIn } from '../store/tasks.js';
+import { ClaimLoop } from './claim-loop.js';
+import type { EngineDeps } from './deps.js';
+import type { OpenJob } from './job-poll.js';
+import type { JobRunner } from './job-runner.js';
 
 /**
- * A job this process holds under its lease. Between polls it waits here, not in the database: no claim and no
- * write-back per poll (docs/benchmarks.md). Its lease is renewed as its polls go on; should the process die, the
- * job comes back to any poller when the lease ends.
+ * A job this process keeps under its lease between polls: it waits here, not in the database, so a poll costs no
+ * claim and no write-back (docs/benchmarks.md). Its lease is renewed as its polls go on; should the process die,
+ * the job comes back to any poller when the lease ends.
  */
-interface HeldJob {
-  job: PolledJob;
+interface KeptJob {
+  job: OpenJob;
   leaseToken: string;
   leaseUntil: number;
   dueAt: number;
 }
 
 export class Poller {
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private stopped = true;
+  private readonly loop: ClaimLoop<KeptJob>;
   /** Set by stop(): polls that have not reached their vendor call give their jobs back. */
   private handingBack = false;
-  private inFlight = 0;
   private readonly limits = new Map<string, LimitFunction>();
-  /** Polls under way. */
-  private readonly polls = new Set<Promise<void>>();
   /** Jobs kept between polls, by id, and the same in order of when they are due (entries replaced are skipped). */
-  private readonly kept = new Map<string, HeldJob>();
-  private readonly keptByDue = new TinyQueue<HeldJob>([], (a, b) => a.dueAt - b.dueAt);
+  private readonly kept = new Map<string, KeptJob>();
+  private readonly keptByDue = new TinyQueue<KeptJob>([], (a, b) => a.dueAt - b.dueAt);
   /** Jobs this process is polling now, and those a callback asked about meanwhile (polled again after). */
   private readonly polling = new Set<string>();
   private readonly pollAgain = new Set<string>();
   private readonly shared = new SharedStrings(10_000);
-  private idle: Promise<void> = Promise.resolve();
-  /** The last pass filled every free slot, so more may be due: the next one starts as soon as slots free up. */
-  private backlog = false;
 
   constructor(
-    private readonly deps: CoreDeps,
+    private readonly deps: EngineDeps,
     private readonly runner: JobRunner,
-  ) {}
+  ) {
+    this.loop = new ClaimLoop(
+      {
+        name: 'poller',
+        tickMs: deps.config.POLL_TICK_MS,
+        capacity: () => deps.config.POLL_BATCH_SIZE,
+        claim: (limit) => this.claim(limit),
+        handle: (kept) => this.poll(kept),
+      },
+      deps.log,
+    );
+  }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
     this.handingBack = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /**
-   * Stops claiming, waits for the polls in flight to be written back, and hands back the jobs it holds: those
+   * Stops claiming, waits for the polls in flight to be written back, and hands back the jobs it keeps: those
    * claimed but not yet polled (due now) and those kept between polls (due when their backoff says), for whichever
    * instance polls next.
    */
   async stop(): Promise<void> {
-    this.stopped = true;
     this.handingBack = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.idle;
-    // Polls still waiting for a slot give up at once and join the kept jobs; the others finish and write back. A poll
-    // that ends may start another (a callback came meanwhile): wait for those too.
-    while (this.polls.size > 0) await Promise.all(this.polls);
+    // Polls still waiting for a slot give up at once and join the kept jobs; the others finish and write back.
+    await this.loop.stop();
     const handBack = [...this.kept.values()];
     this.kept.clear();
     while (this.keptByDue.pop());
     const now = Date.now();
     await eachInOneTransaction(this.deps.database, handBack, (trx, { job, leaseToken, dueAt }) =>
-      rescheduleJobIn(trx, this.deps.database.dialect, {
+      rescheduleJobIn(trx, {
         jobId: job.id,
         leaseToken,
         keepLease: false,
@@ -94,29 +88,30 @@ export class Poller {
     );
   }
 
+  /** One pass (see ClaimLoop). Returns how many polls it started. Exposed for tests. */
+  tick(): Promise<number> {
+    return this.loop.tick();
+  }
+
   /**
-   * One pass: start polling the kept jobs that are due, and claim due jobs from the database, up to the free
-   * capacity, earliest first. Returns how many polls it started. Exposed for tests.
+   * The kept jobs that are due and due jobs claimed from the database, up to `limit`, earliest first; what does
+   * not fit stays kept.
    */
-  async tick(): Promise<number> {
-    const free = this.deps.config.POLL_BATCH_SIZE - this.inFlight;
-    if (free <= 0) return 0;
+  private async claim(limit: number): Promise<KeptJob[]> {
     const now = Date.now();
-    const ready = this.takeDue(now, free);
+    const ready = this.takeDue(now, limit);
     // Some room for the database's jobs even when kept ones fill the slots, or a poller running behind would
     // starve them. They count as due now: they were due by then at the latest.
-    const room = Math.max(free - ready.length, Math.ceil(free / 4));
+    const room = Math.max(limit - ready.length, Math.ceil(limit / 4));
     const leaseToken = randomUUID();
     const leaseUntil = now + this.deps.config.POLL_LEASE_MS;
     const claimed = await claimDueJobs(this.deps.database, { now, limit: room, leaseToken, leaseUntil });
     for (const row of claimed) {
       this.kept.delete(row.id); // claimed again: its lease ran out while it waited here
-      ready.push({ job: this.polledJob(row), leaseToken, leaseUntil, dueAt: now });
+      ready.push({ job: this.openJob(row), leaseToken, leaseUntil, dueAt: now });
     }
-    ready.slice(free).forEach((held) => this.keep(held));
-    const started = ready.slice(0, free);
-    for (const held of started) this.run(held);
-    return started.length;
+    ready.slice(limit).forEach((kept) => this.keep(kept));
+    return ready.slice(0, limit);
   }
 
   /**
@@ -126,7 +121,7 @@ export class Poller {
    * ends (the news may be newer than its answer).
    */
   async pollNow(jobId: string): Promise<boolean> {
-    if (this.stopped) return false;
+    if (this.loop.isStopped) return false;
     if (this.polling.has(jobId)) {
       this.pollAgain.add(jobId);
       return true;
@@ -135,18 +130,18 @@ export class Poller {
     const kept = this.kept.get(jobId);
     if (kept) {
       this.keep({ ...kept, dueAt: now });
-      this.passNow();
+      this.loop.wake();
       return true;
     }
     // At capacity the news waits its turn among the due jobs: polling past the limit let 100,000 callbacks
     // queue polls without bound (docs/benchmarks.md).
-    if (this.inFlight >= this.deps.config.POLL_BATCH_SIZE)
+    if (this.loop.inFlight >= this.deps.config.POLL_BATCH_SIZE)
       return makeJobDueNow(this.deps.database, jobId, now);
     const leaseToken = randomUUID();
     const leaseUntil = now + this.deps.config.POLL_LEASE_MS;
     const row = await claimJobNow(this.deps.database, jobId, { now, leaseToken, leaseUntil });
     if (!row) return false;
-    this.run({ job: this.polledJob(row), leaseToken, leaseUntil, dueAt: now });
+    this.loop.run({ job: this.openJob(row), leaseToken, leaseUntil, dueAt: now });
     return true;
   }
 
@@ -160,7 +155,7 @@ export class Poller {
    * A claimed row, trimmed to what polling needs. Values many jobs have in common (channel, model, poll context,
    * facts) share one string: kept jobs are the bulk of the poller's memory at 100,000 tasks (docs/benchmarks.md).
    */
-  private polledJob(row: TaskJobRow): PolledJob {
+  private openJob(row: TaskJobRow): OpenJob {
     return {
       id: row.id,
       task_id: row.task_id,
@@ -179,14 +174,14 @@ export class Poller {
     };
   }
 
-  private keep(held: HeldJob): void {
-    this.kept.set(held.job.id, held);
-    this.keptByDue.push(held);
+  private keep(kept: KeptJob): void {
+    this.kept.set(kept.job.id, kept);
+    this.keptByDue.push(kept);
   }
 
   /** Kept jobs due by `now`, earliest first, at most `limit`; they leave the kept set. */
-  private takeDue(now: number, limit: number): HeldJob[] {
-    const due: HeldJob[] = [];
+  private takeDue(now: number, limit: number): KeptJob[] {
+    const due: KeptJob[] = [];
     while (due.length < limit) {
       const next = this.keptByDue.peek();
       if (!next || next.dueAt > now) break;
@@ -198,39 +193,36 @@ export class Poller {
     return due;
   }
 
-  private run(held: HeldJob): void {
-    const { job, leaseToken } = held;
-    this.inFlight++;
+  /** Polls a claimed or kept job; a job still running is kept for its next poll. */
+  private async poll(kept: KeptJob): Promise<void> {
+    const { job, leaseToken } = kept;
     this.polling.add(job.id);
     const limit = this.limitFor(job.channel_id ?? 'none');
     // Only the vendor call waits for the channel's limit: a write-back waiting for its batch does not hold a slot.
     const slot = <T>(call: () => Promise<T>) =>
       limit(() => (this.handingBack ? Promise.reject(new HandedBack()) : call()));
-    const work = this.runner
-      .poll(job, leaseToken, { leaseUntil: this.handingBack ? undefined : held.leaseUntil, slot })
-      .then((next) => {
-        // Not when a claim of this process took the job again meanwhile (its lease had run out).
-        if (!next || this.kept.has(job.id)) return;
-        held.dueAt = next.dueAt;
-        held.leaseUntil = next.leaseUntil;
-        this.keep(held);
-      })
-      .catch((err: unknown) => {
-        if (err instanceof HandedBack) this.keep({ ...held, dueAt: Math.min(held.dueAt, Date.now()) });
-        else this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends');
-      })
-      .finally(async () => {
-        this.inFlight--;
-        this.polling.delete(job.id);
-        if (this.backlog && this.inFlight <= this.deps.config.POLL_BATCH_SIZE / 2) this.passNow();
-        if (this.pollAgain.delete(job.id)) {
-          await this.pollNow(job.id).catch((err: unknown) =>
-            this.deps.log.error({ err, job: job.id }, 'poll after a callback failed to start'),
-          );
-        }
-        this.polls.delete(work);
+    try {
+      const next = await this.runner.poll(job, leaseToken, {
+        leaseUntil: this.handingBack ? undefined : kept.leaseUntil,
+        slot,
       });
-    this.polls.add(work);
+      // Not when a claim of this process took the job again meanwhile (its lease had run out).
+      if (next && !this.kept.has(job.id)) {
+        kept.dueAt = next.dueAt;
+        kept.leaseUntil = next.leaseUntil;
+        this.keep(kept);
+      }
+    } catch (err) {
+      if (err instanceof HandedBack) this.keep({ ...kept, dueAt: Math.min(kept.dueAt, Date.now()) });
+      else this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends');
+    } finally {
+      this.polling.delete(job.id);
+    }
+    if (this.pollAgain.delete(job.id)) {
+      await this.pollNow(job.id).catch((err: unknown) =>
+        this.deps.log.error({ err, job: job.id }, 'poll after a callback failed to start'),
+      );
+    }
   }
 
   private limitFor(channelId: string): LimitFunction {
@@ -240,41 +232,6 @@ export class Poller {
       this.limits.set(channelId, limit);
     }
     return limit;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.idle = this.loop();
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  /** Starts the next pass now instead of at the next tick. */
-  private passNow(): void {
-    this.backlog = false;
-    if (this.running || this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.schedule(0);
-  }
-
-  private async loop(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    const capacity = this.deps.config.POLL_BATCH_SIZE - this.inFlight;
-    let started = 0;
-    try {
-      started = await this.tick();
-    } catch (err) {
-      this.deps.log.error({ err }, 'poller pass failed');
-    } finally {
-      this.running = false;
-    }
-    // Every free slot filled means more may be due right now: go again once half the slots are free, not a tick
-    // later (which capped polling at POLL_BATCH_SIZE per tick; docs/benchmarks.md).
-    if (capacity > 0) this.backlog = started >= capacity;
-    if (this.backlog && this.inFlight <= this.deps.config.POLL_BATCH_SIZE / 2) this.passNow();
-    else this.schedule(this.deps.config.POLL_TICK_MS);
   }
 }
 

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from '../../test/support/harness.js';
 import type { Config } from '../config.js';
 import { sampleVideo } from '../simulator/server.js';
-import { claimDueCopies, recordCopy } from '../store/videos.js';
+import { claimDueCopies } from '../store/claims.js';
+import { recordCopy } from '../store/videos.js';
 import { ResultCopier } from './result-copier.js';
 
 describe.each(testDatabases())('copying results into storage on %s', (database) => {
@@ -96,7 +97,7 @@ describe.each(testDatabases())('copying results into storage on %s', (database) 
     const { content, channels, database } = h.gateway.deps;
     const job = await jobOf(taskId);
     const late = await content.store(job, (await channels.get(job.channel_id!))!, 'stalled0');
-    const recorded = await recordCopy(database.db, database.dialect, {
+    const recorded = await recordCopy(database, {
       jobId: job.id,
       leaseToken: 'dead-copier',
       hosted_content: JSON.stringify(late),

@@ -7,12 +7,19 @@
  * the result stays at the vendor only (the success stands).
  */
 import { randomUUID } from 'node:crypto';
+import { claimDueCopies } from '../store/claims.js';
 import type { TaskJobRow } from '../store/schema.js';
 import { eachInOneTransaction } from '../store/tasks.js';
-import { claimDueCopies, recordCopy, type CopyRecord } from '../store/videos.js';
-import { TurnBatch } from './turn-batch.js';
+import { recordCopy, type CopyRecord } from '../store/videos.js';
 import { copyTimeoutMs, describeFailure } from '../content/service.js';
-import type { CoreDeps } from './job-runner.js';
+import { ClaimLoop } from './claim-loop.js';
+import type { EngineDeps } from './deps.js';
+import { TurnBatch } from './turn-batch.js';
+
+interface ClaimedCopy {
+  job: TaskJobRow;
+  leaseToken: string;
+}
 
 /** How long a claimed copy is this copier's before another may take it (a video and a cover, with room). */
 const copyLeaseMs = 3 * copyTimeoutMs;
@@ -22,15 +29,7 @@ const tickMs = 1_000;
 const pollingLateMs = 500;
 
 export class ResultCopier {
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = true;
-  private running = false;
-  private inFlight = 0;
-  /** The last claim filled every free slot, so more may be due. */
-  private backlog = false;
-  private wokenDuringPass = false;
-  private readonly copies = new Set<Promise<void>>();
-  private pass: Promise<void> = Promise.resolve();
+  private readonly loop: ClaimLoop<ClaimedCopy>;
   /** Copies that end in the same turn are recorded in one transaction. */
   private readonly records: TurnBatch<CopyRecord, boolean>;
   /** Copies are waiting for polling to catch up: news of a success need not wake the copier. */
@@ -38,106 +37,65 @@ export class ResultCopier {
 
   /** `pollingLateness`: how late the poller runs (Poller.lateness); copies give way to polls while it is late. */
   constructor(
-    private readonly deps: CoreDeps,
+    private readonly deps: EngineDeps,
     private readonly pollingLateness: () => number = () => 0,
   ) {
     const { database } = deps;
     this.records = new TurnBatch((records) =>
-      eachInOneTransaction(database, records, (trx, record) => recordCopy(trx, database.dialect, record)),
+      eachInOneTransaction(database, records, (trx, record) => recordCopy(trx, record)),
+    );
+    this.loop = new ClaimLoop(
+      {
+        name: 'copier',
+        tickMs,
+        capacity: () => this.capacity(),
+        claim: (limit) => this.claim(limit),
+        handle: ({ job, leaseToken }) => this.copy(job, leaseToken),
+      },
+      deps.log,
     );
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.wake();
+    this.loop.start();
   }
 
   /** Looks for due copies now (a job just succeeded), not at the next tick; not while copies wait for polling. */
   wake(): void {
-    if (!this.waitingForPolls) this.passSoon();
-  }
-
-  private passSoon(): void {
-    if (this.stopped) return;
-    // A pass under way may have claimed before this news: another follows it at once.
-    if (this.running) {
-      this.wokenDuringPass = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.schedule(0);
+    if (!this.waitingForPolls) this.loop.wake();
   }
 
   /** Stops claiming and waits for the copies under way to be recorded. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.pass;
-    while (this.copies.size > 0) await Promise.all(this.copies);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass: claim what is due, up to the free slots, and start copying it. Exposed for tests. */
-  async tick(): Promise<number> {
-    // A copy costs several polls' worth of CPU (download, file, two writes): while polling runs late, copies go
-    // one at a time and only once they have waited REHOST_MAX_WAIT_MS, so that the successes of 100,000 tasks
-    // become visible first (docs/benchmarks.md). None waits much longer: vendors' URLs last an hour or more.
+  tick(): Promise<number> {
+    return this.loop.tick();
+  }
+
+  /**
+   * A copy costs several polls' worth of CPU (download, file, two writes): while polling runs late, copies go
+   * one at a time and only once they have waited REHOST_MAX_WAIT_MS, so that the successes of 100,000 tasks
+   * become visible first (docs/benchmarks.md). None waits much longer: vendors' URLs last an hour or more.
+   */
+  private capacity(): number {
     const maxWaitMs = this.deps.config.REHOST_MAX_WAIT_MS;
     this.waitingForPolls = maxWaitMs > 0 && this.pollingLateness() > pollingLateMs;
-    const capacity = (this.waitingForPolls ? 1 : this.deps.config.REHOST_CONCURRENCY) - this.inFlight;
-    if (capacity <= 0) return 0;
+    return this.waitingForPolls ? 1 : this.deps.config.REHOST_CONCURRENCY;
+  }
+
+  private async claim(limit: number): Promise<ClaimedCopy[]> {
     const now = Date.now();
     const leaseToken = randomUUID();
     const jobs = await claimDueCopies(this.deps.database, {
-      now: this.waitingForPolls ? now - maxWaitMs : now,
-      limit: capacity,
+      now: this.waitingForPolls ? now - this.deps.config.REHOST_MAX_WAIT_MS : now,
+      limit,
       leaseToken,
       leaseUntil: now + copyLeaseMs,
     });
-    this.backlog = jobs.length === capacity;
-    for (const job of jobs) {
-      this.inFlight++;
-      const copy = this.copy(job, leaseToken)
-        .catch((err: unknown) =>
-          this.deps.log.error({ err, job: job.id }, 'copy crashed; the job returns when its lease ends'),
-        )
-        .finally(() => {
-          this.inFlight--;
-          this.copies.delete(copy);
-          // More may be due: claim again once half the slots are free (a claim per freed slot cost more).
-          if (this.backlog && this.inFlight <= this.deps.config.REHOST_CONCURRENCY / 2) {
-            this.backlog = false;
-            this.passSoon();
-          }
-        });
-      this.copies.add(copy);
-    }
-    return jobs.length;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.pass = this.loop();
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async loop(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.tick();
-    } catch (err) {
-      this.deps.log.error({ err }, 'copier pass failed');
-    } finally {
-      this.running = false;
-    }
-    const again = this.wokenDuringPass;
-    this.wokenDuringPass = false;
-    if (!this.timer) this.schedule(again ? 0 : tickMs);
+    return jobs.map((job) => ({ job, leaseToken }));
   }
 
   private async copy(job: TaskJobRow, leaseToken: string): Promise<void> {

@@ -13,8 +13,9 @@ import { BlockedWebhookTargetError, type WebhookTargetPolicy } from '../security
 import type { Database } from '../store/db.js';
 import type { TaskSurface, WebhookDeliveryRow } from '../store/schema.js';
 import { findTask, type TaskWithJobs } from '../store/tasks.js';
+import { claimDueDeliveries } from '../store/claims.js';
+import { ClaimLoop } from './claim-loop.js';
 import {
-  claimDueDeliveries,
   findWebhookSecret,
   recordAttempt,
   setFirstWebhookSecret,
@@ -40,6 +41,11 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
   return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
 }
 
+interface ClaimedDelivery {
+  delivery: WebhookDeliveryRow;
+  leaseToken: string;
+}
+
 interface AttemptResult {
   statusCode: number | null;
   error: string | null;
@@ -49,11 +55,7 @@ interface AttemptResult {
 
 export class WebhookSender {
   private readonly agent: Agent;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = true;
-  private inFlight = 0;
-  private readonly pending = new Set<Promise<void>>();
-  private pass: Promise<void> = Promise.resolve();
+  private readonly loop: ClaimLoop<ClaimedDelivery>;
 
   constructor(private readonly deps: WebhookSenderDeps) {
     const timeout = deps.config.WEBHOOK_TIMEOUT_MS;
@@ -62,32 +64,30 @@ export class WebhookSender {
       bodyTimeout: timeout,
       connect: { timeout, lookup: deps.targets.lookup },
     });
+    this.loop = new ClaimLoop(
+      {
+        name: 'webhook sender',
+        tickMs: deps.config.WEBHOOK_TICK_MS,
+        capacity: () => deps.config.WEBHOOK_CONCURRENCY,
+        claim: (limit) => this.claim(limit),
+        handle: ({ delivery, leaseToken }) => this.send(delivery, leaseToken),
+      },
+      deps.log,
+    );
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.wake();
+    this.loop.start();
   }
 
   /** Look for due deliveries now (a task just ended), not at the next tick. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.pass = this.pass.then(() => this.loop());
-    }, 0);
-    this.timer.unref();
+    this.loop.wake();
   }
 
   /** Stops claiming and waits for the attempts in flight to be recorded. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.pass;
-    await Promise.all(this.pending);
+    await this.loop.stop();
     await this.agent.close();
   }
 
@@ -98,49 +98,21 @@ export class WebhookSender {
   }
 
   /** One pass: claim what is due (up to the free capacity) and start sending it. */
-  async tick(): Promise<number> {
-    const capacity = this.deps.config.WEBHOOK_CONCURRENCY - this.inFlight;
-    if (capacity <= 0) return 0;
+  tick(): Promise<number> {
+    return this.loop.tick();
+  }
+
+  private async claim(limit: number): Promise<ClaimedDelivery[]> {
     const now = Date.now();
     const leaseToken = randomUUID();
     const deliveries = await claimDueDeliveries(this.deps.database, {
       now,
-      limit: capacity,
+      limit,
       // Longer than any attempt can take, so only a crashed sender's claims run out.
       leaseUntil: now + 2 * this.deps.config.WEBHOOK_TIMEOUT_MS + 30_000,
       leaseToken,
     });
-    for (const delivery of deliveries) {
-      this.inFlight++;
-      const work = this.send(delivery, leaseToken)
-        .catch((err: unknown) =>
-          this.deps.log.error(
-            { err, delivery: delivery.id },
-            'webhook send crashed; retried after its lease',
-          ),
-        )
-        .finally(() => {
-          this.inFlight--;
-          this.pending.delete(work);
-        });
-      this.pending.add(work);
-    }
-    return deliveries.length;
-  }
-
-  private async loop(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.tick();
-    } catch (err) {
-      this.deps.log.error({ err }, 'webhook pass failed');
-    }
-    if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.pass = this.pass.then(() => this.loop());
-    }, this.deps.config.WEBHOOK_TICK_MS);
-    this.timer.unref();
+    return deliveries.map((delivery) => ({ delivery, leaseToken }));
   }
 
   private async send(delivery: WebhookDeliveryRow, leaseToken: string): Promise<void> {
@@ -219,11 +191,11 @@ export class WebhookSender {
 
   /** The key's signing secret; a key made before webhooks existed gets one on first need. */
   private async secretFor(keyId: string): Promise<string> {
-    const { db } = this.deps.database;
-    let sealed = await findWebhookSecret(db, keyId);
+    const { database } = this.deps;
+    let sealed = await findWebhookSecret(database, keyId);
     if (!sealed) {
-      await setFirstWebhookSecret(db, keyId, this.deps.sealer.seal(newWebhookSecret()));
-      sealed = await findWebhookSecret(db, keyId);
+      await setFirstWebhookSecret(database, keyId, this.deps.sealer.seal(newWebhookSecret()));
+      sealed = await findWebhookSecret(database, keyId);
     }
     return this.deps.sealer.open(sealed!) as string;
   }

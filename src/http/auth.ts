@@ -1,11 +1,11 @@
 /** API-key authentication for the public surfaces: `Authorization: Bearer sk-…`. */
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { AuthenticationError } from '../errors.js';
 import type { Caller } from '../tasks/submit.js';
 import { findApiKeyByHash } from '../store/accounts.js';
-import type { ApiKeyRow, Schema } from '../store/schema.js';
+import type { ApiKeyRow } from '../store/schema.js';
+import type { Database } from '../store/db.js';
 import { sha256Hex } from '../security/secrets.js';
 
 declare module 'fastify' {
@@ -36,7 +36,7 @@ export class ApiKeyAuth {
   private readonly known: LRUCache<string, KnownKey> | null;
 
   constructor(
-    private readonly db: Kysely<Schema>,
+    private readonly database: Database,
     ttlMs: number,
     maxEntries = 10_000,
   ) {
@@ -51,7 +51,7 @@ export class ApiKeyAuth {
     const keyHash = sha256Hex(token);
     let key = this.known?.get(keyHash);
     if (!key) {
-      const row = await findApiKeyByHash(this.db, keyHash);
+      const row = await findApiKeyByHash(this.database, keyHash);
       if (!row) throw new AuthenticationError('Invalid API key');
       key = {
         row,

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiError, InvalidRequestError, NotFoundError } from '../errors.js';
 
 /** The seed's error body: `{code, message, param, type}`. */
-export function seedErrorBody(error: ApiError) {
+export function generationsErrorBody(error: ApiError) {
   return { code: error.code, message: error.message, param: error.param, type: error.type };
 }
 
@@ -14,7 +14,7 @@ export function openaiErrorBody(error: ApiError) {
 
 /** Each surface renders errors its own way: OpenAI's shape under /v1/videos, the seed's everywhere else. */
 function errorBodyFor(url: string): (error: ApiError) => unknown {
-  return /^\/v1\/videos(?:[/?]|$)/.test(url) ? openaiErrorBody : seedErrorBody;
+  return /^\/v1\/videos(?:[/?]|$)/.test(url) ? openaiErrorBody : generationsErrorBody;
 }
 
 /** Fastify's own client errors (bad JSON, wrong content type, body too large) as ApiErrors. */

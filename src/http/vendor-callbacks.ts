@@ -8,7 +8,6 @@ import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../errors.js';
 import { vendorCallbackPath } from '../security/vendor-callback-tokens.js';
 import type { Gateway } from '../gateway.js';
-import { channelOfJob } from '../store/tasks.js';
 import { adapterFor } from '../vendors/registry.js';
 
 export function vendorCallbacksApi(gateway: Gateway) {
@@ -39,9 +38,8 @@ export function vendorCallbacksApi(gateway: Gateway) {
 
 /** The adapter of the job's vendor, which reads its callbacks: a handshake, or "still running" (no poll). */
 async function adapterOfJob(gateway: Gateway, jobId: string) {
-  const { database, channels } = gateway.deps;
-  const channelId = await channelOfJob(database, jobId);
-  const channel = channelId ? await channels.get(channelId) : undefined;
+  const channelId = await gateway.tasks.channelOfJob(jobId);
+  const channel = channelId ? await gateway.deps.channels.get(channelId) : undefined;
   return channel ? adapterFor(channel.vendor) : undefined;
 }
 

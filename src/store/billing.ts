@@ -3,29 +3,25 @@
  * transaction as the balance change and the task change it belongs to; a task's reserve, settle and refund
  * are unique per task, so no retry, second poller or restart can apply one twice.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { settledCost, type Price } from '../billing/prices.js';
 import { ApiError, InsufficientBalanceError } from '../errors.js';
 import { newId, sha256Hex } from '../security/secrets.js';
 import type { VideoFacts } from '../vendors/adapter.js';
 import type { Database } from './db.js';
-import type {
-  LedgerKind,
-  LedgerRow,
-  ModelPriceRow,
-  Schema,
-  TaskJobRow,
-  TaskRow,
-  TaskStatus,
-} from './schema.js';
+import type { LedgerKind, LedgerRow, ModelPriceRow, TaskJobRow, TaskRow, TaskStatus } from './schema.js';
 
 /** The price a task was accepted at, with the mode it was billed in. */
 export interface PriceSnapshot extends Price {
   mode: string | null;
 }
 
-export async function findPrice(db: Kysely<Schema>, model: string): Promise<Price | undefined> {
-  const row = await db.selectFrom('model_prices').selectAll().where('model', '=', model).executeTakeFirst();
+export async function findPrice(database: Database, model: string): Promise<Price | undefined> {
+  const row = await database.db
+    .selectFrom('model_prices')
+    .selectAll()
+    .where('model', '=', model)
+    .executeTakeFirst();
   return row ? priceOf(row) : undefined;
 }
 
@@ -39,11 +35,11 @@ export function priceOf(row: ModelPriceRow): Price {
   };
 }
 
-export async function listPrices(db: Kysely<Schema>): Promise<ModelPriceRow[]> {
-  return db.selectFrom('model_prices').selectAll().orderBy('model').execute();
+export async function listPrices(database: Database): Promise<ModelPriceRow[]> {
+  return database.db.selectFrom('model_prices').selectAll().orderBy('model').execute();
 }
 
-export async function putPrice(db: Kysely<Schema>, model: string, price: Price, now: number): Promise<void> {
+export async function putPrice(database: Database, model: string, price: Price, now: number): Promise<void> {
   const row = {
     unit: price.unit,
     price: price.price,
@@ -52,15 +48,15 @@ export async function putPrice(db: Kysely<Schema>, model: string, price: Price, 
     free: price.free ? 1 : 0,
     updated_at: now,
   };
-  await db
+  await database.db
     .insertInto('model_prices')
     .values({ model, ...row })
     .onConflict((oc) => oc.column('model').doUpdateSet(row))
     .execute();
 }
 
-export async function deletePrice(db: Kysely<Schema>, model: string): Promise<boolean> {
-  const result = await db.deleteFrom('model_prices').where('model', '=', model).executeTakeFirst();
+export async function deletePrice(database: Database, model: string): Promise<boolean> {
+  const result = await database.db.deleteFrom('model_prices').where('model', '=', model).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 
@@ -69,11 +65,11 @@ export async function deletePrice(db: Kysely<Schema>, model: string): Promise<bo
  * overdraft impossible however many submits race. Throws (rolling the transaction back) when either is short.
  */
 export async function reserve(
-  trx: Transaction<Schema>,
+  trx: Database,
   hold: { userId: string; keyId: string; taskId: string; amount: number; now: number },
 ): Promise<void> {
   if (hold.amount === 0) return;
-  const fromBalance = await trx
+  const fromBalance = await trx.db
     .updateTable('users')
     .set({ balance: sql<number>`balance - ${hold.amount}` })
     .where('id', '=', hold.userId)
@@ -85,7 +81,7 @@ export async function reserve(
       'insufficient_balance',
     );
   }
-  const fromKey = await trx
+  const fromKey = await trx.db
     .updateTable('api_keys')
     .set({ spent: sql<number>`spent + ${hold.amount}` })
     .where('id', '=', hold.keyId)
@@ -137,7 +133,7 @@ export function jobCosts(
  * back (all of it for a failed task). The settle or refund entry is unique per task, so it never happens twice.
  */
 export async function settleReservation(
-  trx: Transaction<Schema>,
+  trx: Database,
   task: Pick<TaskRow, 'id' | 'user_id' | 'key_id' | 'cost_reserved'>,
   status: TaskStatus,
   charged: number,
@@ -155,12 +151,12 @@ export async function settleReservation(
     created_at: now,
   });
   if (giveBack !== 0) {
-    await trx
+    await trx.db
       .updateTable('users')
       .set({ balance: sql<number>`balance + ${giveBack}` })
       .where('id', '=', task.user_id)
       .execute();
-    await trx
+    await trx.db
       .updateTable('api_keys')
       .set({ spent: sql<number>`spent - ${giveBack}` })
       .where('id', '=', task.key_id)
@@ -234,19 +230,19 @@ export async function creditUser(
   });
 }
 
-async function insertEntry(trx: Transaction<Schema>, entry: Omit<LedgerRow, 'id'>): Promise<void> {
-  await trx
+async function insertEntry(trx: Database, entry: Omit<LedgerRow, 'id'>): Promise<void> {
+  await trx.db
     .insertInto('ledger')
     .values({ id: newId('led'), ...entry })
     .execute();
 }
 
 export async function listLedger(
-  db: Kysely<Schema>,
+  database: Database,
   userId: string,
   period: { from: number; to: number; limit: number },
 ): Promise<LedgerRow[]> {
-  return db
+  return database.db
     .selectFrom('ledger')
     .selectAll()
     .where('user_id', '=', userId)
@@ -262,11 +258,11 @@ export type UsageGrouping = 'model' | 'key' | 'channel';
 
 /** Spend and task counts over a period, grouped by model, key or channel. */
 export async function usage(
-  db: Kysely<Schema>,
+  database: Database,
   filter: { from: number; to: number; userId?: string; groupBy: UsageGrouping },
 ): Promise<{ group: string | null; tasks: number; cost: number; reserved_open: number }[]> {
   if (filter.groupBy === 'channel') {
-    let query = db
+    let query = database.db
       .selectFrom('task_jobs')
       .innerJoin('tasks', 'tasks.id', 'task_jobs.task_id')
       .select((eb) => [
@@ -287,7 +283,7 @@ export async function usage(
     return (await query.execute()).map(numeric);
   }
   const column = filter.groupBy === 'model' ? 'model' : 'key_id';
-  let query = db
+  let query = database.db
     .selectFrom('tasks')
     .select((eb) => [
       eb.ref(column).as('group'),
@@ -323,8 +319,8 @@ export interface AuditReport {
 }
 
 /** Recomputes every balance and key spend from the ledger and reports any difference. */
-export async function audit(db: Kysely<Schema>): Promise<AuditReport> {
-  const users = await db
+export async function audit(database: Database): Promise<AuditReport> {
+  const users = await database.db
     .selectFrom('users')
     .leftJoin('ledger', 'ledger.user_id', 'users.id')
     .select((eb) => [
@@ -334,7 +330,7 @@ export async function audit(db: Kysely<Schema>): Promise<AuditReport> {
     ])
     .groupBy(['users.id', 'users.balance'])
     .execute();
-  const keys = await db
+  const keys = await database.db
     .selectFrom('api_keys')
     .leftJoin('ledger', (join) =>
       join

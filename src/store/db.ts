@@ -23,10 +23,36 @@ import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** What the two databases do differently, by name: the store asks for a capability, never for a database. */
+export interface Capabilities {
+  /** Rows can be locked by a claim (`FOR UPDATE`), and other claimers skip them (`SKIP LOCKED`). */
+  skipLocked: boolean;
+  /**
+   * Several processes write at once (instances sharing PostgreSQL): a write that reads before it writes locks what
+   * it read, and transactions stay short. SQLite has one writer, which is one process.
+   */
+  severalWriters: boolean;
+}
+
+/**
+ * The database every store function takes first: a connection pool, or the same inside a transaction
+ * (inTransaction). `dialect` only picks how SQL is compiled; behaviour differences are `capabilities`.
+ */
 export interface Database {
   db: Kysely<Schema>;
   dialect: Dialect;
+  capabilities: Capabilities;
   close(): Promise<void>;
+}
+
+const capabilitiesOf: Record<Dialect, Capabilities> = {
+  sqlite: { skipLocked: false, severalWriters: false },
+  postgres: { skipLocked: true, severalWriters: true },
+};
+
+/** Runs `work` in one transaction; the store functions it calls take `trx` as their database. */
+export function inTransaction<T>(database: Database, work: (trx: Database) => Promise<T>): Promise<T> {
+  return database.db.transaction().execute((trx) => work({ ...database, db: trx }));
 }
 
 // PostgreSQL returns BIGINT as strings; Reelay's bigints are millisecond times, safe as numbers.
@@ -82,7 +108,7 @@ function openSqlite(url: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, dialect: 'sqlite', capabilities: capabilitiesOf.sqlite, close: () => db.destroy() };
 }
 
 /** Prepared statements kept per SQL text (most recently used first out of `limit`). */
@@ -120,7 +146,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     ...(options.schema ? { options: `-c search_path="${options.schema}"` } : {}),
   });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', capabilities: capabilitiesOf.postgres, close: () => db.destroy() };
 }
 
 /** A write refused by a unique or primary-key constraint, on either database. */

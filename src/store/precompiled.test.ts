@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from '../../test/support/harness.js';
+import { inTransaction } from './db.js';
 import { precompiled } from './precompiled.js';
 
 describe.each(testDatabases())('precompiled statements on %s', (kind) => {
@@ -20,7 +21,8 @@ describe.each(testDatabases())('precompiled statements on %s', (kind) => {
 
   it('runs each time with that call’s values, keeping the constants, and counts the rows it changed', async () => {
     h = await Harness.start({ database: kind });
-    const { db, dialect } = h.gateway.deps.database;
+    const { database } = h.gateway.deps;
+    const { db } = database;
     await db
       .insertInto('settings')
       .values([
@@ -30,23 +32,19 @@ describe.each(testDatabases())('precompiled statements on %s', (kind) => {
       ])
       .execute();
 
-    expect((await settingIn.run(db, dialect, { key: 'alpha' })).rows).toEqual([{ key: 'alpha', value: 'a' }]);
-    expect((await settingIn.run(db, dialect, { key: 'beta' })).rows).toEqual([{ key: 'beta', value: 'b' }]);
+    expect((await settingIn.run(database, { key: 'alpha' })).rows).toEqual([{ key: 'alpha', value: 'a' }]);
+    expect((await settingIn.run(database, { key: 'beta' })).rows).toEqual([{ key: 'beta', value: 'b' }]);
     // gamma exists, but the constant list leaves it out.
-    expect((await settingIn.run(db, dialect, { key: 'gamma' })).rows).toEqual([]);
+    expect((await settingIn.run(database, { key: 'gamma' })).rows).toEqual([]);
 
-    expect((await renameSetting.run(db, dialect, { key: 'beta', value: 'b2' })).numAffectedRows).toBe(1n);
-    expect((await renameSetting.run(db, dialect, { key: 'delta', value: 'x' })).numAffectedRows).toBe(0n);
-    expect(await renameSetting.changed(db, dialect, { key: 'alpha', value: 'a2' })).toBe(true);
-    expect(await renameSetting.changed(db, dialect, { key: 'delta', value: 'x' })).toBe(false);
-    expect((await settingIn.run(db, dialect, { key: 'alpha' })).rows).toEqual([
-      { key: 'alpha', value: 'a2' },
-    ]);
+    expect((await renameSetting.run(database, { key: 'beta', value: 'b2' })).numAffectedRows).toBe(1n);
+    expect((await renameSetting.run(database, { key: 'delta', value: 'x' })).numAffectedRows).toBe(0n);
+    expect(await renameSetting.changed(database, { key: 'alpha', value: 'a2' })).toBe(true);
+    expect(await renameSetting.changed(database, { key: 'delta', value: 'x' })).toBe(false);
+    expect((await settingIn.run(database, { key: 'alpha' })).rows).toEqual([{ key: 'alpha', value: 'a2' }]);
     // Inside a transaction too.
-    await db.transaction().execute(async (trx) => {
-      expect((await settingIn.run(trx, dialect, { key: 'beta' })).rows).toEqual([
-        { key: 'beta', value: 'b2' },
-      ]);
+    await inTransaction(database, async (trx) => {
+      expect((await settingIn.run(trx, { key: 'beta' })).rows).toEqual([{ key: 'beta', value: 'b2' }]);
     });
   });
 });

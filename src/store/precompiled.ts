@@ -4,7 +4,7 @@
  * much as the database running them (docs/benchmarks.md).
  */
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
-import type { Dialect } from './db.js';
+import type { Database, Dialect } from './db.js';
 import type { Schema } from './schema.js';
 
 /** Stands in for a named value while the statement is compiled. */
@@ -13,10 +13,10 @@ class Slot {
 }
 
 export interface Precompiled<Values, Row> {
-  /** Runs the statement with these values, on a connection or inside a transaction of `dialect`. */
-  run(db: Kysely<Schema>, dialect: Dialect, values: Values): Promise<QueryResult<Row>>;
+  /** Runs the statement with these values, on a connection or inside a transaction. */
+  run(database: Database, values: Values): Promise<QueryResult<Row>>;
   /** Runs a write with these values: true when it changed at least one row (a compare-and-set that held). */
-  changed(db: Kysely<Schema>, dialect: Dialect, values: Values): Promise<boolean>;
+  changed(database: Database, values: Values): Promise<boolean>;
 }
 
 /**
@@ -24,15 +24,16 @@ export interface Precompiled<Values, Row> {
  * parameter (no optional columns, no lists of varying length), and every stand-in used as a plain value.
  */
 export function precompiled<Values extends object, Row>(
-  build: (db: Kysely<Schema>, value: Values, dialect: Dialect) => Compilable<Row>,
+  build: (db: Kysely<Schema>, value: Values, database: Database) => Compilable<Row>,
 ): Precompiled<Values, Row> {
   const standIns = new Proxy({}, { get: (_, name) => new Slot(String(name)) }) as Values;
   const compiled = new Map<Dialect, { query: CompiledQuery<Row>; slots: (string | null)[] }>();
   const statement: Precompiled<Values, Row> = {
-    run(db, dialect, values) {
+    run(database, values) {
+      const { db, dialect } = database;
       let statement = compiled.get(dialect);
       if (!statement) {
-        const query = build(db, standIns, dialect).compile();
+        const query = build(db, standIns, database).compile();
         const slots = query.parameters.map((p) => (p instanceof Slot ? p.name : null));
         statement = { query, slots };
         compiled.set(dialect, statement);
@@ -43,8 +44,8 @@ export function precompiled<Values extends object, Row>(
       );
       return db.executeQuery<Row>({ ...query, parameters });
     },
-    async changed(db, dialect, values) {
-      return ((await statement.run(db, dialect, values)).numAffectedRows ?? 0n) > 0n;
+    async changed(database, values) {
+      return ((await statement.run(database, values)).numAffectedRows ?? 0n) > 0n;
     },
   };
   return statement;

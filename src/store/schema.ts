@@ -55,8 +55,8 @@ export interface ChannelsTable {
 }
 
 export type TaskStatus = 'processing' | 'succeeded' | 'failed';
-/** The API a task was created on: its webhook is rendered in that surface's shape (/v1/videos adds 'openai'). */
-export type TaskSurface = 'seed' | 'openai';
+/** The API a task was created on: its webhook is rendered in that surface's shape. */
+export type TaskSurface = 'generations' | 'openai';
 export type JobState = 'submitting' | 'processing' | 'succeeded' | 'failed';
 
 export interface TasksTable {

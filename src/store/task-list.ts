@@ -1,7 +1,6 @@
 /** The operator's view of tasks: every user's, newest first, filtered, a page at a time. */
-import type { Kysely } from 'kysely';
 import type { Database } from './db.js';
-import type { Schema, TaskRow, TaskStatus } from './schema.js';
+import type { TaskRow, TaskStatus } from './schema.js';
 import type { TaskWithJobs } from './tasks.js';
 
 export interface TaskFilter {
@@ -19,18 +18,20 @@ export interface TaskFilter {
 export type TaskPage = { kind: 'page'; tasks: TaskWithJobs[]; hasMore: boolean } | { kind: 'unknown_cursor' };
 
 export async function listTasks(database: Database, filter: TaskFilter): Promise<TaskPage> {
-  const { db } = database;
-  let select = db.selectFrom('tasks').selectAll();
+  let select = database.db.selectFrom('tasks').selectAll();
   if (filter.status) select = select.where('status', '=', filter.status);
   if (filter.model) select = select.where('model', '=', filter.model);
   if (filter.userId) select = select.where('user_id', '=', filter.userId);
   if (filter.keyId) select = select.where('key_id', '=', filter.keyId);
   if (filter.channelId) {
-    const onChannel = db.selectFrom('task_jobs').select('task_id').where('channel_id', '=', filter.channelId);
+    const onChannel = database.db
+      .selectFrom('task_jobs')
+      .select('task_id')
+      .where('channel_id', '=', filter.channelId);
     select = select.where('id', 'in', onChannel);
   }
   if (filter.before) {
-    const cursor = await db
+    const cursor = await database.db
       .selectFrom('tasks')
       .select(['id', 'created_at'])
       .where('id', '=', filter.before)
@@ -49,13 +50,13 @@ export async function listTasks(database: Database, filter: TaskFilter): Promise
     .limit(filter.limit + 1)
     .execute();
   const tasks = rows.slice(0, filter.limit);
-  return { kind: 'page', tasks: await withJobs(db, tasks), hasMore: rows.length > filter.limit };
+  return { kind: 'page', tasks: await withJobs(database, tasks), hasMore: rows.length > filter.limit };
 }
 
 /** The tasks with their jobs, in one query. */
-export async function withJobs(db: Kysely<Schema>, tasks: TaskRow[]): Promise<TaskWithJobs[]> {
+export async function withJobs(database: Database, tasks: TaskRow[]): Promise<TaskWithJobs[]> {
   if (tasks.length === 0) return [];
-  const jobs = await db
+  const jobs = await database.db
     .selectFrom('task_jobs')
     .selectAll()
     .where(

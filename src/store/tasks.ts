@@ -2,22 +2,14 @@
  * Tasks and their jobs (one job per generation). Every change to a job is a compare-and-set on its
  * lease token, so a slow poll, a second poller or a restarted process can never move a job twice.
  */
-import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import { jobCosts, reserve, settleReservation } from './billing.js';
-import type { Database } from './db.js';
+import { inTransaction, type Database } from './db.js';
 import { precompiled } from './precompiled.js';
 import { recordIdempotencyKey } from './idempotency.js';
 
-import type {
-  JobState,
-  NewTaskJob,
-  Schema,
-  TaskJobRow,
-  TaskJobUpdate,
-  TaskRow,
-  TaskStatus,
-} from './schema.js';
+import type { JobState, NewTaskJob, TaskJobRow, TaskJobUpdate, TaskRow, TaskStatus } from './schema.js';
 import { queueTaskWebhook } from './webhooks.js';
+import type { VideoRequest } from '../tasks/video-request.js';
 
 export const openJobStates: JobState[] = ['submitting', 'processing'];
 
@@ -33,7 +25,7 @@ export async function insertTaskWithJobs(
   jobs: NewTaskJob[],
   idempotency: { key: string; requestHash: string } | null = null,
 ): Promise<void> {
-  await database.db.transaction().execute(async (trx) => {
+  await inTransaction(database, async (trx) => {
     if (idempotency) {
       await recordIdempotencyKey(trx, {
         user_id: task.user_id,
@@ -43,9 +35,8 @@ export async function insertTaskWithJobs(
         created_at: task.created_at,
       });
     }
-    await trx.insertInto('tasks').values(task).execute();
-
-    await trx.insertInto('task_jobs').values(jobs).execute();
+    await trx.db.insertInto('tasks').values(task).execute();
+    await trx.db.insertInto('task_jobs').values(jobs).execute();
     await reserve(trx, {
       userId: task.user_id,
       keyId: task.key_id,
@@ -62,7 +53,7 @@ export async function findTaskForUser(
   taskId: string,
   userId: string,
 ): Promise<TaskWithJobs | undefined> {
-  const { rows } = await ownTask.run(database.db, database.dialect, { taskId, userId });
+  const { rows } = await ownTask.run(database, { taskId, userId });
   if (!rows[0]) return undefined;
   return { task: rows[0], jobs: await jobsOf(database, taskId) };
 }
@@ -83,15 +74,15 @@ export async function findTask(database: Database, taskId: string): Promise<Task
 }
 
 async function jobsOf(database: Database, taskId: string): Promise<TaskJobRow[]> {
-  return (await jobsOfTask.run(database.db, database.dialect, { taskId })).rows;
+  return (await jobsOfTask.run(database, { taskId })).rows;
 }
 
 const jobsOfTask = precompiled((db, v: { taskId: string }) =>
   db.selectFrom('task_jobs').selectAll().where('task_id', '=', v.taskId).orderBy('position'),
 );
 
-/** Changes a job that is still held by `leaseToken`. False when someone else has it now, or it ended. */
-export async function updateHeldJob(
+/** Changes a job still held under the lease `leaseToken`. False when someone else has it now, or it ended. */
+export async function updateLeasedJob(
   database: Database,
   jobId: string,
   leaseToken: string,
@@ -115,10 +106,10 @@ export async function updateHeldJob(
 export async function eachInOneTransaction<In, Out>(
   database: Database,
   inputs: In[],
-  write: (trx: Transaction<Schema>, input: In) => Promise<Out>,
+  write: (trx: Database, input: In) => Promise<Out>,
 ): Promise<PromiseSettledResult<Out>[]> {
   try {
-    const values = await database.db.transaction().execute(async (trx) => {
+    const values = await inTransaction(database, async (trx) => {
       const done: Out[] = [];
       for (const input of inputs) done.push(await write(trx, input));
       return done;
@@ -126,9 +117,7 @@ export async function eachInOneTransaction<In, Out>(
     return values.map((value) => ({ status: 'fulfilled', value }));
   } catch (err) {
     if (inputs.length === 1) return [{ status: 'rejected', reason: err }];
-    return Promise.allSettled(
-      inputs.map((input) => database.db.transaction().execute((trx) => write(trx, input))),
-    );
+    return Promise.allSettled(inputs.map((input) => inTransaction(database, (trx) => write(trx, input))));
   }
 }
 
@@ -170,12 +159,8 @@ const releaseStatement = rescheduleStatement(false);
 const keepStatement = rescheduleStatement(true);
 
 /** Writes a poll's reschedule if the job is still held by its lease; in a transaction (eachInOneTransaction). */
-export async function rescheduleJobIn(
-  db: Kysely<Schema>,
-  dialect: Database['dialect'],
-  reschedule: JobReschedule,
-): Promise<boolean> {
-  return (reschedule.keepLease ? keepStatement : releaseStatement).changed(db, dialect, reschedule);
+export async function rescheduleJobIn(trx: Database, reschedule: JobReschedule): Promise<boolean> {
+  return (reschedule.keepLease ? keepStatement : releaseStatement).changed(trx, reschedule);
 }
 
 export interface JobEnd {
@@ -185,33 +170,18 @@ export interface JobEnd {
   facts?: string | null;
   error_code?: string | null;
   error_message?: string | null;
-  /** When the result is due to be copied into storage (core/result-copier.ts); null: no copy. */
+  /** When the result is due to be copied into storage (engine/result-copier.ts); null: no copy. */
   copy_due_at?: number | null;
 }
 
-/** What ending a task did: its status, and whether its webhook is waiting in the outbox. */
-export interface TaskEnd {
+/** A task that ended with its last job: its status, and whether its webhook is waiting in the outbox. */
+export interface EndedTask {
   status: TaskStatus;
   webhookQueued: boolean;
 }
 
-/**
- * Ends a held job and, when it was the task's last open job, the task too, in one transaction.
- * Returns how the task ended when this call ended it, null otherwise (including a lost race).
- */
-export async function finishJob(
-  database: Database,
-  job: Pick<TaskJobRow, 'id' | 'task_id'>,
-  leaseToken: string,
-  end: JobEnd,
-  now: number,
-): Promise<TaskEnd | null> {
-  return database.db
-    .transaction()
-    .execute((trx) => finishJobIn(trx, database.dialect, { job, leaseToken, end, now }));
-}
-
-export interface JobFinish {
+/** A job's end as the holder of its lease writes it. */
+export interface LeasedEnd {
   job: Pick<TaskJobRow, 'id' | 'task_id'>;
   leaseToken: string;
   end: JobEnd;
@@ -219,19 +189,26 @@ export interface JobFinish {
 }
 
 /**
- * finishJob inside a transaction (see eachInOneTransaction). One read gives the task's jobs, its price and
+ * Ends a leased job and, when it was the task's last open job, the task too, in one transaction.
+ * Returns the task when this call ended it, null otherwise (including a lost race).
+ */
+export async function endJob(database: Database, end: LeasedEnd): Promise<EndedTask | null> {
+  return inTransaction(database, (trx) => endJobIn(trx, end));
+}
+
+/**
+ * endJob inside a transaction (see eachInOneTransaction). One read gives the task's jobs, its price and
  * reservation and its webhook target; then the job ends (with its cost when it is the task's last), the task
  * ends (with its cost), the reservation is settled and the webhook owed: three statements for a one-job task
- * without a reservation or a webhook, where there were seven (docs/benchmarks.md).
+ * without a reservation or a webhook.
  */
-export async function finishJobIn(
-  trx: Transaction<Schema>,
-  dialect: Database['dialect'],
-  { job, leaseToken, end, now }: JobFinish,
-): Promise<TaskEnd | null> {
-  // PostgreSQL: serialise the jobs of one task, so the last one to end always sees the others ended.
-  if (dialect === 'postgres') await lockTask.run(trx, dialect, { taskId: job.task_id });
-  const { rows } = await readForEnd.run(trx, dialect, { taskId: job.task_id });
+export async function endJobIn(
+  trx: Database,
+  { job, leaseToken, end, now }: LeasedEnd,
+): Promise<EndedTask | null> {
+  // With several writers, the jobs of one task end one at a time, so the last one always sees the others ended.
+  if (trx.capabilities.severalWriters) await lockTask.run(trx, { taskId: job.task_id });
+  const { rows } = await readForEnd.run(trx, { taskId: job.task_id });
   const held = rows.find((r) => r.id === job.id);
   if (!held || held.lease_token !== leaseToken || !openJobStates.includes(held.state)) return null;
   // The job as it will be once ended (what the end leaves out stays as it was), and the task's jobs with it.
@@ -252,7 +229,7 @@ export async function finishJobIn(
   const taskEnds = task.task_status === 'processing' && !jobs.some((j) => openJobStates.includes(j.state));
   const costs = taskEnds ? jobCosts(task.price, jobs) : null;
 
-  const ended = await endJob.changed(trx, dialect, {
+  const ended = await endJobStatement.changed(trx, {
     ...endedJob,
     cost: costs?.get(job.id) ?? held.cost,
     now,
@@ -266,7 +243,7 @@ export async function finishJobIn(
   const status: TaskStatus = succeeded ? 'succeeded' : 'failed';
   let charged = 0;
   for (const cost of costs.values()) charged += cost;
-  const taskEnded = await endTask.changed(trx, dialect, {
+  const taskEnded = await endTask.changed(trx, {
     taskId: job.task_id,
     status,
     errorCode: succeeded ? null : (firstFailure?.error_code ?? 'generation_failed'),
@@ -277,7 +254,7 @@ export async function finishJobIn(
   if (!taskEnded) return null;
   for (const other of jobs) {
     if (other.id === job.id) continue;
-    await trx
+    await trx.db
       .updateTable('task_jobs')
       .set({ cost: costs.get(other.id)! })
       .where('id', '=', other.id)
@@ -339,7 +316,7 @@ type JobEndRow = Pick<
   | 'cost'
 > & { now: number; leaseToken: string };
 
-const endJob = precompiled<JobEndRow, never>((db, v) =>
+const endJobStatement = precompiled<JobEndRow, never>((db, v) =>
   db
     .updateTable('task_jobs')
     .set({
@@ -387,77 +364,9 @@ const endTask = precompiled(
       .where('status', '=', 'processing'),
 );
 
-/**
- * Claims open jobs that are due: sets a fresh lease token and pushes next_poll_at to the lease's end, so a
- * crashed holder's jobs come back by themselves. PostgreSQL skips rows another instance is claiming.
- */
-export const claimDueJobs = dueClaim('next_poll_at', (due) =>
-  // Literals, not parameters: only then can SQLite see that the partial index task_jobs_due applies (with
-  // parameters it scanned and sorted the whole table on every claim; docs/benchmarks.md).
-  due.where(
-    'state',
-    'in',
-    openJobStates.map((state) => sql.lit(state)),
-  ),
-);
-
-export interface ClaimOptions {
-  now: number;
-  limit: number;
-  leaseToken: string;
-  leaseUntil: number;
-}
-
-/**
- * A claim of the jobs whose `dueColumn` has come (among those `which` selects), earliest first: a fresh lease
- * token, and `dueColumn` pushed to the lease's end, so a crashed holder's jobs come back by themselves. PostgreSQL
- * skips rows another instance is claiming. The poller's claims (next_poll_at) and the copier's (copy_due_at).
- */
-export function dueClaim(
-  dueColumn: 'next_poll_at' | 'copy_due_at',
-  which: (
-    due: SelectQueryBuilder<Schema, 'task_jobs', { id: string }>,
-  ) => SelectQueryBuilder<Schema, 'task_jobs', { id: string }>,
-): (database: Database, options: ClaimOptions) => Promise<TaskJobRow[]> {
-  const claim = precompiled<ClaimOptions, TaskJobRow>((db, options, dialect) => {
-    let due = which(db.selectFrom('task_jobs').select('id'))
-      .where(dueColumn, '<=', options.now)
-      .orderBy(dueColumn)
-      .limit(options.limit);
-    if (dialect === 'postgres') due = due.forUpdate().skipLocked();
-    return db
-      .updateTable('task_jobs')
-      .set({ lease_token: options.leaseToken, [dueColumn]: options.leaseUntil })
-      .where('id', 'in', due)
-      .returningAll();
-  });
-  return async (database, options) => (await claim.run(database.db, database.dialect, options)).rows;
-}
-
-/** Claims one processing job out of turn (a vendor said it changed), unless a poll holds it right now. */
-export async function claimJobNow(
-  database: Database,
-  jobId: string,
-  options: { now: number; leaseToken: string; leaseUntil: number },
-): Promise<TaskJobRow | undefined> {
-  const { rows } = await claimOne.run(database.db, database.dialect, { jobId, ...options });
-  return rows[0];
-}
-
-const claimOne = precompiled(
-  (db, v: { jobId: string; now: number; leaseToken: string; leaseUntil: number }) =>
-    db
-      .updateTable('task_jobs')
-      .set({ lease_token: v.leaseToken, next_poll_at: v.leaseUntil })
-      .where('id', '=', v.jobId)
-      .where('state', '=', 'processing')
-      .where((eb) => eb.or([eb('lease_token', 'is', null), eb('next_poll_at', '<=', v.now)]))
-      .returningAll(),
-);
-
 /** The channel a job runs on (null before it has one, undefined for no such job). */
 export async function channelOfJob(database: Database, jobId: string): Promise<string | null | undefined> {
-  const { rows } = await jobChannel.run(database.db, database.dialect, { jobId });
+  const { rows } = await jobChannel.run(database, { jobId });
   return rows[0]?.channel_id;
 }
 
@@ -465,16 +374,12 @@ const jobChannel = precompiled((db, v: { jobId: string }) =>
   db.selectFrom('task_jobs').select('channel_id').where('id', '=', v.jobId),
 );
 
-/** Makes a processing job due now (its vendor said it changed), unless a poll holds it. */
-export async function makeJobDueNow(database: Database, jobId: string, now: number): Promise<boolean> {
-  return dueNow.changed(database.db, database.dialect, { jobId, now });
+/** The request a task was made from, as stored (recovery submits a job its submitter never sent). */
+export async function findTaskRequest(database: Database, taskId: string): Promise<VideoRequest> {
+  const task = await database.db
+    .selectFrom('tasks')
+    .select('request')
+    .where('id', '=', taskId)
+    .executeTakeFirstOrThrow();
+  return JSON.parse(task.request) as VideoRequest;
 }
-
-const dueNow = precompiled((db, v: { jobId: string; now: number }) =>
-  db
-    .updateTable('task_jobs')
-    .set({ next_poll_at: v.now })
-    .where('id', '=', v.jobId)
-    .where('state', '=', 'processing')
-    .where('lease_token', 'is', null),
-);

@@ -1,7 +1,7 @@
 /** Spend and task counts over time: one row per time bucket and group (model, key or channel), for charts. */
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Database } from './db.js';
 import type { UsageGrouping } from './billing.js';
-import type { Schema } from './schema.js';
 
 export const bucketMs = { hour: 3_600_000, day: 86_400_000 } as const;
 export type UsageBucket = keyof typeof bucketMs;
@@ -24,11 +24,11 @@ export interface UsagePoint {
   cost: number;
 }
 
-export async function usageSeries(db: Kysely<Schema>, filter: UsageSeriesFilter): Promise<UsagePoint[]> {
+export async function usageSeries(database: Database, filter: UsageSeriesFilter): Promise<UsagePoint[]> {
   const width = sql.lit(bucketMs[filter.bucket]);
   // Integer division on both databases: the columns are integers and so is the literal.
   const start = sql<number>`(tasks.created_at / ${width}) * ${width}`;
-  let query = db
+  let query = database.db
     .selectFrom('tasks')
     .leftJoin('task_jobs', 'task_jobs.task_id', 'tasks.id')
     .where('tasks.created_at', '>=', filter.from)

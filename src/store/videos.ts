@@ -1,10 +1,9 @@
 /** Queries of the OpenAI-compatible surface and of content retention: listing, soft deletion, expired content. */
-import type { Database, Dialect } from './db.js';
+import type { Database } from './db.js';
 import { precompiled } from './precompiled.js';
-import type { Kysely } from 'kysely';
-import type { Schema, TaskJobRow } from './schema.js';
+import type { TaskJobRow } from './schema.js';
 import { withJobs } from './task-list.js';
-import { dueClaim, type TaskWithJobs } from './tasks.js';
+import type { TaskWithJobs } from './tasks.js';
 
 export interface TaskListQuery {
   userId: string;
@@ -22,15 +21,14 @@ export type TaskListPage =
  * task deleted since the previous page: it still marks a place in the order.
  */
 export async function listTasksForUser(database: Database, query: TaskListQuery): Promise<TaskListPage> {
-  const { db } = database;
   const forward = query.order === 'asc';
-  let select = db
+  let select = database.db
     .selectFrom('tasks')
     .selectAll()
     .where('user_id', '=', query.userId)
     .where('deleted_at', 'is', null);
   if (query.after !== null) {
-    const cursor = await db
+    const cursor = await database.db
       .selectFrom('tasks')
       .select(['id', 'created_at'])
       .where('id', '=', query.after)
@@ -54,7 +52,7 @@ export async function listTasksForUser(database: Database, query: TaskListQuery)
   const tasks = rows.slice(0, query.limit);
   return {
     kind: 'page',
-    tasks: await withJobs(db, tasks),
+    tasks: await withJobs(database, tasks),
     hasMore: rows.length > query.limit,
   };
 }
@@ -106,9 +104,6 @@ export async function forgetHostedContent(database: Database, jobIds: string[], 
     .execute();
 }
 
-/** Claims succeeded jobs whose result is due to be copied into storage (see dueClaim). */
-export const claimDueCopies = dueClaim('copy_due_at', (due) => due.where('copy_due_at', 'is not', null));
-
 /** What a copy came to: every column it writes (a failed attempt keeps the job's own values for the rest). */
 export interface CopyRecord {
   jobId: string;
@@ -125,8 +120,8 @@ export interface CopyRecord {
  * Writes what a copy came to, if the copier still holds the job; on a connection or in a transaction (see
  * eachInOneTransaction). False when the copier lost the job (its task was deleted meanwhile).
  */
-export async function recordCopy(db: Kysely<Schema>, dialect: Dialect, record: CopyRecord): Promise<boolean> {
-  return copyRecord.changed(db, dialect, record);
+export async function recordCopy(database: Database, record: CopyRecord): Promise<boolean> {
+  return copyRecord.changed(database, record);
 }
 
 const copyRecord = precompiled((db, v: CopyRecord) =>

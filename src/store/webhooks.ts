@@ -3,21 +3,20 @@
  * transaction that ends its task, so a task never ends without its webhook being owed; every change to a
  * delivery is a compare-and-set on the sender's lease token, as with jobs.
  */
-import type { Kysely, Transaction } from 'kysely';
 import { newId } from '../security/secrets.js';
 import type { Database } from './db.js';
-import type { Schema, WebhookAttemptRow, WebhookDeliveryRow } from './schema.js';
+import type { WebhookAttemptRow, WebhookDeliveryRow } from './schema.js';
 
 /**
  * Owes a task's webhook to `url` (the task's own callback_url, else its key's webhook_url). Called inside the
  * transaction that ends the task.
  */
 export async function queueTaskWebhook(
-  trx: Transaction<Schema>,
+  trx: Database,
   target: { taskId: string; keyId: string; url: string },
   now: number,
 ): Promise<void> {
-  await trx
+  await trx.db
     .insertInto('webhook_deliveries')
     .values({
       id: newId('msg'),
@@ -33,28 +32,6 @@ export async function queueTaskWebhook(
       updated_at: now,
       delivered_at: null,
     })
-    .execute();
-}
-
-/** Claims pending deliveries that are due; a crashed sender's claims come back when their lease runs out. */
-export async function claimDueDeliveries(
-  database: Database,
-  options: { now: number; limit: number; leaseToken: string; leaseUntil: number },
-): Promise<WebhookDeliveryRow[]> {
-  const { db } = database;
-  let due = db
-    .selectFrom('webhook_deliveries')
-    .select('id')
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', options.now)
-    .orderBy('next_attempt_at')
-    .limit(options.limit);
-  if (database.dialect === 'postgres') due = due.forUpdate().skipLocked();
-  return db
-    .updateTable('webhook_deliveries')
-    .set({ lease_token: options.leaseToken, next_attempt_at: options.leaseUntil })
-    .where('id', 'in', due)
-    .returningAll()
     .execute();
 }
 
@@ -98,15 +75,15 @@ export interface DeliveryWithAttempts {
   attempts: WebhookAttemptRow[];
 }
 
-export async function deliveriesOfTask(db: Kysely<Schema>, taskId: string): Promise<DeliveryWithAttempts[]> {
-  const deliveries = await db
+export async function deliveriesOfTask(database: Database, taskId: string): Promise<DeliveryWithAttempts[]> {
+  const deliveries = await database.db
     .selectFrom('webhook_deliveries')
     .selectAll()
     .where('task_id', '=', taskId)
     .orderBy('created_at')
     .execute();
   if (deliveries.length === 0) return [];
-  const attempts = await db
+  const attempts = await database.db
     .selectFrom('webhook_attempts')
     .selectAll()
     .where(
@@ -123,8 +100,8 @@ export async function deliveriesOfTask(db: Kysely<Schema>, taskId: string): Prom
 }
 
 /** The key's sealed signing secret, or null when it has none yet. */
-export async function findWebhookSecret(db: Kysely<Schema>, keyId: string): Promise<string | null> {
-  const row = await db
+export async function findWebhookSecret(database: Database, keyId: string): Promise<string | null> {
+  const row = await database.db
     .selectFrom('api_keys')
     .select('webhook_secret')
     .where('id', '=', keyId)
@@ -134,11 +111,11 @@ export async function findWebhookSecret(db: Kysely<Schema>, keyId: string): Prom
 
 /** Gives a key its first secret; false when it already had one (another sender was first). */
 export async function setFirstWebhookSecret(
-  db: Kysely<Schema>,
+  database: Database,
   keyId: string,
   sealed: string,
 ): Promise<boolean> {
-  const result = await db
+  const result = await database.db
     .updateTable('api_keys')
     .set({ webhook_secret: sealed })
     .where('id', '=', keyId)

@@ -17,16 +17,11 @@ import {
   ServiceUnavailableError,
   UpstreamError,
 } from '../errors.js';
-import {
-  candidatesFor,
-  jobFor,
-  prepareJob,
-  requireAdapter,
-  type CoreDeps,
-  type JobRunner,
-  type SubmitResult,
-} from '../engine/job-runner.js';
-import type { VideoRequest } from '../http/generations/request.js';
+import type { EngineDeps } from '../engine/deps.js';
+import type { JobRunner } from '../engine/job-runner.js';
+import { candidatesFor, jobFor, prepareJob, type SubmitResult } from '../engine/job-submit.js';
+import { requireAdapter } from '../engine/vendor-call.js';
+import type { VideoRequest } from './video-request.js';
 
 /** Who is asking: resolved from the API key. */
 export interface Caller {
@@ -42,12 +37,18 @@ export interface Idempotency {
   requestHash: string;
 }
 
+export interface SubmitOptions {
+  idempotency?: Idempotency | null;
+  /** The surface the task is made on: its webhook is rendered in that surface's shape. */
+  surface?: TaskSurface;
+}
+
 export async function submitTask(
-  deps: CoreDeps,
+  deps: EngineDeps,
   runner: JobRunner,
   caller: Caller,
   request: VideoRequest,
-  { idempotency = null, surface = 'seed' }: { idempotency?: Idempotency | null; surface?: TaskSurface } = {},
+  { idempotency = null, surface = 'generations' }: SubmitOptions = {},
 ): Promise<TaskWithJobs> {
   if (idempotency) {
     const replay = await replayed(deps, caller, idempotency);
@@ -74,7 +75,7 @@ export async function submitTask(
     );
   }
 
-  const price = await findPrice(deps.database.db, request.model);
+  const price = await findPrice(deps.database, request.model);
   if (!price) {
     throw new InvalidRequestError(
       `Model ${request.model} has no price set; the operator must price it or mark it free`,
@@ -178,7 +179,7 @@ export async function submitTask(
   if (!saved) throw new Error(`task ${taskId} vanished after submit`);
   if (saved.task.status === 'failed') {
     // Not accepted: the client may retry with the same key.
-    if (idempotency) await releaseIdempotencyKey(deps.database.db, caller.userId, idempotency.key, taskId);
+    if (idempotency) await releaseIdempotencyKey(deps.database, caller.userId, idempotency.key, taskId);
     throw errorForClient(results);
   }
   return saved;
@@ -186,11 +187,11 @@ export async function submitTask(
 
 /** The task an earlier request with this Idempotency-Key created; a 409 if that request was a different one. */
 async function replayed(
-  deps: CoreDeps,
+  deps: EngineDeps,
   caller: Caller,
   idempotency: Idempotency,
 ): Promise<TaskWithJobs | null> {
-  const earlier = await findIdempotencyKey(deps.database.db, caller.userId, idempotency.key, Date.now());
+  const earlier = await findIdempotencyKey(deps.database, caller.userId, idempotency.key, Date.now());
   if (!earlier) return null;
   if (earlier.request_hash !== idempotency.requestHash) {
     throw new ApiError(

@@ -1,6 +1,5 @@
-/** What a task looks like to its owner on the seed surface (GET /v1/video/generations/{task_id}). */
+/** The task model's readings shared by every surface's view: facts, lead job, error, progress, cost. */
 import type { VideoFacts } from '../vendors/adapter.js';
-import type { ResultLinks } from '../content/links.js';
 import type { TaskJobRow, TaskRow } from '../store/schema.js';
 import type { TaskWithJobs } from '../store/tasks.js';
 
@@ -18,22 +17,6 @@ export const seconds = (ms: number | null) => (ms === null ? null : Math.floor(m
 /** The job a single-video view shows: the first that succeeded, else the first. */
 export function leadJob(jobs: TaskJobRow[]): TaskJobRow {
   return jobs.find((j) => j.state === 'succeeded') ?? jobs[0]!;
-}
-
-function seedMetadata(facts: VideoFacts) {
-  return {
-    duration: facts.durationSeconds,
-    fps: facts.fps,
-    height: facts.height,
-    seed: facts.seed,
-    width: facts.width,
-  };
-}
-
-function jobError(job: TaskJobRow) {
-  return job.state === 'failed'
-    ? { code: job.error_code ?? 'generation_failed', message: job.error_message ?? 'generation failed' }
-    : null;
 }
 
 /** Why a failed task failed; null for any other. */
@@ -55,40 +38,13 @@ export function taskProgress({ task, jobs }: TaskWithJobs): number {
 }
 
 /** What the task costs, in micro-units: held while it runs, then charged (or refunded) when it ends. */
-export function costView(task: TaskWithJobs['task']) {
+export function costView(task: TaskWithJobs['task']): TaskCost {
   if (task.cost === null) return { state: 'reserved', amount: task.cost_reserved };
   return { state: task.status === 'failed' ? 'refunded' : 'charged', amount: task.cost };
 }
 
-/** `links` decides each video's url: Reelay's own content link or the vendor's (core/content-links.ts). */
-export function seedTaskView(taskWithJobs: TaskWithJobs, links: ResultLinks) {
-  const { task, jobs } = taskWithJobs;
-  const lead = leadJob(jobs);
-  const warnings = task.warnings ? (JSON.parse(task.warnings) as string[]) : [];
-  return {
-    task_id: task.id,
-    status: task.status,
-    format: 'mp4',
-    url: task.status === 'succeeded' ? links.videoUrl(lead) : null,
-    metadata: seedMetadata(jobFacts(lead)),
-    error: taskError(task),
-    model: task.model,
-    progress: taskProgress(taskWithJobs),
-    created_at: seconds(task.created_at),
-    completed_at: seconds(task.completed_at),
-    ...(task.n > 1
-      ? {
-          videos: jobs.map((job) => ({
-            status: job.state === 'submitting' ? 'processing' : job.state,
-            url: links.videoUrl(job),
-            metadata: seedMetadata(jobFacts(job)),
-            error: jobError(job),
-          })),
-        }
-      : {}),
-    cost: costView(task),
-    ...(warnings.length > 0 ? { warnings } : {}),
-  };
+export interface TaskCost {
+  state: 'reserved' | 'charged' | 'refunded';
+  /** Micro-units: held while the task runs, then charged or refunded. */
+  amount: number | null;
 }
-
-export type SeedTaskView = ReturnType<typeof seedTaskView>;

@@ -1,7 +1,7 @@
 /** Requests and inputs the Vidu tests share. */
 import type { Channel } from '../../src/channels/directory.js';
-import { jobFor } from '../../src/engine/job-runner.js';
-import { parseSeedRequest } from '../../src/http/generations/request.js';
+import { jobFor } from '../../src/engine/job-submit.js';
+import { parseGenerationsRequest } from '../../src/http/generations/request.js';
 import { viduAdapter } from '../../src/vendors/vidu/adapter.js';
 import type { ViduCreateBody } from '../../src/vendors/vidu/types.js';
 
@@ -60,7 +60,7 @@ const channel: Channel = {
 
 /** What Reelay prepares for Vidu from this seed request (defaults: viduq1, a short prompt). */
 export function prepareVidu(request: Record<string, unknown>) {
-  const parsed = parseSeedRequest({ model: 'viduq1', prompt: 'a cat on the moon', ...request });
+  const parsed = parseGenerationsRequest({ model: 'viduq1', prompt: 'a cat on the moon', ...request });
   const prepared = viduAdapter.prepareSubmit(jobFor(parsed, 'job_test', channel));
   return { ...prepared, path: prepared.call.path, body: prepared.call.body as ViduCreateBody };
 }

@@ -12,7 +12,7 @@ import { seriesQuery, usageSeriesAnswer } from '../admin/usage-series.js';
 import { toSeconds } from '../admin/validation.js';
 
 export function accountApi(gateway: Gateway) {
-  const db = gateway.deps.database.db;
+  const { database } = gateway.deps;
   return async function plugin(app: FastifyInstance) {
     app.addHook('onRequest', async (request) => {
       request.caller = await gateway.apiKeys.authenticate(request);
@@ -20,9 +20,9 @@ export function accountApi(gateway: Gateway) {
 
     app.get('/v1/account', async (request) => {
       const { userId, keyId, models: allowed } = request.caller;
-      const user = (await findUser(db, userId))!;
-      const key = (await listApiKeys(db, userId)).find((k) => k.id === keyId)!;
-      const served = (await listChannels(db))
+      const user = (await findUser(database, userId))!;
+      const key = (await listApiKeys(database, userId)).find((k) => k.id === keyId)!;
+      const served = (await listChannels(database))
         .filter((channel) => channel.enabled === 1)
         .flatMap((channel) => JSON.parse(channel.models) as string[]);
       return {
@@ -42,12 +42,15 @@ export function accountApi(gateway: Gateway) {
     });
 
     app.get('/v1/account/usage', async (request) =>
-      usageSeriesAnswer(db, parseQuery(seriesQuery, request.query), { userId: request.caller.userId }),
+      usageSeriesAnswer(database, parseQuery(seriesQuery, request.query), { userId: request.caller.userId }),
     );
 
     app.get('/v1/account/ledger', async (request) => {
       const query = parseQuery(ledgerQuery, request.query);
-      const entries = await listLedger(db, request.caller.userId, { ...periodMs(query), limit: query.limit });
+      const entries = await listLedger(database, request.caller.userId, {
+        ...periodMs(query),
+        limit: query.limit,
+      });
       return { data: entries.map(entryView) };
     });
   };

@@ -3,10 +3,9 @@
  * printed once, and kept only as a hash.
  */
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { AuthenticationError } from '../../errors.js';
 import { getSetting, putSetting } from '../../store/accounts.js';
-import type { Schema } from '../../store/schema.js';
+import type { Database } from '../../store/db.js';
 import { randomBase62, sameSecret, sha256Hex } from '../../security/secrets.js';
 import { bearerToken } from '../auth.js';
 
@@ -16,7 +15,7 @@ export interface AdminTokenCheck {
 
 /** Returns the check, and the new token when one was just generated (for the caller to print once). */
 export async function prepareAdminToken(
-  db: Kysely<Schema>,
+  database: Database,
   fromEnv: string | undefined,
 ): Promise<{ check: AdminTokenCheck; generated: string | null }> {
   let generated: string | null = null;
@@ -24,13 +23,13 @@ export async function prepareAdminToken(
   if (fromEnv) {
     expectedHash = sha256Hex(fromEnv);
   } else {
-    const stored = await getSetting(db, 'admin_token_hash');
+    const stored = await getSetting(database, 'admin_token_hash');
     if (stored) {
       expectedHash = stored;
     } else {
       generated = `rla-${randomBase62(40)}`;
       expectedHash = sha256Hex(generated);
-      await putSetting(db, 'admin_token_hash', expectedHash);
+      await putSetting(database, 'admin_token_hash', expectedHash);
     }
   }
   const check: AdminTokenCheck = (request) => {

@@ -66,16 +66,15 @@ export const entryView = (entry: LedgerRow) => ({ ...entry, created_at: toSecond
 
 export function adminBilling(gateway: Gateway) {
   const { database } = gateway.deps;
-  const db = database.db;
 
   async function requireUser(id: string) {
-    const user = await findUser(db, id);
+    const user = await findUser(database, id);
     if (!user) throw new NotFoundError(`No user ${id}`, 'id', 'user_not_found');
     return user;
   }
 
   async function requirePrice(model: string) {
-    const row = (await listPrices(db)).find((p) => p.model === model);
+    const row = (await listPrices(database)).find((p) => p.model === model);
     if (!row) throw new NotFoundError(`No price for ${model}`, 'model', 'price_not_found');
     return priceView(row);
   }
@@ -83,18 +82,18 @@ export function adminBilling(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {
     app.put<{ Params: { model: string } }>('/prices/:model', async (request) => {
       const price = parseBody(priceSchema, request.body);
-      await putPrice(db, request.params.model, price, Date.now());
+      await putPrice(database, request.params.model, price, Date.now());
       return requirePrice(request.params.model);
     });
 
-    app.get('/prices', async () => ({ data: (await listPrices(db)).map(priceView) }));
+    app.get('/prices', async () => ({ data: (await listPrices(database)).map(priceView) }));
 
     app.get<{ Params: { model: string } }>('/prices/:model', async (request) =>
       requirePrice(request.params.model),
     );
 
     app.delete<{ Params: { model: string } }>('/prices/:model', async (request) => {
-      if (!(await deletePrice(db, request.params.model)))
+      if (!(await deletePrice(database, request.params.model)))
         throw new NotFoundError(`No price for ${request.params.model}`, 'model', 'price_not_found');
       return { model: request.params.model, deleted: true };
     });
@@ -127,17 +126,17 @@ export function adminBilling(gateway: Gateway) {
     app.get<{ Params: { id: string } }>('/users/:id/ledger', async (request) => {
       const query = parseQuery(ledgerQuery, request.query);
       const user = await requireUser(request.params.id);
-      const entries = await listLedger(db, user.id, { ...periodMs(query), limit: query.limit });
+      const entries = await listLedger(database, user.id, { ...periodMs(query), limit: query.limit });
       return { user_id: user.id, balance: user.balance, data: entries.map(entryView) };
     });
 
     app.get('/usage', async (request) => {
       const query = parseQuery(usageQuery, request.query);
       const range = periodMs(query);
-      const rows = await usage(db, { ...range, groupBy: query.group_by, userId: query.user_id });
+      const rows = await usage(database, { ...range, groupBy: query.group_by, userId: query.user_id });
       return { from: toSeconds(range.from), to: toSeconds(range.to), group_by: query.group_by, data: rows };
     });
 
-    app.get('/audit', async () => audit(db));
+    app.get('/audit', async () => audit(database));
   };
 }

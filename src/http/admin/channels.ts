@@ -96,7 +96,7 @@ export function adminChannels(gateway: Gateway) {
   const sealer = gateway.sealer;
 
   async function requireChannel(id: string): Promise<ChannelRow> {
-    const row = await findChannel(database.db, id);
+    const row = await findChannel(database, id);
     if (!row) throw new NotFoundError(`No channel ${id}`, 'id', 'channel_not_found');
     return row;
   }
@@ -130,12 +130,12 @@ export function adminChannels(gateway: Gateway) {
         created_at: now,
         updated_at: now,
       };
-      await insertChannel(database.db, row);
+      await insertChannel(database, row);
       channels.invalidate();
       return reply.code(201).send(view(row));
     });
 
-    app.get('/channels', async () => ({ data: (await listChannels(database.db)).map(view) }));
+    app.get('/channels', async () => ({ data: (await listChannels(database)).map(view) }));
 
     app.get<{ Params: { id: string } }>('/channels/:id', async (request) =>
       view(await requireChannel(request.params.id)),
@@ -149,7 +149,7 @@ export function adminChannels(gateway: Gateway) {
         body.models ?? (JSON.parse(row.models) as string[]),
         body.model_mapping ?? (JSON.parse(row.model_mapping) as Record<string, string>),
       );
-      await updateChannel(database.db, row.id, {
+      await updateChannel(database, row.id, {
         ...(body.name !== undefined && { name: body.name }),
         ...(body.base_url !== undefined && { base_url: body.base_url }),
         ...(body.credentials !== undefined && { credentials: sealer.seal(body.credentials) }),
@@ -168,7 +168,7 @@ export function adminChannels(gateway: Gateway) {
     });
 
     app.delete<{ Params: { id: string } }>('/channels/:id', async (request) => {
-      if (!(await deleteChannel(database.db, request.params.id))) {
+      if (!(await deleteChannel(database, request.params.id))) {
         throw new NotFoundError(`No channel ${request.params.id}`, 'id', 'channel_not_found');
       }
       channels.invalidate();

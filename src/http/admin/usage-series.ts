@@ -3,11 +3,10 @@
  * The same query, scoped to the caller, serves GET /v1/account/usage.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { InvalidRequestError } from '../../errors.js';
 import { bucketMs, usageSeries } from '../../store/usage-series.js';
-import type { Schema } from '../../store/schema.js';
+import type { Database } from '../../store/db.js';
 import type { Gateway } from '../../gateway.js';
 import { parseQuery, period, periodMs } from './billing.js';
 import { toSeconds } from './validation.js';
@@ -22,7 +21,7 @@ const maxBuckets = 2000;
 
 /** The series for the query, within `scope` (a user, a key) when given. */
 export async function usageSeriesAnswer(
-  db: Kysely<Schema>,
+  database: Database,
   query: z.infer<typeof seriesQuery>,
   scope: { userId?: string; keyId?: string },
 ) {
@@ -31,7 +30,7 @@ export async function usageSeriesAnswer(
   if ((range.to - range.from) / bucketMs[bucket] > maxBuckets) {
     throw new InvalidRequestError(`That period has more than ${maxBuckets} ${bucket}s: use days`, 'bucket');
   }
-  const points = await usageSeries(db, { ...range, ...scope, groupBy: query.group_by, bucket });
+  const points = await usageSeries(database, { ...range, ...scope, groupBy: query.group_by, bucket });
   return {
     from: toSeconds(range.from),
     to: toSeconds(range.to),
@@ -47,11 +46,11 @@ const adminSeriesQuery = seriesQuery.extend({
 });
 
 export function adminUsageSeries(gateway: Gateway) {
-  const db = gateway.deps.database.db;
+  const { database } = gateway.deps;
   return async function plugin(app: FastifyInstance) {
     app.get('/usage/series', async (request) => {
       const query = parseQuery(adminSeriesQuery, request.query);
-      return usageSeriesAnswer(db, query, { userId: query.user_id, keyId: query.key_id });
+      return usageSeriesAnswer(database, query, { userId: query.user_id, keyId: query.key_id });
     });
   };
 }

@@ -6,16 +6,16 @@ import { deliveriesOfTask } from '../../store/webhooks.js';
 import type { Gateway } from '../../gateway.js';
 
 export function adminWebhooks(gateway: Gateway) {
-  const db = gateway.deps.database.db;
+  const { database } = gateway.deps;
   return async function plugin(app: FastifyInstance) {
     app.get<{ Params: { id: string } }>('/tasks/:id/deliveries', async (request) => {
-      const task = await db
+      const task = await database.db
         .selectFrom('tasks')
         .select('id')
         .where('id', '=', request.params.id)
         .executeTakeFirst();
       if (!task) throw new NotFoundError(`No task ${request.params.id}`, 'id', 'task_not_found');
-      return { data: (await deliveriesOfTask(db, task.id)).map(deliveryView) };
+      return { data: (await deliveriesOfTask(database, task.id)).map(deliveryView) };
     });
   };
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../errors.js';
-import { parseSeedRequest } from './request.js';
+import { parseGenerationsRequest } from './request.js';
 
 const base = { model: 'kling-v1', prompt: 'a cat' };
 
 function rejection(body: unknown): { status: number; param: string | null; message: string } {
   try {
-    parseSeedRequest(body);
+    parseGenerationsRequest(body);
   } catch (err) {
     if (err instanceof ApiError) return { status: err.status, param: err.param, message: err.message };
     throw err;
@@ -16,7 +16,7 @@ function rejection(body: unknown): { status: number; param: string | null; messa
 
 describe('seed request validation', () => {
   it('accepts the smallest valid request and fills defaults', () => {
-    expect(parseSeedRequest(base)).toEqual({
+    expect(parseGenerationsRequest(base)).toEqual({
       model: 'kling-v1',
       prompt: 'a cat',
       durationSeconds: null,
@@ -33,7 +33,7 @@ describe('seed request validation', () => {
   });
 
   it('reads every documented field', () => {
-    const parsed = parseSeedRequest({
+    const parsed = parseGenerationsRequest({
       ...base,
       duration: 10,
       fps: 24,
@@ -112,33 +112,38 @@ describe('seed request validation', () => {
 
   it('takes callback_url at the top level or in metadata, or in both when they agree', () => {
     const url = 'https://client.example/hook';
-    expect(parseSeedRequest({ ...base, callback_url: url })).toMatchObject({
+    expect(parseGenerationsRequest({ ...base, callback_url: url })).toMatchObject({
       callbackUrl: url,
       metadata: {},
     });
-    expect(parseSeedRequest({ ...base, callback_url: url, metadata: { callback_url: url } })).toMatchObject({
+    expect(
+      parseGenerationsRequest({ ...base, callback_url: url, metadata: { callback_url: url } }),
+    ).toMatchObject({
       callbackUrl: url,
       metadata: {},
     });
   });
 
   it('takes size and width/height when they agree', () => {
-    expect(parseSeedRequest({ ...base, size: '1280x720', width: 1280, height: 720 })).toMatchObject({
+    expect(parseGenerationsRequest({ ...base, size: '1280x720', width: 1280, height: 720 })).toMatchObject({
       width: 1280,
       height: 720,
     });
-    expect(parseSeedRequest({ ...base, size: '720x1280' })).toMatchObject({ width: 720, height: 1280 });
+    expect(parseGenerationsRequest({ ...base, size: '720x1280' })).toMatchObject({
+      width: 720,
+      height: 1280,
+    });
   });
 
   it('reads images as URL, data URL or raw base64', () => {
     const png =
       'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
-    expect(parseSeedRequest({ ...base, image: png }).image).toEqual({
+    expect(parseGenerationsRequest({ ...base, image: png }).image).toEqual({
       kind: 'base64',
       data: png,
       mimeType: 'image/png',
     });
-    expect(parseSeedRequest({ ...base, image: `data:image/png;base64,${png}` }).image).toEqual({
+    expect(parseGenerationsRequest({ ...base, image: `data:image/png;base64,${png}` }).image).toEqual({
       kind: 'base64',
       data: png,
       mimeType: 'image/png',

@@ -5,13 +5,13 @@
 import { z } from 'zod';
 import { InvalidRequestError } from '../../errors.js';
 import { parseImage } from '../../vendors/image.js';
-import type { VideoJob } from '../../vendors/adapter.js';
+import type { VideoRequest } from '../../tasks/video-request.js';
 import type { WebhookTargetPolicy } from '../../security/webhook-targets.js';
 
 const dimension = z.number().int().min(64).max(8192);
 
 /** The seed's request body. Unknown top-level fields are refused, so nothing a client sends is silently dropped. */
-export const seedRequestSchema = z
+export const generationsRequestSchema = z
   .object({
     model: z.string().min(1).max(200),
     prompt: z.string().min(1).max(20_000),
@@ -34,25 +34,7 @@ export const seedRequestSchema = z
   })
   .strict();
 
-export type SeedRequest = z.infer<typeof seedRequestSchema>;
-
-/** What Reelay stores for a task and hands (one job at a time) to an adapter. */
-export interface VideoRequest extends Omit<VideoJob, 'upstreamModel' | 'externalId' | 'vendorCallbackUrl'> {
-  /** Vendor-specific fields, minus the ones Reelay handles itself (callback_url). */
-  metadata: Record<string, unknown>;
-  n: number;
-  endUser: string | null;
-  callbackUrl: string | null;
-  /** Set for a remix (POST /v1/videos/{id}/remix): the video it starts from, on the channel that made it. */
-  remix?: RemixSource;
-}
-
-export interface RemixSource {
-  /** The public id of the task remixed. */
-  sourceTaskId: string;
-  channelId: string;
-  upstreamTaskId: string;
-}
+export type GenerationsRequestBody = z.infer<typeof generationsRequestSchema>;
 
 /** A zod failure as the client's 400: the first problem, naming its field. */
 export function invalidRequestFrom(error: z.ZodError, prefix: string[] = []): InvalidRequestError {
@@ -67,11 +49,11 @@ export function invalidRequestFrom(error: z.ZodError, prefix: string[] = []): In
 }
 
 /** `targets`: when given, a callback_url it refuses (a private address, …) is a 400. */
-export function parseSeedRequest(body: unknown, targets?: WebhookTargetPolicy): VideoRequest {
+export function parseGenerationsRequest(body: unknown, targets?: WebhookTargetPolicy): VideoRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidRequestError('The request body must be a JSON object', null);
   }
-  const parsed = seedRequestSchema.safeParse(body);
+  const parsed = generationsRequestSchema.safeParse(body);
   if (!parsed.success) throw invalidRequestFrom(parsed.error);
   const req = parsed.data;
 
@@ -94,7 +76,7 @@ export function parseSeedRequest(body: unknown, targets?: WebhookTargetPolicy): 
 }
 
 /** `size` and `width`/`height` say the same thing two ways: either is fine, both only when they agree. */
-function resolveDimensions(req: SeedRequest): { width: number | null; height: number | null } {
+function resolveDimensions(req: GenerationsRequestBody): { width: number | null; height: number | null } {
   if ((req.width === undefined) !== (req.height === undefined)) {
     const missing = req.width === undefined ? 'width' : 'height';
     throw new InvalidRequestError('width and height must be given together', missing);

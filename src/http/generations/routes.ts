@@ -1,37 +1,32 @@
-/** The seed's surface: POST /v1/video/generations and GET /v1/video/generations/{task_id}. */
+/** The generations surface of the origin document: POST /v1/video/generations and GET …/{task_id}. */
 import type { FastifyInstance } from 'fastify';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { listQuerySchema, parseWith } from '../openai/request.js';
-import { parseSeedRequest } from './request.js';
-import { submitTask } from '../../tasks/submit.js';
-import { publicTaskIdPattern, seedTaskView } from '../../tasks/task.js';
+import { parseGenerationsRequest } from './request.js';
+import { generationsTaskView } from './view.js';
 import { deliveryView } from '../../engine/webhook-sender.js';
 import type { TaskWithJobs } from '../../store/tasks.js';
-import { listTasksForUser } from '../../store/videos.js';
-import { deliveriesOfTask } from '../../store/webhooks.js';
 import type { Gateway } from '../../gateway.js';
 import { idempotencyOf } from '../idempotency.js';
 import { publicBaseUrl } from '../public-url.js';
 
-export function seedApi(gateway: Gateway) {
+export function generationsApi(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {
     app.addHook('onRequest', async (request) => {
       request.caller = await gateway.apiKeys.authenticate(request);
     });
 
     app.post('/v1/video/generations', async (request) => {
-      const videoRequest = parseSeedRequest(request.body, gateway.webhookTargets);
+      const videoRequest = parseGenerationsRequest(request.body, gateway.webhookTargets);
       const idempotency = idempotencyOf(request, videoRequest);
-      const task = await submitTask(gateway.deps, gateway.runner, request.caller, videoRequest, {
-        idempotency,
-      });
-      return seedTaskView(task, gateway.links.forBase(publicBaseUrl(gateway.config, request)));
+      const task = await gateway.tasks.submit(request.caller, videoRequest, { idempotency });
+      return generationsTaskView(task, gateway.links.forBase(publicBaseUrl(gateway.config, request)));
     });
 
     // The caller's tasks, newest first (`after`: the last task_id of the previous page); the console's table.
     app.get('/v1/video/generations', async (request) => {
       const query = parseWith(listQuerySchema, request.query);
-      const page = await listTasksForUser(gateway.deps.database, {
+      const page = await gateway.tasks.listOwn({
         userId: request.caller.userId,
         after: query.after ?? null,
         limit: query.limit,
@@ -39,14 +34,12 @@ export function seedApi(gateway: Gateway) {
       });
       if (page.kind === 'unknown_cursor') throw new InvalidRequestError(`No task ${query.after}`, 'after');
       const links = gateway.links.forBase(publicBaseUrl(gateway.config, request));
-      return { data: page.tasks.map((task) => seedTaskView(task, links)), has_more: page.hasMore };
+      return { data: page.tasks.map((task) => generationsTaskView(task, links)), has_more: page.hasMore };
     });
 
     async function ownTask(taskId: string, userId: string): Promise<TaskWithJobs> {
       if (taskId.length > 100) throw new InvalidRequestError('task_id is too long', 'task_id');
-      const found = publicTaskIdPattern.test(taskId)
-        ? await gateway.endedTasks.findForUser(taskId, userId)
-        : undefined;
+      const found = await gateway.tasks.findOwn(taskId, userId);
       if (!found) throw new NotFoundError(`No task ${taskId}`, 'task_id', 'task_not_found');
       return found;
     }
@@ -55,10 +48,10 @@ export function seedApi(gateway: Gateway) {
       const found = await ownTask(request.params.task_id, request.caller.userId);
       const now = Date.now();
       const base = publicBaseUrl(gateway.config, request);
-      const json = gateway.endedTasks.serialize(
+      const json = gateway.tasks.serialize(
         found,
-        `seed ${base} ${gateway.links.expiryOfLinksMadeAt(now)}`,
-        (task) => seedTaskView(task, gateway.links.forBase(base, now)),
+        `generations ${base} ${gateway.links.expiryOfLinksMadeAt(now)}`,
+        (task) => generationsTaskView(task, gateway.links.forBase(base, now)),
       );
       return reply.type('application/json; charset=utf-8').send(json);
     });
@@ -66,7 +59,7 @@ export function seedApi(gateway: Gateway) {
     // The task's webhook deliveries and every attempt: what was sent where, and what the receiver answered.
     app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id/deliveries', async (request) => {
       const { task } = await ownTask(request.params.task_id, request.caller.userId);
-      return { data: (await deliveriesOfTask(gateway.deps.database.db, task.id)).map(deliveryView) };
+      return { data: (await gateway.tasks.deliveries(task.id)).map(deliveryView) };
     });
   };
 }

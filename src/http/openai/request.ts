@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { ApiError, InvalidRequestError } from '../../errors.js';
 import { parseImage } from '../../vendors/image.js';
-import { invalidRequestFrom, parseSeedRequest, type VideoRequest } from '../generations/request.js';
+import type { VideoRequest } from '../../tasks/video-request.js';
+import { invalidRequestFrom, parseGenerationsRequest } from '../generations/request.js';
 import { isObject } from '../../vendors/answers.js';
 
 /** OpenAI's default model, used when a create names none. */
@@ -94,7 +95,7 @@ export function parseOpenAICreate(body: unknown, file: UploadedFile | null): Vid
       'input_reference.image_url',
     );
   }
-  const request = parseSeedRequest({
+  const request = parseGenerationsRequest({
     model: req.model ?? defaultOpenAIModel,
     prompt: req.prompt,
     duration: req.seconds,

@@ -6,7 +6,7 @@ import { Harness, testDatabases } from '../../../test/support/harness.js';
 import { sampleVideo } from '../../simulator/server.js';
 import { bytesOf, openaiClient, waitForVideo } from '../../../test/support/openai.js';
 
-const cover = readFileSync(new URL('../simulator/assets/cover.jpg', import.meta.url));
+const cover = readFileSync(new URL('../../simulator/assets/cover.jpg', import.meta.url));
 
 describe.each(testDatabases())('OpenAI-compatible /v1/videos on %s', (database) => {
   let h: Harness;

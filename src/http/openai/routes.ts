@@ -19,12 +19,10 @@ import {
   parseWith,
 } from './request.js';
 import { openaiVideoView } from './view.js';
-import type { VideoRequest } from '../generations/request.js';
-import { submitTask } from '../../tasks/submit.js';
-import { leadJob, publicTaskIdPattern } from '../../tasks/task.js';
+import type { VideoRequest } from '../../tasks/video-request.js';
+import { leadJob } from '../../tasks/task.js';
 import type { Gateway } from '../../gateway.js';
-import { findTask, findTaskForUser, type TaskWithJobs } from '../../store/tasks.js';
-import { listTasksForUser, softDeleteTask } from '../../store/videos.js';
+import type { TaskWithJobs } from '../../store/tasks.js';
 import { idempotencyOf } from '../idempotency.js';
 import { readBody } from './form-body.js';
 
@@ -41,7 +39,8 @@ function isSignedContentRequest(request: FastifyRequest): boolean {
 }
 
 export function openaiVideos(gateway: Gateway) {
-  const { database, channels, content } = gateway.deps;
+  const { channels, content } = gateway.deps;
+  const { tasks } = gateway;
 
   /**
    * The caller's task; someone else's, a deleted one and a missing one all look the same. `fresh` reads past the
@@ -52,12 +51,7 @@ export function openaiVideos(gateway: Gateway) {
     videoId: string,
     { fresh = false } = {},
   ): Promise<TaskWithJobs> {
-    const { userId } = request.caller;
-    const found = !publicTaskIdPattern.test(videoId)
-      ? undefined
-      : fresh
-        ? await findTaskForUser(database, videoId, userId)
-        : await gateway.endedTasks.findForUser(videoId, userId);
+    const found = await tasks.findOwn(videoId, request.caller.userId, { fresh });
     if (!found)
       throw new NotFoundError(
         `Video with id '${videoId.slice(0, 100)}' not found.`,
@@ -89,8 +83,8 @@ export function openaiVideos(gateway: Gateway) {
         'link_expired',
       );
     }
-    const found = publicTaskIdPattern.test(videoId) ? await findTask(database, videoId) : undefined;
-    if (!found || found.task.deleted_at !== null)
+    const found = await tasks.findAny(videoId);
+    if (!found)
       throw new NotFoundError(`Video with id '${videoId}' not found.`, 'video_id', 'video_not_found');
     return found;
   }
@@ -117,10 +111,7 @@ export function openaiVideos(gateway: Gateway) {
         const { fields, file } = await readBody(request);
         const videoRequest = parseOpenAICreate(fields, file);
         const idempotency = idempotencyOf(request, videoRequest);
-        const task = await submitTask(gateway.deps, gateway.runner, request.caller, videoRequest, {
-          idempotency,
-          surface: 'openai',
-        });
+        const task = await tasks.submit(request.caller, videoRequest, { idempotency, surface: 'openai' });
         return openaiVideoView(task);
       } catch (err) {
         throw inOpenAITerms(err);
@@ -129,7 +120,7 @@ export function openaiVideos(gateway: Gateway) {
 
     app.get('/v1/videos', async (request) => {
       const query = parseWith(listQuerySchema, request.query);
-      const page = await listTasksForUser(database, {
+      const page = await tasks.listOwn({
         userId: request.caller.userId,
         after: query.after ?? null,
         limit: query.limit,
@@ -149,12 +140,13 @@ export function openaiVideos(gateway: Gateway) {
 
     app.get<VideoParams>('/v1/videos/:video_id', async (request, reply) => {
       const found = await ownVideo(request, request.params.video_id);
-      const json = gateway.endedTasks.serialize(found, 'openai', openaiVideoView);
+      const json = tasks.serialize(found, 'openai', openaiVideoView);
       return reply.type('application/json; charset=utf-8').send(json);
     });
 
     app.delete<VideoParams>('/v1/videos/:video_id', async (request) => {
-      const { task, jobs } = await ownVideo(request, request.params.video_id);
+      const found = await ownVideo(request, request.params.video_id);
+      const { task } = found;
       if (task.status === 'processing') {
         throw new InvalidRequestError(
           'Only a completed or failed video can be deleted; this one is still being generated',
@@ -162,12 +154,9 @@ export function openaiVideos(gateway: Gateway) {
           'video_not_finished',
         );
       }
-      const deleted = await softDeleteTask(database, task.id, request.caller.userId, Date.now());
-      gateway.endedTasks.forget(task.id);
-      if (!deleted) {
+      if (!(await tasks.deleteOwn(found, request.caller.userId))) {
         throw new NotFoundError(`Video with id '${task.id}' not found.`, 'video_id', 'video_not_found');
       }
-      await content.discard(jobs);
       return { id: task.id, object: 'video.deleted', deleted: true };
     });
 
@@ -238,10 +227,7 @@ export function openaiVideos(gateway: Gateway) {
         callbackUrl: null,
         remix: { sourceTaskId: source.task.id, channelId: channel.id, upstreamTaskId: job.upstream_task_id },
       };
-      const task = await submitTask(gateway.deps, gateway.runner, request.caller, remix, {
-        surface: 'openai',
-      });
-
+      const task = await tasks.submit(request.caller, remix, { surface: 'openai' });
       return openaiVideoView(task);
     });
   };

@@ -4,7 +4,7 @@
  */
 import type { TaskJobRow } from '../../store/schema.js';
 import type { TaskWithJobs } from '../../store/tasks.js';
-import type { VideoRequest } from '../generations/request.js';
+import type { VideoRequest } from '../../tasks/video-request.js';
 import { jobFacts, leadJob, seconds, taskError, taskProgress } from '../../tasks/task.js';
 
 export type OpenAIVideoStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
@@ -20,7 +20,29 @@ function videoStatus({ task, jobs }: TaskWithJobs): OpenAIVideoStatus {
   return open.length > 0 && open.every(isQueued) ? 'queued' : 'in_progress';
 }
 
-export function openaiVideoView(taskWithJobs: TaskWithJobs) {
+/** OpenAI's Video object (openai-node `Video`), as /v1/videos answers it. */
+export interface OpenAIVideo {
+  id: string;
+  object: 'video';
+  model: string;
+  status: OpenAIVideoStatus;
+  /** 0–100. */
+  progress: number;
+  /** Unix seconds. */
+  created_at: number;
+  completed_at: number | null;
+  /** When the content stops being downloadable: the end of Reelay's retention; null while only the vendor has it. */
+  expires_at: number | null;
+  prompt: string;
+  /** Length in seconds, as a string ("4", "8", …). */
+  seconds: string | null;
+  /** "1280x720". */
+  size: string | null;
+  remixed_from_video_id: string | null;
+  error: { code: string; message: string } | null;
+}
+
+export function openaiVideoView(taskWithJobs: TaskWithJobs): OpenAIVideo {
   const { task, jobs } = taskWithJobs;
   const request = JSON.parse(task.request) as VideoRequest;
   const lead = leadJob(jobs);
@@ -30,13 +52,12 @@ export function openaiVideoView(taskWithJobs: TaskWithJobs) {
   const height = facts.height ?? request.height;
   return {
     id: task.id,
-    object: 'video' as const,
+    object: 'video',
     model: task.model,
     status: videoStatus(taskWithJobs),
     progress: taskProgress(taskWithJobs),
     created_at: seconds(task.created_at)!,
     completed_at: seconds(task.completed_at),
-    // When the content stops being downloadable: the end of Reelay's retention; unknown when only the vendor has it.
     expires_at: seconds(lead.content_expires_at),
     prompt: request.prompt,
     seconds: duration === null ? null : String(duration),
@@ -45,5 +66,3 @@ export function openaiVideoView(taskWithJobs: TaskWithJobs) {
     error: taskError(task),
   };
 }
-
-export type OpenAIVideo = ReturnType<typeof openaiVideoView>;

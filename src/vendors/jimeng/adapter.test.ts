@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../errors.js';
-import { parseSeedRequest } from '../../http/generations/request.js';
+import { parseGenerationsRequest } from '../../http/generations/request.js';
 import { seedJimengExample } from '../../../test/support/seed-examples.js';
 import type { VendorAnswer, VideoJob } from '../adapter.js';
 import { jimengAdapter } from './adapter.js';
@@ -15,7 +15,7 @@ const webpBase64 = Buffer.from('RIFF\x00\x00\x00\x00WEBPVP8 ').toString('base64'
 
 /** A job as core builds it from a seed request body (upstream model = model unless mapped). */
 function job(body: Record<string, unknown>, upstreamModel?: string): VideoJob {
-  const request = parseSeedRequest({ prompt: 'a cat surfing', ...body });
+  const request = parseGenerationsRequest({ prompt: 'a cat surfing', ...body });
   return { ...request, upstreamModel: upstreamModel ?? request.model, externalId: 'job_test' };
 }
 
