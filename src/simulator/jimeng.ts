@@ -21,7 +21,10 @@ import type { Fault, Phase, SimTask, SimWorld } from './world.js';
 
 /** The visual API: one endpoint, Action and Version in the query string, Region cn-north-1, Service cv. */
 const apiVersion = '2022-08-31';
-const phaseOfAction: Record<string, Phase> = { CVSync2AsyncSubmitTask: 'submit', CVSync2AsyncGetResult: 'poll' };
+const phaseOfAction: Record<string, Phase> = {
+  CVSync2AsyncSubmitTask: 'submit',
+  CVSync2AsyncGetResult: 'poll',
+};
 const region = 'cn-north-1';
 const service = 'cv';
 
@@ -302,7 +305,8 @@ export function jimengSimulator(world: SimWorld, accounts: JimengAccount[] = [de
       auth,
       secret,
     );
-    const scopeIsRight = auth.region === region && auth.service === service && auth.date === xDate.slice(0, 8);
+    const scopeIsRight =
+      auth.region === region && auth.service === service && auth.date === xDate.slice(0, 8);
     const covers = ['host', 'x-date'].every((name) => auth.signedHeaders.includes(name));
     const matches = timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature));
     return scopeIsRight && covers && matches ? true : fail('SignatureDoesNotMatch', signatureMismatch);

@@ -117,12 +117,14 @@ const sharedFields = [
 ];
 
 /**
- * The fields each endpoint's request table lists; anything else is FieldUnwanted. img2video lists no bgm (it has
- * audio instead); reference2video's audio and voice_id belong to its `subjects` form, which is not simulated.
+ * The fields each endpoint's request table lists; anything else is FieldUnwanted. reference2video's audio and
+ * voice_id belong to its `subjects` form, which is not simulated.
  */
 const endpointFields: Record<Endpoint, readonly string[]> = {
   text2video: [...sharedFields, 'style', 'aspect_ratio', 'bgm'],
-  img2video: [...sharedFields, 'images', 'audio', 'voice_id', 'is_rec'],
+  // [UNVERIFIED] img2video's table lists no bgm, but the origin document's Vidu example sends bgm: false there;
+  // whether Vidu refuses or ignores it is not documented, so it is taken.
+  img2video: [...sharedFields, 'images', 'audio', 'voice_id', 'is_rec', 'bgm'],
   'start-end2video': [...sharedFields, 'images', 'is_rec', 'bgm'],
   reference2video: [...sharedFields, 'images', 'aspect_ratio', 'bgm'],
 };
