@@ -16,7 +16,8 @@ import type { Fault, Phase, SimTask, SimWorld } from './world.js';
 /*
  * Sources (J1–J6 in /work/shared/reference/vendors-kling-jimeng-vidu-seedance.md): Jimeng's API docs on
  * volcengine.com — S2.0 Pro docs/85621/1616429, 3.0 720P/1080P docs/85621/1792702 and /1792711, 3.0 Pro
- * docs/85621/1777001 — and Volcengine's common error codes (docs/6369/68677).
+ * docs/85621/1777001 — and, for the gateway's ResponseMetadata errors, the answers Volcengine gave in public
+ * fixtures (J6). Their business-code table is J1's.
  */
 
 /** The visual API: one endpoint, Action and Version in the query string, Region cn-north-1, Service cv. */
