@@ -34,6 +34,24 @@ export default tseslint.config(
     },
   },
   {
+    // Simulators are the adapters' test oracles, written again from the vendors' docs: they import nothing from
+    // the rest of Reelay (adapters, engine, HTTP layer, store, errors). Their tests may use test/support helpers.
+    files: ['src/simulator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!\\.\\./test/support/)',
+              message: 'src/simulator imports nothing from outside src/simulator (see vendor-simulator.ts)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests read JSON answers loosely; the assertions are the type check.
     files: ['test/**/*.ts', '**/*.test.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

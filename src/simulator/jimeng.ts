@@ -6,31 +6,98 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { z } from 'zod';
-import {
-  parseAuthorization,
-  sha256Hex,
-  volcengineSignature,
-  jimengRegion,
-  jimengService,
-} from '../vendors/jimeng/auth.js';
-import {
-  jimengActions,
-  jimengModels,
-  jimengApiVersion,
-  jimengMaxImageBytes,
-  jimengResultBody,
-  jimengSubmitBody,
-  reqKeySpec,
-  type JimengEnvelope,
-  type JimengResultData,
-  type JimengSubmitBody,
-  type JimengTaskStatus,
-  type VolcengineGatewayError,
-} from '../vendors/jimeng/types.js';
+import { z } from 'zod';
 import { answerGenericFault } from './faults.js';
+import { firstProblem, originOf } from './requests.js';
 import type { VendorSimulator } from './vendor-simulator.js';
+import { expectedVolcengineSignature, readVolcengineAuthorization } from './volcengine-signature.js';
 import type { Fault, Phase, SimTask, SimWorld } from './world.js';
+
+/*
+ * Sources (J1–J6 in /work/shared/reference/vendors-kling-jimeng-vidu-seedance.md): Jimeng's API docs on
+ * volcengine.com — S2.0 Pro docs/85621/1616429, 3.0 720P/1080P docs/85621/1792702 and /1792711, 3.0 Pro
+ * docs/85621/1777001 — and, for the gateway's ResponseMetadata errors, the answers Volcengine gave in public
+ * fixtures (J6). Their business-code table is J1's.
+ */
+
+/** The visual API: one endpoint, Action and Version in the query string, Region cn-north-1, Service cv. */
+const apiVersion = '2022-08-31';
+const phaseOfAction: Record<string, Phase> = {
+  CVSync2AsyncSubmitTask: 'submit',
+  CVSync2AsyncGetResult: 'poll',
+};
+const region = 'cn-north-1';
+const service = 'cv';
+
+/** What one req_key takes. */
+interface ReqKey {
+  /** How many input images (0 = text to video; first frame; first and last frame). */
+  images: readonly number[];
+  /** aspect_ratio values, or null where the video follows the input image and the field is not taken. */
+  aspectRatios: readonly string[] | null;
+  /** frames: 121 (5 s) or 241 (10 s) on the 3.0 models; S2.0 Pro has no frames field. */
+  frames: boolean;
+}
+
+/** S2.0 Pro: "16:9, 4:3, 1:1, 3:4, 9:16, 21:9, 9:21"; the 3.0 models: the same without 9:21. */
+const s20Ratios = ['16:9', '4:3', '1:1', '3:4', '9:16', '21:9', '9:21'];
+const v30Ratios = ['16:9', '4:3', '1:1', '3:4', '9:16', '21:9'];
+const v30Text: ReqKey = { images: [0], aspectRatios: v30Ratios, frames: true };
+const v30First: ReqKey = { images: [1], aspectRatios: null, frames: true };
+const v30FirstTail: ReqKey = { images: [2], aspectRatios: null, frames: true };
+
+/** Every video req_key. The 3.0 1080P image keys end in `_1080`, without the p (docs/85621/1792711). */
+const reqKeys: Record<string, ReqKey> = {
+  jimeng_vgfm_t2v_l20: { images: [0], aspectRatios: s20Ratios, frames: false },
+  jimeng_vgfm_i2v_l20: { images: [1], aspectRatios: s20Ratios, frames: false },
+  jimeng_t2v_v30: v30Text,
+  jimeng_i2v_first_v30: v30First,
+  jimeng_i2v_first_tail_v30: v30FirstTail,
+  jimeng_t2v_v30_1080p: v30Text,
+  jimeng_i2v_first_v30_1080: v30First,
+  jimeng_i2v_first_tail_v30_1080: v30FirstTail,
+  // 3.0 Pro: text, or text and one first-frame image.
+  jimeng_ti2v_v30_pro: { images: [0, 1], aspectRatios: v30Ratios, frames: true },
+};
+const reqKeyOf = (name: string) => (Object.hasOwn(reqKeys, name) ? reqKeys[name] : undefined);
+
+/**
+ * Not Volcengine's names: the family names channels offer for the 3.0 models (as new-api calls them), which a
+ * gateway turns into one of the req_keys above. Listed so the simulator's channel offers what the gateway's does.
+ */
+const channelFamilyNames = ['jimeng_v30', 'jimeng_v30_1080p', 'jimeng_v30_pro'];
+
+/** Input images: JPEG or PNG, at most 4.7 MB (J1). */
+const maxImageBytes = 4.7 * 1024 * 1024;
+
+/** CVSync2AsyncSubmitTask's body. req_json carries the AIGC metadata (implicit watermark) as a JSON string. */
+const submitBody = z
+  .object({
+    req_key: z.string(),
+    prompt: z.string().optional(),
+    seed: z.number().int().min(-1).optional(),
+    frames: z.number().int().optional(),
+    aspect_ratio: z.string().optional(),
+    image_urls: z.array(z.string()).optional(),
+    binary_data_base64: z.array(z.string()).optional(),
+    req_json: z.string().optional(),
+  })
+  .strict();
+type SubmitBody = z.infer<typeof submitBody>;
+
+/** CVSync2AsyncGetResult's body: the task under the req_key it was submitted with. */
+const resultBody = z
+  .object({ req_key: z.string(), task_id: z.string(), req_json: z.string().optional() })
+  .strict();
+
+type TaskStatus = 'in_queue' | 'generating' | 'done' | 'not_found' | 'expired';
+
+interface ResultData {
+  status: TaskStatus;
+  video_url?: string;
+  resp_data: string;
+  aigc_meta_tagged?: boolean;
+}
 
 export interface JimengAccount {
   access_key_id: string;
@@ -83,7 +150,7 @@ function requestId(): string {
   );
 }
 
-function envelope<T>(code: number, message: string, data: T | null): JimengEnvelope<T> {
+function envelope<T>(code: number, message: string, data: T | null) {
   return {
     code,
     data,
@@ -103,8 +170,7 @@ function businessError(reply: FastifyReply, code: number, detail?: string, statu
 
 /** A body that does not fit the Action's schema: code 50215, naming the first problem. */
 function invalidBody(reply: FastifyReply, error: z.ZodError) {
-  const issue = error.issues[0]!;
-  return businessError(reply, 50215, `(${issue.path.join('.') || 'body'}: ${issue.message})`);
+  return businessError(reply, 50215, `(${firstProblem(error)})`);
 }
 
 interface ActionQuery {
@@ -114,13 +180,14 @@ interface ActionQuery {
 
 function gatewayError(request: FastifyRequest, reply: FastifyReply, code: GatewayCode, message: string) {
   const query = request.query as ActionQuery;
-  const body: VolcengineGatewayError = {
+  // Volcengine's gateway envelope: no code, no data (J6).
+  const body = {
     ResponseMetadata: {
       RequestId: requestId(),
       Action: query.Action ?? '',
       Version: query.Version ?? '',
-      Service: jimengService,
-      Region: jimengRegion,
+      Service: service,
+      Region: region,
       Error: { CodeN: gatewayCodes[code].codeN, Code: code, Message: message },
     },
   };
@@ -167,19 +234,19 @@ function imageProblem(field: 'image_urls' | 'binary_data_base64', value: string)
   if (value.startsWith('data:')) return 'binary_data_base64 must be raw base64 without a data: prefix';
   if (value.length % 4 !== 0 || !base64Pattern.test(value)) return 'binary_data_base64 is not valid base64';
   const bytes = Buffer.from(value, 'base64');
-  if (bytes.length > jimengMaxImageBytes) return 'binary_data_base64 images must be at most 4.7MB';
+  if (bytes.length > maxImageBytes) return 'binary_data_base64 images must be at most 4.7MB';
   const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   const png = bytes.subarray(0, 4).toString('hex') === '89504e47';
   return jpeg || png ? null : 'binary_data_base64 images must be JPEG or PNG';
 }
 
 /** What is wrong with a submit body for its req_key, or null. */
-function submitProblem(body: JimengSubmitBody): string | null {
-  const spec = reqKeySpec(body.req_key);
+function submitProblem(body: SubmitBody): string | null {
+  const spec = reqKeyOf(body.req_key);
   if (!spec) return `req_key ${body.req_key} is not supported`;
   if (!body.prompt) return 'prompt is required';
   if (body.frames !== undefined) {
-    if (!spec.takesFrames) return `frames is not a parameter of ${body.req_key}`;
+    if (!spec.frames) return `frames is not a parameter of ${body.req_key}`;
     if (body.frames !== 121 && body.frames !== 241) return 'frames must be 121 or 241';
   }
   if (body.aspect_ratio !== undefined) {
@@ -191,8 +258,8 @@ function submitProblem(body: JimengSubmitBody): string | null {
     return 'image_urls and binary_data_base64 are alternatives: send one';
   const field = body.image_urls ? 'image_urls' : 'binary_data_base64';
   const images = body[field] ?? [];
-  if (!(spec.imageCounts as readonly number[]).includes(images.length)) {
-    return `${body.req_key} takes ${spec.imageCounts.join(' or ')} image(s), got ${images.length}`;
+  if (!spec.images.includes(images.length)) {
+    return `${body.req_key} takes ${spec.images.join(' or ')} image(s), got ${images.length}`;
   }
   for (const image of images) {
     const problem = imageProblem(field, image);
@@ -219,7 +286,7 @@ export function jimengSimulator(world: SimWorld, accounts: JimengAccount[] = [de
     if (signedAt === null || Math.abs(Date.now() - signedAt) > maxClockSkewMs) {
       return fail('InvalidTimestamp', 'The Signature of the request is expired.');
     }
-    const auth = parseAuthorization(header);
+    const auth = readVolcengineAuthorization(header);
     if (!auth) return fail('SignatureDoesNotMatch', signatureMismatch);
     const secret = secrets.get(auth.accessKeyId);
     if (!secret)
@@ -234,20 +301,13 @@ export function jimengSimulator(world: SimWorld, accounts: JimengAccount[] = [de
       if (typeof value !== 'string') return fail('SignatureDoesNotMatch', signatureMismatch);
       headers[name] = value;
     }
-    const url = new URL(request.url, 'http://simulator');
-    const expected = volcengineSignature({
-      method: request.method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers,
-      bodySha256: sha256Hex(rawBody),
-      xDate,
-      region: auth.region,
-      service: auth.service,
-      secretAccessKey: secret,
-    });
+    const expected = expectedVolcengineSignature(
+      { method: request.method, url: request.url, headers, body: rawBody, xDate },
+      auth,
+      secret,
+    );
     const scopeIsRight =
-      auth.region === jimengRegion && auth.service === jimengService && auth.shortDate === xDate.slice(0, 8);
+      auth.region === region && auth.service === service && auth.date === xDate.slice(0, 8);
     const covers = ['host', 'x-date'].every((name) => auth.signedHeaders.includes(name));
     const matches = timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature));
     return scopeIsRight && covers && matches ? true : fail('SignatureDoesNotMatch', signatureMismatch);
@@ -256,7 +316,7 @@ export function jimengSimulator(world: SimWorld, accounts: JimengAccount[] = [de
   function resultData(
     task: SimTask,
     origin: string,
-  ): { status: JimengTaskStatus; data: JimengResultData; failReason?: string } {
+  ): { status: TaskStatus; data: ResultData; failReason?: string } {
     if (Date.now() - task.createdAt >= (world.options.taskExpiryMs ?? vendorTaskExpiryMs)) {
       return { status: 'expired', data: { status: 'expired', resp_data: '' } };
     }
@@ -278,7 +338,7 @@ export function jimengSimulator(world: SimWorld, accounts: JimengAccount[] = [de
   }
 
   function submit(reply: FastifyReply, json: unknown) {
-    const parsed = jimengSubmitBody.safeParse(json);
+    const parsed = submitBody.safeParse(json);
     if (!parsed.success) return invalidBody(reply, parsed.error);
     const problem = submitProblem(parsed.data);
     if (problem) return businessError(reply, 50215, `(${problem})`);
@@ -287,17 +347,17 @@ export function jimengSimulator(world: SimWorld, accounts: JimengAccount[] = [de
   }
 
   function getResult(request: FastifyRequest, reply: FastifyReply, json: unknown) {
-    const parsed = jimengResultBody.safeParse(json);
+    const parsed = resultBody.safeParse(json);
     if (!parsed.success) return invalidBody(reply, parsed.error);
-    if (!reqKeySpec(parsed.data.req_key))
+    if (!reqKeyOf(parsed.data.req_key))
       return businessError(reply, 50215, `(req_key ${parsed.data.req_key} is not supported)`);
     const task = world.tasks.get(parsed.data.task_id);
     // A task is found only under the req_key it was submitted with.
     if (!task || task.vendor !== 'jimeng' || task.request.req_key !== parsed.data.req_key) {
       world.count('jimeng', 'poll.not_found');
-      return reply.send(envelope<JimengResultData>(10000, 'Success', { status: 'not_found', resp_data: '' }));
+      return reply.send(envelope<ResultData>(10000, 'Success', { status: 'not_found', resp_data: '' }));
     }
-    const result = resultData(task, `${request.protocol}://${request.headers.host}`);
+    const result = resultData(task, originOf(request));
     world.count('jimeng', `poll.${result.status}`);
     if (result.failReason !== undefined) {
       return reply
@@ -324,9 +384,8 @@ export function jimengSimulator(world: SimWorld, accounts: JimengAccount[] = [de
           'MissingParameter',
           `The request is missing ${action ? 'Version' : 'Action'} parameter.`,
         );
-      const phase: Phase | undefined =
-        action === jimengActions.submit ? 'submit' : action === jimengActions.poll ? 'poll' : undefined;
-      if (!phase || version !== jimengApiVersion) {
+      const phase = Object.hasOwn(phaseOfAction, action) ? phaseOfAction[action] : undefined;
+      if (!phase || version !== apiVersion) {
         return gatewayError(
           request,
           reply,
@@ -360,7 +419,7 @@ export const jimeng: VendorSimulator = {
   title: 'Jimeng',
   routes: (world) => jimengSimulator(world),
   account: () => ({ ...defaultJimengAccount }),
-  models: jimengModels,
+  models: [...Object.keys(reqKeys), ...channelFamilyNames],
   demoModels: [
     'jimeng_vgfm_t2v_l20',
     'jimeng_vgfm_i2v_l20',

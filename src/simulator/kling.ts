@@ -6,10 +6,132 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { randomUUID } from 'node:crypto';
-import { klingCreateBody, klingModels, type KlingTaskData } from '../vendors/kling/types.js';
+import { z } from 'zod';
+import { answerGenericFault } from './faults.js';
+import { firstProblem, originOf } from './requests.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
-import { answerGenericFault } from './faults.js';
+
+/*
+ * Sources (K1/K3 in /work/shared/reference/vendors-kling-jimeng-vidu-seedance.md): Kling's API reference,
+ * app.klingai.com/global/dev/document-api, "Text to Video" and "Image to Video" (copies: WHQ25/rawgenai
+ * docs/research/kling/*.md, QuincyMillerDev/cooliomusic docs/KLINGAI_IMAGE_TO_VIDEO_API.md).
+ */
+
+type Endpoint = 'text2video' | 'image2video';
+
+/** text2video model_name: kling-v1 (default) … kling-v2-6; kling-v1-5 and kling-v2-1 are image-to-video only. */
+const textModels = [
+  'kling-v1',
+  'kling-v1-6',
+  'kling-v2-master',
+  'kling-v2-1-master',
+  'kling-v2-5-turbo',
+  'kling-v2-6',
+];
+const modelsByEndpoint: Record<Endpoint, readonly string[]> = {
+  text2video: textModels,
+  image2video: [...textModels, 'kling-v1-5', 'kling-v2-1'],
+};
+
+/** camera_control: `simple` needs config with exactly one non-zero move in [-10, 10]; the other types take none. */
+const cameraMove = z.number().int().min(-10).max(10).optional();
+const cameraControl = z
+  .object({
+    type: z.enum(['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward']),
+    config: z
+      .object({
+        horizontal: cameraMove,
+        vertical: cameraMove,
+        pan: cameraMove,
+        tilt: cameraMove,
+        roll: cameraMove,
+        zoom: cameraMove,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((c) => (c.type === 'simple') === (c.config !== undefined), {
+    message: 'config is required for type simple and not taken by the other types',
+  })
+  .refine((c) => !c.config || Object.values(c.config).filter((move) => move).length === 1, {
+    message: 'config must move along exactly one axis',
+  });
+
+/** The fields both endpoints take. duration is a string ("5" | "10"); timestamps come back in milliseconds. */
+const commonFields = {
+  model_name: z.string().optional(),
+  /** The older name of model_name, still accepted. */
+  model: z.string().optional(),
+  negative_prompt: z.string().max(2500).optional(),
+  cfg_scale: z.number().min(0).max(1).optional(),
+  mode: z.enum(['std', 'pro']).optional(),
+  camera_control: cameraControl.optional(),
+  duration: z.enum(['5', '10']).optional(),
+  sound: z.enum(['on', 'off']).optional(),
+  watermark_info: z.object({ enabled: z.boolean() }).strict().optional(),
+  callback_url: z.string().url().optional(),
+  external_task_id: z.string().max(256).optional(),
+};
+
+/** An image: a URL, or raw Base64 *without* the data: prefix (image2video, "image"). */
+const klingImage = z
+  .string()
+  .min(1)
+  .refine((value) => !value.startsWith('data:'), 'must be a URL or raw Base64 without the data: prefix');
+
+const bodies = {
+  text2video: z
+    .object({
+      ...commonFields,
+      prompt: z.string().min(1, 'prompt is required').max(2500),
+      aspect_ratio: z.enum(['16:9', '9:16', '1:1']).optional(),
+    })
+    .strict(),
+  // No aspect_ratio: the video follows the image. image_tail, the masks and camera_control exclude each other.
+  image2video: z
+    .object({
+      ...commonFields,
+      prompt: z.string().max(2500).optional(),
+      image: klingImage,
+      image_tail: klingImage.optional(),
+      static_mask: klingImage.optional(),
+      dynamic_masks: z
+        .array(
+          z
+            .object({
+              mask: klingImage,
+              trajectories: z
+                .array(z.object({ x: z.number().int(), y: z.number().int() }).strict())
+                .min(2)
+                .max(77),
+            })
+            .strict(),
+        )
+        .max(6)
+        .optional(),
+    })
+    .strict()
+    .refine(
+      (b) =>
+        [b.image_tail, b.static_mask ?? b.dynamic_masks, b.camera_control].filter((v) => v !== undefined)
+          .length <= 1,
+      { message: 'image_tail, static_mask/dynamic_masks and camera_control cannot be combined' },
+    ),
+};
+type KlingBody = z.infer<(typeof bodies)[Endpoint]>;
+
+/** The task as Kling reports it (query answer, create answer and callback body). */
+interface KlingTaskData {
+  task_id: string;
+  task_status: 'submitted' | 'processing' | 'succeed' | 'failed';
+  task_status_msg: string;
+  task_info: { external_task_id: string };
+  task_result?: { videos: { id: string; url: string; duration: string }[] };
+  created_at: number;
+  updated_at: number;
+}
 
 export interface KlingAccount {
   access_key: string;
@@ -124,40 +246,13 @@ export function klingSimulator(world: SimWorld, accounts: KlingAccount[] = [defa
         if (fault && ((await answerGenericFault(request, reply, fault)) || answerFault(reply, fault)))
           return reply;
 
-        const parsed = klingCreateBody.safeParse(request.body);
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]!;
-          return klingError(
-            reply,
-            400,
-            1201,
-            `invalid parameter ${issue.path.join('.') || 'body'}: ${issue.message}`,
-          );
-        }
-        const body = parsed.data;
+        const parsed = bodies[endpoint].safeParse(request.body);
+        if (!parsed.success)
+          return klingError(reply, 400, 1201, `invalid parameter ${firstProblem(parsed.error)}`);
+        const body: KlingBody = parsed.data;
         const model = body.model_name ?? body.model ?? 'kling-v1';
-        if (!(klingModels as readonly string[]).includes(model))
-          return klingError(reply, 404, 1203, `model ${model} not found`);
-        if (endpoint === 'text2video') {
-          if (!body.prompt) return klingError(reply, 400, 1201, 'prompt is required');
-          if (body.image || body.image_tail)
-            return klingError(reply, 400, 1201, 'image is not a parameter of text2video');
-        } else {
-          if (!body.image) return klingError(reply, 400, 1201, 'image is required');
-          if (body.aspect_ratio)
-            return klingError(reply, 400, 1201, 'aspect_ratio is not a parameter of image2video');
-          for (const field of ['image', 'image_tail'] as const) {
-            const value = body[field];
-            if (value && value.startsWith('data:')) {
-              return klingError(
-                reply,
-                400,
-                1201,
-                `${field} must be a URL or raw Base64 without the data: prefix`,
-              );
-            }
-          }
-        }
+        if (!modelsByEndpoint[endpoint].includes(model))
+          return klingError(reply, 404, 1203, `model ${model} not found for ${endpoint}`);
         if (body.external_task_id && byExternalId.has(body.external_task_id)) {
           return klingError(reply, 400, 1201, 'external_task_id already exists');
         }
@@ -166,10 +261,10 @@ export function klingSimulator(world: SimWorld, accounts: KlingAccount[] = [defa
         const callbackUrl = body.callback_url;
         if (callbackUrl) {
           // Kling POSTs the task, flat (its callback protocol), to callback_url on each status change.
-          const from = origin(request);
+          const from = originOf(request);
           world.onStageChange(task, () => void world.callBack('kling', callbackUrl, view(task, from)));
         }
-        const data = view(task, origin(request));
+        const data = view(task, originOf(request));
         return reply.send({ code: 0, message: 'SUCCEED', request_id: randomUUID(), data });
       });
 
@@ -189,7 +284,7 @@ export function klingSimulator(world: SimWorld, accounts: KlingAccount[] = [defa
           code: 0,
           message: 'SUCCEED',
           request_id: randomUUID(),
-          data: view(task, origin(request)),
+          data: view(task, originOf(request)),
         });
       });
     }
@@ -207,16 +302,12 @@ function decodeIssuer(token: string): string | null {
   }
 }
 
-function origin(request: FastifyRequest): string {
-  return `${request.protocol}://${request.headers.host}`;
-}
-
 export const kling: VendorSimulator = {
   vendor: 'kling',
   title: 'Kling',
   routes: (world) => klingSimulator(world),
   account: () => ({ ...defaultKlingAccount }),
-  models: klingModels,
+  models: [...new Set(Object.values(modelsByEndpoint).flat())],
   demoModels: [
     'kling-v1',
     'kling-v1-6',

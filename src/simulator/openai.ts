@@ -8,20 +8,64 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ApiError } from '../errors.js';
-import { readBody } from '../http/openai/form-body.js';
-import {
-  openaiCreateBody,
-  openaiDefaults,
-  openaiRemixBody,
-  openaiSeconds,
-  openaiSizes,
-  openaiVideoModels,
-  type OpenAIVideo,
-} from '../vendors/openai/types.js';
+import { z } from 'zod';
 import { answerGenericFault } from './faults.js';
+import { OpenAIRefusal, readOpenAIBody } from './openai-form.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
+
+/*
+ * Sources: OpenAI's API reference for Videos (openai/openai-node api_reference/openapi.transformed.yml and
+ * src/resources/videos.ts, read at v7.5.0; §1 of /work/shared/reference/vendors-openai-veo-hailuo-wan-runway-luma.md)
+ * and the video generation guide (platform.openai.com/docs/guides/video-generation).
+ */
+
+/** VideoModel: sora-2 (the default), sora-2-pro and their dated snapshots. */
+const videoModels = [
+  'sora-2',
+  'sora-2-pro',
+  'sora-2-2025-10-06',
+  'sora-2-pro-2025-10-06',
+  'sora-2-2025-12-08',
+];
+/** VideoSeconds, strings: '4' (the default), '8', '12'. */
+const videoSeconds = ['4', '8', '12'];
+/** VideoSize: '720x1280' (the default) and the three others. */
+const videoSizes = ['720x1280', '1280x720', '1024x1792', '1792x1024'];
+
+/** VideoCreateParams; input_reference as an object is {image_url} or {file_id} (or a file, in multipart). */
+const createBody = z
+  .object({
+    prompt: z.string().min(1).max(32_000),
+    model: z.string().min(1).optional(),
+    seconds: z.string().optional(),
+    size: z.string().optional(),
+    input_reference: z
+      .object({ image_url: z.string().min(1).optional(), file_id: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** VideoRemixParams: a prompt only. */
+const remixBody = z.object({ prompt: z.string().min(1).max(32_000) }).strict();
+
+/** The Video object: every key always present, nullable ones as null. */
+interface Video {
+  id: string;
+  object: 'video';
+  model: string;
+  status: 'queued' | 'in_progress' | 'completed' | 'failed';
+  progress: number;
+  created_at: number;
+  completed_at: number | null;
+  expires_at: number | null;
+  prompt: string | null;
+  size: string;
+  seconds: string;
+  remixed_from_video_id: string | null;
+  error: { code: string; message: string } | null;
+}
 
 export interface OpenAIAccount {
   api_key: string;
@@ -129,7 +173,7 @@ export function openaiSimulator(world: SimWorld, accounts: OpenAIAccount[] = [de
     return !(fault && ((await answerGenericFault(request, reply, fault)) || answerFault(reply, fault)));
   }
 
-  function view(task: SimTask): OpenAIVideo {
+  function view(task: SimTask): Video {
     const stage = world.stage(task);
     const done = stage === 'succeeded' || stage === 'failed';
     const completedAt = done ? Math.floor(world.finishedAt(task) / 1000) : null;
@@ -174,22 +218,22 @@ export function openaiSimulator(world: SimWorld, accounts: OpenAIAccount[] = [de
     });
     // Malformed bodies and multipart limits, in OpenAI's shape.
     app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-      const status = error instanceof ApiError ? error.status : (error.statusCode ?? 500);
-      const param = error instanceof ApiError ? error.param : null;
+      const status = error.statusCode ?? 500;
+      const refusal = error instanceof OpenAIRefusal ? error : null;
       return openaiError(
         reply,
         status,
         error.message,
-        param,
-        null,
+        refusal?.param ?? null,
+        refusal?.code ?? null,
         status >= 500 ? 'server_error' : 'invalid_request_error',
       );
     });
 
     app.post('/v1/videos', async (request, reply) => {
       if (!(await admit(request, reply, 'submit'))) return reply;
-      const { fields, file } = await readBody(request);
-      const parsed = openaiCreateBody.safeParse(fields);
+      const { fields, file } = await readOpenAIBody(request);
+      const parsed = createBody.safeParse(fields);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         if (issue.code === 'unrecognized_keys') {
@@ -214,12 +258,12 @@ export function openaiSimulator(world: SimWorld, accounts: OpenAIAccount[] = [de
       }
       const body = parsed.data;
       const model = body.model ?? 'sora-2';
-      const seconds = body.seconds ?? openaiDefaults.seconds;
-      const size = body.size ?? openaiDefaults.size;
+      const seconds = body.seconds ?? '4';
+      const size = body.size ?? '720x1280';
       for (const [param, value, supported] of [
-        ['model', model, openaiVideoModels],
-        ['seconds', seconds, openaiSeconds],
-        ['size', size, openaiSizes],
+        ['model', model, videoModels],
+        ['seconds', seconds, videoSeconds],
+        ['size', size, videoSizes],
       ] as const) {
         const problem = invalidValue(value, supported);
         if (problem) return openaiError(reply, 400, problem, param, 'invalid_value');
@@ -244,7 +288,7 @@ export function openaiSimulator(world: SimWorld, accounts: OpenAIAccount[] = [de
         );
       }
       const inputReference = file
-        ? `file:${file.mimeType}:${file.data.length}`
+        ? `file:${file.mimeType}:${file.bytes}`
         : (reference?.image_url ?? reference?.file_id ?? null);
       return view(createVideo({ model, prompt: body.prompt, seconds, size, inputReference }));
     });
@@ -341,7 +385,7 @@ export function openaiSimulator(world: SimWorld, accounts: OpenAIAccount[] = [de
       if (!(await admit(request, reply, 'submit'))) return reply;
       const source = findVideo(request.params.id);
       if (!source) return notFound(reply, request.params.id);
-      const parsed = openaiRemixBody.safeParse((await readBody(request)).fields);
+      const parsed = remixBody.safeParse((await readOpenAIBody(request)).fields);
       if (!parsed.success)
         return openaiError(
           reply,
@@ -370,6 +414,6 @@ export const openai: VendorSimulator = {
   routes: (world) => openaiSimulator(world),
   basePath: '/v1',
   account: () => ({ ...defaultOpenAIAccount }),
-  models: openaiVideoModels,
+  models: videoModels,
   demoModels: ['sora-2', 'sora-2-pro'],
 };

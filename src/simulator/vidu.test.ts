@@ -74,6 +74,7 @@ describe('Vidu simulator', () => {
       'FieldUnwanted',
     ],
     ['text2video', { model: 'viduq1', prompt: 'a cat', callback: 'x' }, 'FieldUnwanted'],
+    ['reference2video', { model: 'viduq2', prompt: 'a cat', images: [image], audio: true }, 'FieldUnwanted'],
     ['text2video', { prompt: 'a cat' }, 'FieldLacking'],
     ['text2video', { model: 'viduq1' }, 'FieldLacking'],
     ['img2video', { model: 'viduq1' }, 'FieldLacking'],

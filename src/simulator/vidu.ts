@@ -8,21 +8,176 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import {
-  viduCreateBody,
-  viduEndpointFields,
-  viduEndpoints,
-  viduImageCounts,
-  viduModelRule,
-  viduReason,
-  viduModels,
-  type ViduCreateBody,
-  type ViduEndpoint,
-  type ViduState,
-} from '../vendors/vidu/types.js';
+import { z } from 'zod';
 import { answerGenericFault } from './faults.js';
+import { firstProblem, originOf } from './requests.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
+
+/*
+ * Source for every rule below, unless a comment says otherwise: Vidu's API reference (platform.vidu.cn, "文生视频",
+ * "图生视频", "首尾帧", "参考生视频"), in the copy at ZeoXel/SUNSTUDIO docs/vidu.md (V1 in
+ * /work/shared/reference/vendors-kling-jimeng-vidu-seedance.md).
+ */
+
+const endpoints = ['text2video', 'img2video', 'start-end2video', 'reference2video'] as const;
+type Endpoint = (typeof endpoints)[number];
+
+/** What one model takes on one endpoint. */
+interface ModelRule {
+  durations: readonly number[];
+  defaultDuration: number;
+  /** The resolutions at a duration, Vidu's default first. */
+  resolutions: (seconds: number) => readonly string[];
+  /** aspect_ratio (text2video, reference2video): 4:3 and 3:4 are "q2 only". */
+  aspectRatios: readonly string[];
+  /** reference2video: "viduq2 viduq1 1～7 张", "vidu2.0 1～3 张". */
+  maxReferenceImages: number;
+}
+
+const oneTo = (last: number) => Array.from({ length: last }, (_, i) => i + 1);
+const q2Ratios = ['16:9', '9:16', '1:1', '4:3', '3:4'];
+const otherRatios = ['16:9', '9:16', '1:1'];
+const q2 = (lastSecond: number, resolutions = ['720p', '540p', '1080p']): ModelRule => ({
+  durations: oneTo(lastSecond),
+  defaultDuration: 5,
+  resolutions: () => resolutions,
+  aspectRatios: q2Ratios,
+  maxReferenceImages: 7,
+});
+const q1: ModelRule = {
+  durations: [5],
+  defaultDuration: 5,
+  resolutions: () => ['1080p'],
+  aspectRatios: otherRatios,
+  maxReferenceImages: 7,
+};
+/** vidu2.0 on img2video and start-end2video: "4秒：默认 360p，可选：360p、720p、1080p", "8秒：默认 720p". */
+const vidu20: ModelRule = {
+  durations: [4, 8],
+  defaultDuration: 4,
+  resolutions: (seconds) => (seconds === 8 ? ['720p'] : ['360p', '720p', '1080p']),
+  aspectRatios: otherRatios,
+  maxReferenceImages: 3,
+};
+
+/** The models each endpoint lists under "model"; any other is refused there. */
+const modelRules: Record<Endpoint, Record<string, ModelRule>> = {
+  text2video: { viduq2: q2(10), viduq1: q1 },
+  img2video: {
+    'viduq2-pro-fast': q2(10, ['720p', '1080p']),
+    'viduq2-pro': q2(10),
+    'viduq2-turbo': q2(10),
+    viduq1: q1,
+    'viduq1-classic': q1,
+    'vidu2.0': vidu20,
+  },
+  // "viduq2-pro 1-8秒".
+  'start-end2video': {
+    'viduq2-pro-fast': q2(8, ['720p', '1080p']),
+    'viduq2-pro': q2(8),
+    'viduq2-turbo': q2(8),
+    viduq1: q1,
+    'viduq1-classic': q1,
+    'vidu2.0': vidu20,
+  },
+  // "vidu2.0：默认4秒，可选：4"; "vidu2.0 （4秒）：默认 360p, 可选：360p、720p".
+  reference2video: {
+    viduq2: q2(10),
+    viduq1: q1,
+    'vidu2.0': { ...vidu20, durations: [4], resolutions: () => ['360p', '720p'] },
+  },
+};
+
+const ruleFor = (endpoint: Endpoint, model: string): ModelRule | undefined =>
+  Object.hasOwn(modelRules[endpoint], model) ? modelRules[endpoint][model] : undefined;
+
+/** images: none on text2video, exactly 1 on img2video, 2 (first, last) on start-end2video, 1 to N as references. */
+const imageCounts: Record<Endpoint, { min: number; max: number }> = {
+  text2video: { min: 0, max: 0 },
+  img2video: { min: 1, max: 1 },
+  'start-end2video': { min: 2, max: 2 },
+  reference2video: { min: 1, max: 7 },
+};
+
+const sharedFields = [
+  'model',
+  'prompt',
+  'duration',
+  'seed',
+  'resolution',
+  'movement_amplitude',
+  'payload',
+  'off_peak',
+  'watermark',
+  'wm_position',
+  'wm_url',
+  'meta_data',
+  'callback_url',
+];
+
+/**
+ * The fields each endpoint's request table lists; anything else is FieldUnwanted. reference2video's audio and
+ * voice_id belong to its `subjects` form, which is not simulated.
+ */
+const endpointFields: Record<Endpoint, readonly string[]> = {
+  text2video: [...sharedFields, 'style', 'aspect_ratio', 'bgm'],
+  // [UNVERIFIED] img2video's table lists no bgm, but the origin document's Vidu example sends bgm: false there;
+  // whether Vidu refuses or ignores it is not documented, so it is taken.
+  img2video: [...sharedFields, 'images', 'audio', 'voice_id', 'is_rec', 'bgm'],
+  'start-end2video': [...sharedFields, 'images', 'is_rec', 'bgm'],
+  reference2video: [...sharedFields, 'images', 'aspect_ratio', 'bgm'],
+};
+
+/** The types and ranges of the fields; which of them an endpoint takes is endpointFields' business. */
+const createBody = z
+  .object({
+    model: z.string(),
+    prompt: z.string().max(2000).optional(),
+    images: z.array(z.string()).optional(),
+    duration: z.number().int().optional(),
+    seed: z.number().int().min(0).optional(),
+    resolution: z.enum(['360p', '540p', '720p', '1080p']).optional(),
+    aspect_ratio: z.enum(['16:9', '9:16', '1:1', '4:3', '3:4']).optional(),
+    movement_amplitude: z.enum(['auto', 'small', 'medium', 'large']).optional(),
+    style: z.enum(['general', 'anime']).optional(),
+    bgm: z.boolean().optional(),
+    audio: z.boolean().optional(),
+    voice_id: z.string().optional(),
+    is_rec: z.boolean().optional(),
+    payload: z.string().max(1_048_576).optional(),
+    off_peak: z.boolean().optional(),
+    watermark: z.boolean().optional(),
+    wm_position: z.number().int().min(1).max(4).optional(),
+    wm_url: z.string().optional(),
+    meta_data: z.string().optional(),
+    callback_url: z.string().optional(),
+  })
+  .strict();
+type CreateBody = z.infer<typeof createBody>;
+
+/**
+ * The err_codes a failed task may carry (Vidu's error-code table; [UNVERIFIED] beyond the reasons the reference
+ * notes list): a task_fails fault naming one of them fails the task with it.
+ */
+const taskErrCodes = new Set([
+  'ImageDownloadFailure',
+  'ImageFormatInvalid',
+  'PageSizeOutOfRange',
+  'ImageCheckBodyJointsFailed',
+  'ImageCheckFaceFailed',
+  'ImageObjectsUndetected',
+  'AuditSubmitIllegal',
+  'TaskPromptPolicyViolation',
+  'CreationPolicyViolation',
+  'CreditInsufficient',
+  'QuotaExceeded',
+  'SystemThrottling',
+  'ModelUnavailable',
+  'Canceled',
+  'UserCancelled',
+  'InternalServiceFailure',
+]);
 
 export interface ViduAccount {
   api_key: string;
@@ -76,29 +231,28 @@ function faultProblem(fault: Fault): ViduProblem | null {
 /** URLs, or base64 only with the data: prefix naming a PNG, JPEG or WebP image. */
 const acceptedImage = /^(https?:\/\/\S+|data:image\/(png|jpeg|jpg|webp);base64,[A-Za-z0-9+/]+={0,2})$/i;
 
-type Checked = { body: ViduCreateBody & { duration: number; resolution: string } } | { problem: ViduProblem };
+type Checked =
+  | { body: Omit<CreateBody, 'resolution'> & { duration: number; resolution: string } }
+  | { problem: ViduProblem };
 
 /** Vidu's checks of a create body, in the order Vidu reports them. */
-function checkBody(endpoint: ViduEndpoint, raw: unknown): Checked {
+function checkBody(endpoint: Endpoint, raw: unknown): Checked {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return badRequest('BadRequest', 'the request body must be a JSON object');
   }
-  const unwanted = Object.keys(raw).find((key) => !viduEndpointFields[endpoint].includes(key));
+  const unwanted = Object.keys(raw).find((key) => !endpointFields[endpoint].includes(key));
   if (unwanted) return badRequest('FieldUnwanted', `${endpoint} does not take the field ${unwanted}`);
   if (!('model' in raw)) return badRequest('FieldLacking', 'model is required');
-  const parsed = viduCreateBody.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return badRequest('FieldInvalid', `${issue.path.join('.')}: ${issue.message}`);
-  }
+  const parsed = createBody.safeParse(raw);
+  if (!parsed.success) return badRequest('FieldInvalid', firstProblem(parsed.error));
   const body = parsed.data;
-  const rule = viduModelRule(endpoint, body.model);
+  const rule = ruleFor(endpoint, body.model);
   if (!rule) return badRequest('FieldInvalid', `model ${body.model} is not supported by ${endpoint}`);
   if ((endpoint === 'text2video' || endpoint === 'reference2video') && !body.prompt) {
     return badRequest('FieldLacking', 'prompt is required');
   }
-  const { min } = viduImageCounts[endpoint];
-  const max = Math.min(viduImageCounts[endpoint].max, rule.maxImages);
+  const { min } = imageCounts[endpoint];
+  const max = Math.min(imageCounts[endpoint].max, rule.maxReferenceImages);
   if (min > 0 && body.images === undefined) return badRequest('FieldLacking', 'images is required');
   const images = body.images ?? [];
   if (images.length < min || images.length > max) {
@@ -136,7 +290,7 @@ function checkBody(endpoint: ViduEndpoint, raw: unknown): Checked {
 
 /** A task_fails fault names the err_code; any other reason fails the task as an internal error. */
 const errCodeOf = (task: SimTask) =>
-  task.failReason && viduReason(task.failReason) ? task.failReason : 'InternalServiceFailure';
+  task.failReason && taskErrCodes.has(task.failReason) ? task.failReason : 'InternalServiceFailure';
 
 export function viduSimulator(world: SimWorld, accounts: ViduAccount[] = [defaultViduAccount]) {
   const keys = new Set(accounts.map((a) => a.api_key));
@@ -166,14 +320,14 @@ export function viduSimulator(world: SimWorld, accounts: ViduAccount[] = [defaul
   }
 
   /** Vidu's state for the world's stage; the queued stage is split: created first, then queueing. */
-  function stateOf(task: SimTask): ViduState {
+  function stateOf(task: SimTask): 'created' | 'queueing' | 'processing' | 'success' | 'failed' {
     const stage = world.stage(task);
     if (stage === 'queued') return world.progress(task) < 10 ? 'created' : 'queueing';
     return ({ running: 'processing', succeeded: 'success', failed: 'failed' } as const)[stage];
   }
 
   return async function plugin(app: FastifyInstance) {
-    for (const endpoint of viduEndpoints) {
+    for (const endpoint of endpoints) {
       app.post(`/ent/v2/${endpoint}`, async (request, reply) => {
         if (await refused(request, reply, 'submit')) return reply;
         const checked = checkBody(endpoint, request.body);
@@ -181,7 +335,7 @@ export function viduSimulator(world: SimWorld, accounts: ViduAccount[] = [defaul
         const { body } = checked;
         const task = world.createTask('vidu', { endpoint, body: request.body });
         const takesImages = endpoint !== 'text2video';
-        const takesAspect = viduEndpointFields[endpoint].includes('aspect_ratio');
+        const takesAspect = endpointFields[endpoint].includes('aspect_ratio');
         // Vidu echoes the request with its defaults filled in; seed 0 means "pick one".
         return reply.send({
           task_id: task.id,
@@ -212,13 +366,13 @@ export function viduSimulator(world: SimWorld, accounts: ViduAccount[] = [defaul
         return viduError(reply, { status: 404, reason: 'TaskNotFound', message: 'task not found' });
       }
       const state = stateOf(task);
-      const body = task.request.body as ViduCreateBody;
+      const body = task.request.body as CreateBody;
       const creations = [];
       if (state === 'success') {
         task.request.resultPath ??= world.publishVideo(resultTtlMs);
         const videoPath = String(task.request.resultPath);
         const fileName = videoPath.slice('/files/'.length, -'.mp4'.length);
-        const origin = `${request.protocol}://${request.headers.host}`;
+        const origin = originOf(request);
         creations.push({
           id: `${task.id}01`,
           url: origin + videoPath,
@@ -252,5 +406,5 @@ export const vidu: VendorSimulator = {
   title: 'Vidu',
   routes: (world) => viduSimulator(world),
   account: () => ({ ...defaultViduAccount }),
-  models: viduModels,
+  models: [...new Set(Object.values(modelRules).flatMap((rules) => Object.keys(rules)))],
 };

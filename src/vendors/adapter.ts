@@ -11,9 +11,10 @@
  *     adapter.test.ts; every wire fact with the vendor document or SDK file it comes from.
  *  2. One line in `src/vendors/registry.ts`.
  *  3. `src/simulator/<vendor>.ts`: the vendor's API written again from its documentation, importing nothing from
- *     src/vendors (the simulator is the test oracle; a lint rule holds it), its model list stated on its own (a
- *     test compares it with the adapter's), and one line in `src/simulator/registry.ts` (the demo then gets a
- *     channel on it).
+ *     src/vendors (the simulator is the test oracle; a lint rule holds it), its model list stated on its own
+ *     (src/vendors/simulators-agree.test.ts compares it with the adapter's), and one line in
+ *     `src/simulator/registry.ts` (the demo then gets a channel on it). Tests of the simulator alone, over HTTP,
+ *     sit beside it; tests of the adapter against it go in `src/vendors/<vendor>/simulated.test.ts`.
  *  4. End-to-end tests over real HTTP (test/support/harness.ts), and a row in the README's vendor table.
  */
 import type { z } from 'zod';

@@ -1,12 +1,13 @@
+/** The Jimeng adapter against the Jimeng simulator, over real HTTP: tasks, the signature, validation, faults. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SignedCall, VendorAnswer, VendorCall } from '../vendors/adapter.js';
-import { jimengAdapter } from '../vendors/jimeng/adapter.js';
-import { signJimengRequest } from '../vendors/jimeng/auth.js';
-import { expectDownloadableMp4 } from '../../test/support/media.js';
-import { Wire } from '../vendors/wire.js';
-import { defaultJimengAccount } from './jimeng.js';
-import { startSimulator, type RunningSimulator } from './server.js';
-import type { Fault } from './world.js';
+import { expectDownloadableMp4 } from '../../../test/support/media.js';
+import { defaultJimengAccount } from '../../simulator/jimeng.js';
+import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
+import type { Fault } from '../../simulator/world.js';
+import type { SignedCall, VendorAnswer, VendorCall } from '../adapter.js';
+import { Wire } from '../wire.js';
+import { jimengAdapter } from './adapter.js';
+import { signJimengRequest } from './auth.js';
 
 const submitPath = '/?Action=CVSync2AsyncSubmitTask&Version=2022-08-31';
 const imageUrl = 'https://example.com/first-frame.jpg';
