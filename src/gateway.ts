@@ -12,6 +12,7 @@ import { EndedTasks } from './tasks/ended-tasks.js';
 import type { EngineDeps } from './engine/deps.js';
 import { JobRunner } from './engine/job-runner.js';
 import { TaskService } from './tasks/service.js';
+import { adminService, type AdminService } from './admin/service.js';
 import { Poller } from './engine/poller.js';
 import { ResultCopier } from './engine/result-copier.js';
 import { openaiVideoView } from './http/openai/view.js';
@@ -37,6 +38,7 @@ import { GuardedFetch } from './security/fetch-guard.js';
 import { loadOrCreateSecret, Sealer } from './security/secrets.js';
 import { WebhookTargetPolicy } from './security/webhook-targets.js';
 import { LocalDirectoryStorage } from './content/storage/local.js';
+import { findApiKeyByHash } from './store/accounts.js';
 import { openDatabase, type Database, type OpenOptions } from './store/db.js';
 import { Wire } from './vendors/wire.js';
 
@@ -60,6 +62,8 @@ export interface GatewayParts {
   apiKeys: ApiKeyAuth;
   endedTasks: EndedTasks;
   tasks: TaskService;
+  /** What the admin API and the account routes read and change. */
+  admin: AdminService;
   app: FastifyInstance;
   /** Set on the first start without REELAY_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken: string | null;
@@ -79,6 +83,7 @@ export class Gateway implements GatewayParts {
   readonly apiKeys: ApiKeyAuth;
   readonly endedTasks: EndedTasks;
   readonly tasks: TaskService;
+  readonly admin: AdminService;
   readonly app: FastifyInstance;
   readonly generatedAdminToken: string | null;
 
@@ -97,6 +102,7 @@ export class Gateway implements GatewayParts {
       apiKeys: this.apiKeys,
       endedTasks: this.endedTasks,
       tasks: this.tasks,
+      admin: this.admin,
       app: this.app,
       generatedAdminToken: this.generatedAdminToken,
     } = parts);
@@ -162,7 +168,8 @@ export class Gateway implements GatewayParts {
     const runner = new JobRunner(deps);
     const poller = new Poller(deps, runner);
     const copier = new ResultCopier(deps, () => poller.lateness());
-    const admin = await prepareAdminToken(database, config.REELAY_ADMIN_TOKEN);
+    const admin = adminService(database);
+    const adminToken = await prepareAdminToken(admin, config.REELAY_ADMIN_TOKEN);
     const endedTasks = new EndedTasks(database, config.CACHE_TTL_MS);
 
     const app: FastifyInstance = Fastify({
@@ -186,11 +193,12 @@ export class Gateway implements GatewayParts {
       vendorCallbacks,
       sealer,
       links,
-      apiKeys: new ApiKeyAuth(database, config.CACHE_TTL_MS),
+      apiKeys: new ApiKeyAuth((keyHash) => findApiKeyByHash(database, keyHash), config.CACHE_TTL_MS),
       endedTasks,
       tasks: new TaskService(deps, runner, endedTasks, content),
       app,
-      generatedAdminToken: admin.generated,
+      admin,
+      generatedAdminToken: adminToken.generated,
     });
     installErrorHandling(app);
     app.get('/healthz', async () => {
@@ -204,7 +212,7 @@ export class Gateway implements GatewayParts {
     await app.register(consoleApp());
     await app.register(
       async (adminApp) => {
-        adminApp.addHook('onRequest', async (request) => admin.check(request));
+        adminApp.addHook('onRequest', async (request) => adminToken.check(request));
         await adminApp.register(adminUsers(gateway));
         await adminApp.register(adminChannels(gateway));
         await adminApp.register(adminBilling(gateway));

@@ -5,6 +5,7 @@
 import type { TaskJobRow } from '../store/schema.js';
 import { findTaskRequest, updateLeasedJob } from '../store/tasks.js';
 import { jobFacts } from '../tasks/task.js';
+import type { VideoRequest } from '../tasks/video-request.js';
 import { maxFollowCalls, type VideoFacts } from '../vendors/adapter.js';
 import { completionKey, type CompletionTimes } from './completion-times.js';
 import type { EngineDeps } from './deps.js';
@@ -207,7 +208,7 @@ export class JobPolls {
     }
     if ('found' in found) {
       log.info('recovered job: the vendor never saw it; submitting now');
-      const request = await findTaskRequest(this.deps.database, job.task_id);
+      const request = JSON.parse(await findTaskRequest(this.deps.database, job.task_id)) as VideoRequest;
       const others = (await candidatesFor(this.deps.channels, request)).filter((c) => c.id !== channel.id);
       await this.submitter.submit(job, leaseToken, request, [channel, ...others]);
       return null;

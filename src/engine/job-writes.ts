@@ -18,8 +18,8 @@ import type { EngineDeps } from './deps.js';
 import { TurnBatch } from './turn-batch.js';
 
 /**
- * How long the poller's writes gather before they commit together: a commit cost about 90 µs at 100,000 tasks,
- * and one turn of the event loop held only three or four writes. Polls wait for it outside their channel's slot.
+ * How long the poller's writes gather before they commit together: a commit costs more than the small writes in
+ * it, and one turn of the event loop holds too few of them (docs/benchmarks.md). Polls wait outside their slot.
  */
 const writeWindowMs = 2;
 

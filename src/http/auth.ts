@@ -3,9 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { AuthenticationError } from '../errors.js';
 import type { Caller } from '../tasks/submit.js';
-import { findApiKeyByHash } from '../store/accounts.js';
 import type { ApiKeyRow } from '../store/schema.js';
-import type { Database } from '../store/db.js';
 import { sha256Hex } from '../security/secrets.js';
 
 declare module 'fastify' {
@@ -36,7 +34,8 @@ export class ApiKeyAuth {
   private readonly known: LRUCache<string, KnownKey> | null;
 
   constructor(
-    private readonly database: Database,
+    /** The key with this SHA-256 hash, from the database. */
+    private readonly findKeyByHash: (keyHash: string) => Promise<ApiKeyRow | undefined>,
     ttlMs: number,
     maxEntries = 10_000,
   ) {
@@ -51,7 +50,7 @@ export class ApiKeyAuth {
     const keyHash = sha256Hex(token);
     let key = this.known?.get(keyHash);
     if (!key) {
-      const row = await findApiKeyByHash(this.database, keyHash);
+      const row = await this.findKeyByHash(keyHash);
       if (!row) throw new AuthenticationError('Invalid API key');
       key = {
         row,

@@ -13,12 +13,7 @@ import {
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
-import * as initial from './migrations/001-initial.js';
-import * as videos from './migrations/002-videos.js';
-import * as billing from './migrations/003-billing.js';
-import * as reliability from './migrations/005-reliability.js';
-import * as webhooks from './migrations/004-webhooks.js';
-import * as copies from './migrations/006-copies.js';
+import * as baseline from './migrations/001-baseline.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -58,13 +53,9 @@ export function inTransaction<T>(database: Database, work: (trx: Database) => Pr
 // PostgreSQL returns BIGINT as strings; Reelay's bigints are millisecond times, safe as numbers.
 pg.types.setTypeParser(20, (value) => Number(value));
 
+/** In order; a new migration is the next number. */
 const migrations: Record<string, Migration> = {
-  '001-initial': initial,
-  '002-videos': videos,
-  '003-billing': billing,
-  '004-webhooks': webhooks,
-  '005-reliability': reliability,
-  '006-copies': copies,
+  '001-baseline': baseline,
 };
 
 export interface OpenOptions {
@@ -80,9 +71,6 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const { error, results } = await new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations },
-    // Migrations are numbered per feature branch (002-videos landed after 003-billing): a database migrated
-    // before a lower number was merged must still take it.
-    allowUnorderedMigrations: true,
     // Kysely looks for its own tables in every schema unless told which: another schema's must not count.
     ...(database.dialect === 'postgres'
       ? { migrationTableSchema: options.schema ?? (await currentSchema(database)) }
@@ -92,8 +80,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     await database.close();
+    // Pre-release databases carry the per-feature migrations squashed into 001-baseline.
+    const preRelease = /previously executed migration 00\d-(initial|videos|billing)/.test(String(error))
+      ? ' (this database was made by a pre-release Reelay: start from an empty one, e.g. move data/ aside)'
+      : '';
     throw new Error(
-      `database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`,
+      `database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}${preRelease}`,
     );
   }
   return database;

@@ -9,7 +9,6 @@ import { recordIdempotencyKey } from './idempotency.js';
 
 import type { JobState, NewTaskJob, TaskJobRow, TaskJobUpdate, TaskRow, TaskStatus } from './schema.js';
 import { queueTaskWebhook } from './webhooks.js';
-import type { VideoRequest } from '../tasks/video-request.js';
 
 export const openJobStates: JobState[] = ['submitting', 'processing'];
 
@@ -374,12 +373,12 @@ const jobChannel = precompiled((db, v: { jobId: string }) =>
   db.selectFrom('task_jobs').select('channel_id').where('id', '=', v.jobId),
 );
 
-/** The request a task was made from, as stored (recovery submits a job its submitter never sent). */
-export async function findTaskRequest(database: Database, taskId: string): Promise<VideoRequest> {
+/** The request a task was made from, as stored JSON (recovery submits a job its submitter never sent). */
+export async function findTaskRequest(database: Database, taskId: string): Promise<string> {
   const task = await database.db
     .selectFrom('tasks')
     .select('request')
     .where('id', '=', taskId)
     .executeTakeFirstOrThrow();
-  return JSON.parse(task.request) as VideoRequest;
+  return task.request;
 }

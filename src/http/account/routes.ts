@@ -3,16 +3,13 @@
  * and key with balance and limits, the models the key can use now, spend over time, and the ledger.
  */
 import type { FastifyInstance } from 'fastify';
-import { findUser, listApiKeys } from '../../store/accounts.js';
-import { listLedger } from '../../store/billing.js';
-import { listChannels } from '../../store/channels.js';
 import type { Gateway } from '../../gateway.js';
 import { entryView, ledgerQuery, parseQuery, periodMs } from '../admin/billing.js';
 import { seriesQuery, usageSeriesAnswer } from '../admin/usage-series.js';
 import { toSeconds } from '../admin/validation.js';
 
 export function accountApi(gateway: Gateway) {
-  const { database } = gateway.deps;
+  const { admin } = gateway;
   return async function plugin(app: FastifyInstance) {
     app.addHook('onRequest', async (request) => {
       request.caller = await gateway.apiKeys.authenticate(request);
@@ -20,9 +17,9 @@ export function accountApi(gateway: Gateway) {
 
     app.get('/v1/account', async (request) => {
       const { userId, keyId, models: allowed } = request.caller;
-      const user = (await findUser(database, userId))!;
-      const key = (await listApiKeys(database, userId)).find((k) => k.id === keyId)!;
-      const served = (await listChannels(database))
+      const user = (await admin.findUser(userId))!;
+      const key = (await admin.listApiKeys(userId)).find((k) => k.id === keyId)!;
+      const served = (await admin.listChannels())
         .filter((channel) => channel.enabled === 1)
         .flatMap((channel) => JSON.parse(channel.models) as string[]);
       return {
@@ -42,12 +39,12 @@ export function accountApi(gateway: Gateway) {
     });
 
     app.get('/v1/account/usage', async (request) =>
-      usageSeriesAnswer(database, parseQuery(seriesQuery, request.query), { userId: request.caller.userId }),
+      usageSeriesAnswer(admin, parseQuery(seriesQuery, request.query), { userId: request.caller.userId }),
     );
 
     app.get('/v1/account/ledger', async (request) => {
       const query = parseQuery(ledgerQuery, request.query);
-      const entries = await listLedger(database, request.caller.userId, {
+      const entries = await admin.listLedger(request.caller.userId, {
         ...periodMs(query),
         limit: query.limit,
       });

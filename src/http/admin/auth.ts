@@ -4,8 +4,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { AuthenticationError } from '../../errors.js';
-import { getSetting, putSetting } from '../../store/accounts.js';
-import type { Database } from '../../store/db.js';
+import type { AdminService } from '../../admin/service.js';
 import { randomBase62, sameSecret, sha256Hex } from '../../security/secrets.js';
 import { bearerToken } from '../auth.js';
 
@@ -15,7 +14,7 @@ export interface AdminTokenCheck {
 
 /** Returns the check, and the new token when one was just generated (for the caller to print once). */
 export async function prepareAdminToken(
-  database: Database,
+  admin: Pick<AdminService, 'getSetting' | 'putSetting'>,
   fromEnv: string | undefined,
 ): Promise<{ check: AdminTokenCheck; generated: string | null }> {
   let generated: string | null = null;
@@ -23,13 +22,13 @@ export async function prepareAdminToken(
   if (fromEnv) {
     expectedHash = sha256Hex(fromEnv);
   } else {
-    const stored = await getSetting(database, 'admin_token_hash');
+    const stored = await admin.getSetting('admin_token_hash');
     if (stored) {
       expectedHash = stored;
     } else {
       generated = `rla-${randomBase62(40)}`;
       expectedHash = sha256Hex(generated);
-      await putSetting(database, 'admin_token_hash', expectedHash);
+      await admin.putSetting('admin_token_hash', expectedHash);
     }
   }
   const check: AdminTokenCheck = (request) => {

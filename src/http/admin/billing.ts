@@ -4,17 +4,7 @@ import { z } from 'zod';
 import { priceSchema } from '../../billing/prices.js';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { invalidRequestFrom } from '../generations/request.js';
-import { findUser } from '../../store/accounts.js';
-import {
-  audit,
-  creditUser,
-  deletePrice,
-  listLedger,
-  listPrices,
-  priceOf,
-  putPrice,
-  usage,
-} from '../../store/billing.js';
+import { priceOf } from '../../admin/service.js';
 import type { LedgerRow, ModelPriceRow } from '../../store/schema.js';
 import type { Gateway } from '../../gateway.js';
 import { parseBody, toSeconds } from './validation.js';
@@ -65,16 +55,16 @@ const priceView = (row: ModelPriceRow) => ({
 export const entryView = (entry: LedgerRow) => ({ ...entry, created_at: toSeconds(entry.created_at) });
 
 export function adminBilling(gateway: Gateway) {
-  const { database } = gateway.deps;
+  const { admin } = gateway;
 
   async function requireUser(id: string) {
-    const user = await findUser(database, id);
+    const user = await admin.findUser(id);
     if (!user) throw new NotFoundError(`No user ${id}`, 'id', 'user_not_found');
     return user;
   }
 
   async function requirePrice(model: string) {
-    const row = (await listPrices(database)).find((p) => p.model === model);
+    const row = (await admin.listPrices()).find((p) => p.model === model);
     if (!row) throw new NotFoundError(`No price for ${model}`, 'model', 'price_not_found');
     return priceView(row);
   }
@@ -82,18 +72,18 @@ export function adminBilling(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {
     app.put<{ Params: { model: string } }>('/prices/:model', async (request) => {
       const price = parseBody(priceSchema, request.body);
-      await putPrice(database, request.params.model, price, Date.now());
+      await admin.putPrice(request.params.model, price, Date.now());
       return requirePrice(request.params.model);
     });
 
-    app.get('/prices', async () => ({ data: (await listPrices(database)).map(priceView) }));
+    app.get('/prices', async () => ({ data: (await admin.listPrices()).map(priceView) }));
 
     app.get<{ Params: { model: string } }>('/prices/:model', async (request) =>
       requirePrice(request.params.model),
     );
 
     app.delete<{ Params: { model: string } }>('/prices/:model', async (request) => {
-      if (!(await deletePrice(database, request.params.model)))
+      if (!(await admin.deletePrice(request.params.model)))
         throw new NotFoundError(`No price for ${request.params.model}`, 'model', 'price_not_found');
       return { model: request.params.model, deleted: true };
     });
@@ -101,7 +91,7 @@ export function adminBilling(gateway: Gateway) {
     app.post<{ Params: { id: string } }>('/users/:id/topup', async (request) => {
       const body = parseBody(topUp, request.body);
       await requireUser(request.params.id);
-      const result = await creditUser(database, {
+      const result = await admin.creditUser({
         userId: request.params.id,
         kind: 'topup',
         amount: body.amount,
@@ -114,7 +104,7 @@ export function adminBilling(gateway: Gateway) {
     app.post<{ Params: { id: string } }>('/users/:id/adjustments', async (request) => {
       const body = parseBody(adjustment, request.body);
       await requireUser(request.params.id);
-      const result = await creditUser(database, {
+      const result = await admin.creditUser({
         userId: request.params.id,
         kind: 'adjustment',
         amount: body.amount,
@@ -126,17 +116,17 @@ export function adminBilling(gateway: Gateway) {
     app.get<{ Params: { id: string } }>('/users/:id/ledger', async (request) => {
       const query = parseQuery(ledgerQuery, request.query);
       const user = await requireUser(request.params.id);
-      const entries = await listLedger(database, user.id, { ...periodMs(query), limit: query.limit });
+      const entries = await admin.listLedger(user.id, { ...periodMs(query), limit: query.limit });
       return { user_id: user.id, balance: user.balance, data: entries.map(entryView) };
     });
 
     app.get('/usage', async (request) => {
       const query = parseQuery(usageQuery, request.query);
       const range = periodMs(query);
-      const rows = await usage(database, { ...range, groupBy: query.group_by, userId: query.user_id });
+      const rows = await admin.usage({ ...range, groupBy: query.group_by, userId: query.user_id });
       return { from: toSeconds(range.from), to: toSeconds(range.to), group_by: query.group_by, data: rows };
     });
 
-    app.get('/audit', async () => audit(database));
+    app.get('/audit', async () => admin.audit());
   };
 }

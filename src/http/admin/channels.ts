@@ -3,13 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { invalidRequestFrom } from '../generations/request.js';
-import {
-  deleteChannel,
-  findChannel,
-  insertChannel,
-  listChannels,
-  updateChannel,
-} from '../../store/channels.js';
 import type { ChannelRow } from '../../store/schema.js';
 import { newId } from '../../security/secrets.js';
 import { adapterFor, vendorNames } from '../../vendors/registry.js';
@@ -85,7 +78,8 @@ function checkMapping(models: string[], mapping: Record<string, string>): void {
 }
 
 export function adminChannels(gateway: Gateway) {
-  const { database, channels, health, limits } = gateway.deps;
+  const { channels, health, limits } = gateway.deps;
+  const { admin } = gateway;
   /** The stored channel plus how it is doing right now on this instance. */
   const view = (row: ChannelRow) => ({
     ...channelView(row),
@@ -96,7 +90,7 @@ export function adminChannels(gateway: Gateway) {
   const sealer = gateway.sealer;
 
   async function requireChannel(id: string): Promise<ChannelRow> {
-    const row = await findChannel(database, id);
+    const row = await admin.findChannel(id);
     if (!row) throw new NotFoundError(`No channel ${id}`, 'id', 'channel_not_found');
     return row;
   }
@@ -130,12 +124,12 @@ export function adminChannels(gateway: Gateway) {
         created_at: now,
         updated_at: now,
       };
-      await insertChannel(database, row);
+      await admin.insertChannel(row);
       channels.invalidate();
       return reply.code(201).send(view(row));
     });
 
-    app.get('/channels', async () => ({ data: (await listChannels(database)).map(view) }));
+    app.get('/channels', async () => ({ data: (await admin.listChannels()).map(view) }));
 
     app.get<{ Params: { id: string } }>('/channels/:id', async (request) =>
       view(await requireChannel(request.params.id)),
@@ -149,7 +143,7 @@ export function adminChannels(gateway: Gateway) {
         body.models ?? (JSON.parse(row.models) as string[]),
         body.model_mapping ?? (JSON.parse(row.model_mapping) as Record<string, string>),
       );
-      await updateChannel(database, row.id, {
+      await admin.updateChannel(row.id, {
         ...(body.name !== undefined && { name: body.name }),
         ...(body.base_url !== undefined && { base_url: body.base_url }),
         ...(body.credentials !== undefined && { credentials: sealer.seal(body.credentials) }),
@@ -168,7 +162,7 @@ export function adminChannels(gateway: Gateway) {
     });
 
     app.delete<{ Params: { id: string } }>('/channels/:id', async (request) => {
-      if (!(await deleteChannel(database, request.params.id))) {
+      if (!(await admin.deleteChannel(request.params.id))) {
         throw new NotFoundError(`No channel ${request.params.id}`, 'id', 'channel_not_found');
       }
       channels.invalidate();

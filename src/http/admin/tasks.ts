@@ -8,8 +8,7 @@ import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import type { ResultLinks } from '../../content/links.js';
 import { costView, seconds, taskError, taskProgress } from '../../tasks/task.js';
 import type { TaskJobRow } from '../../store/schema.js';
-import { listTasks } from '../../store/task-list.js';
-import { findTask, type TaskWithJobs } from '../../store/tasks.js';
+import type { TaskWithJobs } from '../../store/tasks.js';
 import type { Gateway } from '../../gateway.js';
 import { publicBaseUrl } from '../public-url.js';
 import { parseQuery } from './billing.js';
@@ -80,11 +79,11 @@ function jobHistory(job: TaskJobRow, links: ResultLinks) {
 }
 
 export function adminTasks(gateway: Gateway) {
-  const { database } = gateway.deps;
+  const { admin } = gateway;
   return async function plugin(app: FastifyInstance) {
     app.get('/tasks', async (request) => {
       const query = parseQuery(listQuery, request.query);
-      const page = await listTasks(database, {
+      const page = await admin.listTasks({
         status: query.status,
         model: query.model,
         userId: query.user_id,
@@ -98,7 +97,7 @@ export function adminTasks(gateway: Gateway) {
     });
 
     app.get<{ Params: { id: string } }>('/tasks/:id', async (request) => {
-      const found = await findTask(database, request.params.id);
+      const found = await admin.findTask(request.params.id);
       if (!found) throw new NotFoundError(`No task ${request.params.id}`, 'id', 'task_not_found');
       const links = gateway.links.forBase(publicBaseUrl(gateway.config, request));
       const { task, jobs } = found;

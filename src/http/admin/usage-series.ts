@@ -5,8 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequestError } from '../../errors.js';
-import { bucketMs, usageSeries } from '../../store/usage-series.js';
-import type { Database } from '../../store/db.js';
+import { bucketMs } from '../../admin/service.js';
+import type { AdminService } from '../../admin/service.js';
 import type { Gateway } from '../../gateway.js';
 import { parseQuery, period, periodMs } from './billing.js';
 import { toSeconds } from './validation.js';
@@ -21,7 +21,7 @@ const maxBuckets = 2000;
 
 /** The series for the query, within `scope` (a user, a key) when given. */
 export async function usageSeriesAnswer(
-  database: Database,
+  admin: AdminService,
   query: z.infer<typeof seriesQuery>,
   scope: { userId?: string; keyId?: string },
 ) {
@@ -30,7 +30,7 @@ export async function usageSeriesAnswer(
   if ((range.to - range.from) / bucketMs[bucket] > maxBuckets) {
     throw new InvalidRequestError(`That period has more than ${maxBuckets} ${bucket}s: use days`, 'bucket');
   }
-  const points = await usageSeries(database, { ...range, ...scope, groupBy: query.group_by, bucket });
+  const points = await admin.usageSeries({ ...range, ...scope, groupBy: query.group_by, bucket });
   return {
     from: toSeconds(range.from),
     to: toSeconds(range.to),
@@ -46,11 +46,11 @@ const adminSeriesQuery = seriesQuery.extend({
 });
 
 export function adminUsageSeries(gateway: Gateway) {
-  const { database } = gateway.deps;
+  const { admin } = gateway;
   return async function plugin(app: FastifyInstance) {
     app.get('/usage/series', async (request) => {
       const query = parseQuery(adminSeriesQuery, request.query);
-      return usageSeriesAnswer(database, query, { userId: query.user_id, keyId: query.key_id });
+      return usageSeriesAnswer(admin, query, { userId: query.user_id, keyId: query.key_id });
     });
   };
 }

@@ -2,16 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
-import {
-  findUser,
-  insertApiKey,
-  insertUser,
-  listApiKeys,
-  listUsers,
-  revokeApiKey,
-  updateApiKey,
-  type ApiKeyChanges,
-} from '../../store/accounts.js';
+import type { ApiKeyChanges } from '../../store/accounts.js';
 import type { ApiKeyRow, UserRow } from '../../store/schema.js';
 import { newApiKey, newId, newWebhookSecret, sha256Hex } from '../../security/secrets.js';
 import type { Gateway } from '../../gateway.js';
@@ -85,16 +76,16 @@ const keyView = (key: ApiKeyRow) => ({
 });
 
 export function adminUsers(gateway: Gateway) {
-  const { database } = gateway.deps;
+  const { admin } = gateway;
 
   async function requireUser(id: string): Promise<UserRow> {
-    const user = await findUser(database, id);
+    const user = await admin.findUser(id);
     if (!user) throw new NotFoundError(`No user ${id}`, 'id', 'user_not_found');
     return user;
   }
 
   async function requireKey(userId: string, keyId: string): Promise<ApiKeyRow> {
-    const key = (await listApiKeys(database, userId)).find((k) => k.id === keyId);
+    const key = (await admin.listApiKeys(userId)).find((k) => k.id === keyId);
     if (!key) throw new NotFoundError(`No key ${keyId} for this user`, 'keyId', 'key_not_found');
     return key;
   }
@@ -107,11 +98,11 @@ export function adminUsers(gateway: Gateway) {
     app.post('/users', async (request, reply) => {
       const body = parseBody(createUser, request.body);
       const user: UserRow = { id: newId('usr'), name: body.name, balance: 0, created_at: Date.now() };
-      await insertUser(database, user);
+      await admin.insertUser(user);
       return reply.code(201).send(userView(user));
     });
 
-    app.get('/users', async () => ({ data: (await listUsers(database)).map(userView) }));
+    app.get('/users', async () => ({ data: (await admin.listUsers()).map(userView) }));
 
     app.get<{ Params: { id: string } }>('/users/:id', async (request) =>
       userView(await requireUser(request.params.id)),
@@ -138,7 +129,7 @@ export function adminUsers(gateway: Gateway) {
         webhook_url: webhookUrl(body.webhook_url) ?? null,
         webhook_secret: gateway.sealer.seal(webhookSecret),
       };
-      await insertApiKey(database, key);
+      await admin.insertApiKey(key);
       return reply.code(201).send({ ...keyView(key), key: secret, webhook_secret: webhookSecret });
     });
 
@@ -153,7 +144,7 @@ export function adminUsers(gateway: Gateway) {
         changes.expires_at = body.expires_at === null ? null : expiryMs(body.expires_at, Date.now());
       if (body.spend_limit !== undefined) changes.spend_limit = body.spend_limit;
       if (body.webhook_url !== undefined) changes.webhook_url = webhookUrl(body.webhook_url);
-      await updateApiKey(database, user.id, request.params.keyId, changes);
+      await admin.updateApiKey(user.id, request.params.keyId, changes);
       gateway.apiKeys.forget();
       return keyView(await requireKey(user.id, request.params.keyId));
     });
@@ -165,7 +156,7 @@ export function adminUsers(gateway: Gateway) {
         const user = await requireUser(request.params.id);
         await requireKey(user.id, request.params.keyId);
         const webhookSecret = newWebhookSecret();
-        await updateApiKey(database, user.id, request.params.keyId, {
+        await admin.updateApiKey(user.id, request.params.keyId, {
           webhook_secret: gateway.sealer.seal(webhookSecret),
         });
         return { id: request.params.keyId, webhook_secret: webhookSecret };
@@ -174,12 +165,12 @@ export function adminUsers(gateway: Gateway) {
 
     app.get<{ Params: { id: string } }>('/users/:id/keys', async (request) => {
       const user = await requireUser(request.params.id);
-      return { data: (await listApiKeys(database, user.id)).map(keyView) };
+      return { data: (await admin.listApiKeys(user.id)).map(keyView) };
     });
 
     app.delete<{ Params: { id: string; keyId: string } }>('/users/:id/keys/:keyId', async (request) => {
       const user = await requireUser(request.params.id);
-      const revoked = await revokeApiKey(database, user.id, request.params.keyId, Date.now());
+      const revoked = await admin.revokeApiKey(user.id, request.params.keyId, Date.now());
       gateway.apiKeys.forget();
       if (!revoked) {
         throw new NotFoundError(
