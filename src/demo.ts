@@ -74,7 +74,7 @@ Reelay demo is running.
   console     ${url}/console   (sign in with the admin token or the API key)
   API key     ${key.key}
 
-Submit the seed's Kling example:
+Submit the origin document's Kling example:
 
 curl ${url}/v1/video/generations \\
   --request POST \\
