@@ -177,11 +177,11 @@ describe('fal adapter against the simulator', () => {
   });
 
   it.each([
-    ['rate limit', { type: 'rate_limit' } as const, 'retry_later'],
-    ['server error', { type: 'http_error', status: 503 } as const, 'retry_later'],
-    ['garbage', { type: 'garbage' } as const, 'retry_later'],
-    ['refused key', { type: 'auth_error' } as const, 'channel_broken'],
-  ])('reads a %s at submit as %s', async (_, fault, kind) => {
+    ['rate limit', 'retry_later', { type: 'rate_limit' } as const],
+    ['server error', 'retry_later', { type: 'http_error', status: 503 } as const],
+    ['garbage', 'retry_later', { type: 'garbage' } as const],
+    ['refused key', 'channel_broken', { type: 'auth_error' } as const],
+  ])('reads a %s at submit as %s', async (_, kind, fault) => {
     sim.world.inject('fal', 'submit', fault);
     expect((await driver.submit(jobFor(klingT2v))).outcome.kind).toBe(kind);
   });
