@@ -129,6 +129,8 @@ export function mapModelInput(
   }
   if (typeof metadata.seed === 'number' && Number.isInteger(metadata.seed))
     mapped.expected.seed = metadata.seed;
+  // A model outside the table: a duration in its own input is the one expected (prices per second need one).
+  if (!model) mapped.expected.durationSeconds = secondsOf(metadata.duration);
   // The model's own size inputs given in metadata: the size is then the model's to say.
   if (metadata.aspect_ratio !== undefined || metadata.resolution !== undefined) {
     mapped.expected.width = null;
@@ -235,6 +237,13 @@ function mapKnown(job: VideoJob, model: AggregatorModel, vendor: string): Mapped
     },
     warnings,
   };
+}
+
+/** A duration as models write it: 5, "5" or "5s"; null for anything else. */
+function secondsOf(value: unknown): number | null {
+  if (typeof value === 'number' && value > 0) return value;
+  const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)s?$/.exec(value) : null;
+  return match ? Number(match[1]) : null;
 }
 
 /** The resolution ("720p") whose short side is closest to the requested one. */

@@ -198,3 +198,28 @@ describe.each(testDatabases())('Kling direct with Kling on fal as the spare, on 
     expect(h.sim.world.requests('fal', 'submit')).toBe(1);
   });
 });
+
+describe.each(cases)("%s's callback alone brings the end, on %s", (vendor, database, aggregator) => {
+  let h: Harness;
+  let key: string;
+
+  beforeAll(async () => {
+    // Regular polls ten minutes away: only the vendor's callback can make Reelay look in time.
+    const far = 600_000;
+    h = await Harness.start({
+      database,
+      publicUrl: true,
+      config: { POLL_INITIAL_DELAY_MS: far, POLL_MAX_DELAY_MS: far },
+    });
+    await h.channel(vendor);
+    key = (await h.user()).key;
+  });
+  afterAll(() => h.close());
+
+  it('succeeds as soon as the vendor calls back', async () => {
+    const submitted = await h.submit(key, { model: aggregator.kling.text, prompt: 'a lighthouse at dusk' });
+    const done = await h.waitForEnd(key, submitted.body.task_id);
+    expect(done.body.status).toBe('succeeded');
+    await expectDownloadableMp4(done.body.url);
+  });
+});

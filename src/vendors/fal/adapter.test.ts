@@ -93,6 +93,14 @@ describe('fal mapping', () => {
     expect(refusedParam(job)).toBe(param);
   });
 
+  it('expects the duration a model outside the table is given in its own input (for prices per second)', () => {
+    const { expected, call } = falAdapter.prepareSubmit(
+      jobFor('fal-ai/new-model', { metadata: { duration: '6s' } }),
+    );
+    expect(expected.durationSeconds).toBe(6);
+    expect(call.body).toEqual({ prompt: 'a lighthouse at dusk', duration: '6s' });
+  });
+
   it('lists only endpoints the simulator serves', () => {
     for (const model of Object.keys(falModels)) expect(fal.models).toContain(model);
   });
