@@ -242,11 +242,7 @@ export function replicateSimulator(
     });
   }
 
-  async function create(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    model: string | undefined,
-  ) {
+  async function create(request: FastifyRequest, reply: FastifyReply, model: string | undefined) {
     world.count('replicate', 'submit');
     const admitted = await admit(request, reply, 'submit');
     if (!admitted) return reply;
