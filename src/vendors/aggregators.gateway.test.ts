@@ -151,6 +151,14 @@ describe.each(cases)('%s through the gateway on %s', (vendor, database, aggregat
     expect((await h.admin('GET', `/channels/${channelId}`)).body).toMatchObject({ enabled: false });
   });
 
+  it("checks a channel with one status query: the vendor's key accepted, a wrong one refused", async () => {
+    const good = await h.channel(vendor);
+    expect((await h.admin('POST', `/channels/${good}/test`)).body).toMatchObject({ ok: true });
+    const bad = await h.channel(vendor, { credentials: { api_key: 'wrong-key' } });
+    expect((await h.admin('POST', `/channels/${bad}/test`)).body).toMatchObject({ ok: false });
+    await h.admin('PATCH', `/channels/${bad}`, { enabled: false });
+  });
+
   it('prices a model whose id holds slashes', async () => {
     const model = aggregator.veo.text;
     await h.price(model, { unit: 'second', price: 100_000 });
