@@ -14,7 +14,7 @@ import type {
   VideoJob,
 } from '../adapter.js';
 import { mapModelInput } from '../aggregator-models.js';
-import { isObject, retryAfterMs, troubleFromStatus } from '../answers.js';
+import { isObject, troubleFromStatus, troubleWithReason } from '../answers.js';
 import { jsonCall } from '../calls.js';
 import { falAuthorization, type FalCredentials } from './auth.js';
 import { falModels, type FalErrorBody, type FalQueueStatus, type FalSubmitAnswer } from './types.js';
@@ -44,25 +44,9 @@ function falRejection(body: FalErrorBody, status: number): VendorRejection {
   };
 }
 
-/** Statuses at which fal refuses the account rather than the request (docs.fal.ai/errors; 402/403 on balance). */
-const accountStatuses = new Set([401, 402, 403]);
-
-function falTrouble(answer: VendorAnswer, what: string) {
-  if (accountStatuses.has(answer.status)) {
-    const reason = hasDetail(answer.json) ? `: ${falErrorText(answer.json).text}` : '';
-    return {
-      kind: 'channel_broken' as const,
-      message: `${what}: fal refused the account (HTTP ${answer.status})${reason}`,
-    };
-  }
-  if (answer.status === 429)
-    return {
-      kind: 'retry_later' as const,
-      message: `${what}: rate limited by fal`,
-      retryAfterMs: retryAfterMs(answer),
-    };
-  return troubleFromStatus(answer, what);
-}
+/** fal's trouble in its own words (docs.fal.ai/errors; 402/403 when the balance is exhausted). */
+const falTrouble = (answer: VendorAnswer, what: string) =>
+  troubleWithReason(answer, what, hasDetail(answer.json) ? falErrorText(answer.json).text : null);
 
 const isQueueStatus = (json: unknown): json is FalQueueStatus =>
   isObject(json) &&

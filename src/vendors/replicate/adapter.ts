@@ -10,11 +10,10 @@ import type {
   SubmitOutcome,
   VendorAdapter,
   VendorAnswer,
-  VendorTrouble,
   VideoJob,
 } from '../adapter.js';
 import { mapModelInput } from '../aggregator-models.js';
-import { isObject, retryAfterMs, troubleFromStatus } from '../answers.js';
+import { isObject, troubleWithReason } from '../answers.js';
 import { jsonCall } from '../calls.js';
 import { InvalidRequestError } from '../errors.js';
 import { replicateAuthorization, type ReplicateCredentials } from './auth.js';
@@ -36,21 +35,9 @@ function problemText(json: unknown): string {
   return [problem.title, problem.detail].filter(Boolean).join(': ') || 'no detail given';
 }
 
-/** Statuses at which Replicate refuses the account: 401 token, 402 insufficient credit, 403 permission. */
-function replicateTrouble(answer: VendorAnswer, what: string): VendorTrouble {
-  if (answer.status === 401 || answer.status === 402 || answer.status === 403)
-    return {
-      kind: 'channel_broken',
-      message: `${what}: Replicate refused the account (HTTP ${answer.status}): ${problemText(answer.json)}`,
-    };
-  if (answer.status === 429)
-    return {
-      kind: 'retry_later',
-      message: `${what}: throttled by Replicate (${problemText(answer.json)})`,
-      retryAfterMs: retryAfterMs(answer),
-    };
-  return troubleFromStatus(answer, what);
-}
+/** Replicate's trouble in its own words: 401 token, 402 insufficient credit, 403 permission, 429 throttled. */
+const replicateTrouble = (answer: VendorAnswer, what: string) =>
+  troubleWithReason(answer, what, isObject(answer.json) ? problemText(answer.json) : null);
 
 /** Errors Replicate gives when the safety checker flags input or output (error code E005). */
 const flaggedPattern = /\bE005\b|flagged as sensitive/i;
