@@ -229,6 +229,8 @@ export function falSimulator(world: SimWorld, accounts: FalAccount[] = [defaultF
         const schema = falEndpoints[endpoint];
         // Unverified: the exact body fal gives for an unknown app.
         if (!schema) return reply.code(404).send({ detail: `Application '${endpoint}' not found` });
+        // Unverified when fal validates a queued request's input: here at submit (the loud choice: the client hears
+        // at once); the adapter also reads a 422 at response_url, should fal answer there instead.
         const problem = inputProblem(schema, request.body);
         if (problem) return reply.code(422).send(validationError(problem));
 
@@ -286,6 +288,7 @@ export function falSimulator(world: SimWorld, accounts: FalAccount[] = [defaultF
       if (!authenticate(request, reply)) return reply;
       const task = findTask(request);
       if (!task) return reply.code(404).send({ detail: 'Request not found' });
+      // Unverified: the answer for a request already running (docs speak only of not-yet-started ones).
       if (requestOf(task).cancelled || world.stage(task) !== 'queued')
         return reply.code(400).send({ status: 'ALREADY_COMPLETED' });
       requestOf(task).cancelled = true;

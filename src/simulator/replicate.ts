@@ -256,6 +256,8 @@ export function replicateSimulator(
     const problemFound = inputProblem(replicateModelTable[model].schema, body.input);
     if (problemFound) {
       const field = problemFound.field ? `input.${problemFound.field}` : 'input';
+      // Title and detail as Replicate's API words them; `invalid_fields` is unverified (the adapter falls back to
+      // title and detail without it).
       return problem(reply, 422, 'Input validation failed', `- ${field}: ${problemFound.message}\n`, {
         invalid_fields: [{ type: problemFound.kind, field, description: problemFound.message }],
       });
