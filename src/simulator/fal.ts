@@ -246,8 +246,11 @@ export function falSimulator(world: SimWorld, accounts: FalAccount[] = [defaultF
         if (falRequest.webhook) {
           // docs.fal.ai/model-endpoints/webhooks: one POST when the request is done, status OK | ERROR, the payload.
           const url = falRequest.webhook;
+          let called = false;
           world.onStageChange(task, (stage) => {
-            if (stage !== 'succeeded' && stage !== 'failed') return;
+            // Once, at the end (a late timer may already see the end at the start's boundary).
+            if ((stage !== 'succeeded' && stage !== 'failed') || called) return;
+            called = true;
             const { status, body } = result(task, originOf(request));
             void world.callBack('fal', url, {
               request_id: task.id,

@@ -62,6 +62,8 @@ describe('Replicate simulator', () => {
   });
 
   it('sends only the completed webhook when filtered, and every event otherwise', async () => {
+    // Tasks long enough that the start event's timer fires before the end, even on a busy machine.
+    sim.world.options.taskDurationMs = 1500;
     await post('/v1/models/google/veo-3/predictions', {
       input: { prompt: 'filtered' },
       webhook: receiver.url,
@@ -73,6 +75,7 @@ describe('Replicate simulator', () => {
     const of = (prompt: string) => received.filter((r) => r.input.prompt === prompt).map((r) => r.status);
     expect(of('filtered')).toEqual(['succeeded']);
     expect(of('all')).toEqual(['processing', 'succeeded']);
+    sim.world.options.taskDurationMs = 150;
   });
 
   it('keeps an ended prediction as it is when asked to cancel it', async () => {

@@ -235,10 +235,14 @@ export function replicateSimulator(
   function scheduleWebhook(task: SimTask, origin: string) {
     const { webhook, events } = predictionOf(task);
     if (!webhook) return;
+    // Each event once: a late timer may already see the end at the start's boundary.
+    const sent = new Set<string>();
     world.onStageChange(task, (stage) => {
-      const event = stage === 'running' ? 'start' : 'completed';
-      if (events.includes(event) && predictionOf(task).canceledAt === null)
-        void world.callBack('replicate', webhook, view(task, origin));
+      const event = stage === 'running' ? 'start' : stage === 'queued' ? null : 'completed';
+      if (!event || sent.has(event) || !events.includes(event) || predictionOf(task).canceledAt !== null)
+        return;
+      sent.add(event);
+      void world.callBack('replicate', webhook, view(task, origin));
     });
   }
 
