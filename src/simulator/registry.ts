@@ -1,8 +1,10 @@
 /** Every vendor simulator, served under `/<vendor>` (see vendor-simulator.ts). Adding one = one file + one line. */
+import { fal } from './fal.js';
 import { jimeng } from './jimeng.js';
 import { kling } from './kling.js';
 import { openai } from './openai.js';
+import { replicate } from './replicate.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import { vidu } from './vidu.js';
 
-export const simulators: readonly VendorSimulator[] = [kling, jimeng, vidu, openai];
+export const simulators: readonly VendorSimulator[] = [kling, jimeng, vidu, openai, fal, replicate];

@@ -65,7 +65,7 @@ export interface VideoFacts {
 
 /** A vendor call before authentication: sign() adds the base URL, the body encoding and the vendor's headers. */
 export interface VendorCall {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /**
    * Path and query, appended to the channel's base URL; or an absolute URL the vendor gave (fal's status_url),
    * which must be on the base URL's origin (vendorUrl refuses any other: credentials never travel elsewhere).
@@ -77,7 +77,7 @@ export interface VendorCall {
 
 /** A vendor call ready for the wire. */
 export interface SignedCall {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   body?: string;

@@ -198,7 +198,7 @@ export class Harness {
   }
 
   async price(model: string, price: Record<string, unknown>): Promise<void> {
-    const res = await this.admin('PUT', `/prices/${model}`, price);
+    const res = await this.admin('PUT', `/prices/${encodeURIComponent(model)}`, price);
     if (res.status !== 200) throw new Error(`price failed: ${JSON.stringify(res.body)}`);
   }
 
