@@ -323,5 +323,6 @@ export const fal: VendorSimulator = {
   title: 'fal',
   routes: (world) => falSimulator(world),
   account: () => ({ ...defaultFalAccount }),
+  openCatalog: true,
   models: Object.keys(falEndpoints),
 };

@@ -358,5 +358,6 @@ export const replicate: VendorSimulator = {
   title: 'Replicate',
   routes: (world) => replicateSimulator(world),
   account: () => ({ ...defaultReplicateAccount }),
+  openCatalog: true,
   models: Object.keys(replicateModelTable),
 };

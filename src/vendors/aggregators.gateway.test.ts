@@ -178,29 +178,37 @@ describe.each(testDatabases())('Kling direct with Kling on fal as the spare, on 
   });
   afterAll(() => h.close());
 
+  // Kling 2.1 (standard) makes videos from an image, on Kling and on fal alike.
+  const frame = `data:image/jpeg;base64,${cover.toString('base64')}`;
+
   it('moves a submit the direct Kling channel cannot take to the fal channel for the same client model', async () => {
     await h.channel('kling', { models: ['kling-v2-1'], priority: 10 });
     await h.channel('fal', {
       models: ['kling-v2-1'],
-      model_mapping: { 'kling-v2-1': 'fal-ai/kling-video/v2.1/standard/text-to-video' },
+      model_mapping: { 'kling-v2-1': 'fal-ai/kling-video/v2.1/standard/image-to-video' },
       priority: 0,
     });
     h.sim.world.inject('kling', 'submit', { type: 'http_error', status: 500 });
-    const submitted = await h.submit(key, { model: 'kling-v2-1', prompt: 'a lighthouse', duration: 10 });
+    const submitted = await h.submit(key, {
+      model: 'kling-v2-1',
+      prompt: 'a lighthouse',
+      duration: 10,
+      image: frame,
+    });
     expect(submitted.status).toBe(200);
     expect(h.sim.world.requests('kling', 'submit')).toBe(1);
     expect(h.sim.world.requests('fal', 'submit')).toBe(1);
     const falTask = [...h.sim.world.tasks.values()].find((t) => t.vendor === 'fal')!;
     expect(falTask.request).toMatchObject({
-      endpoint: 'fal-ai/kling-video/v2.1/standard/text-to-video',
-      input: { prompt: 'a lighthouse', duration: '10' },
+      endpoint: 'fal-ai/kling-video/v2.1/standard/image-to-video',
+      input: { prompt: 'a lighthouse', duration: '10', image_url: frame },
     });
     const done = await h.waitForEnd(key, submitted.body.task_id);
     expect(done.body).toMatchObject({ status: 'succeeded', model: 'kling-v2-1' });
     await expectDownloadableMp4(done.body.url);
 
     // Without trouble, the direct channel serves it.
-    const direct = await h.submit(key, { model: 'kling-v2-1', prompt: 'a lighthouse' });
+    const direct = await h.submit(key, { model: 'kling-v2-1', prompt: 'a lighthouse', image: frame });
     expect((await h.waitForEnd(key, direct.body.task_id)).body.status).toBe('succeeded');
     expect(h.sim.world.requests('kling', 'submit')).toBe(2);
     expect(h.sim.world.requests('fal', 'submit')).toBe(1);
