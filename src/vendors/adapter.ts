@@ -100,7 +100,13 @@ export type VendorTrouble =
   | { kind: 'channel_broken'; message: string };
 
 /** The vendor refused this request itself (invalid parameters, content safety): the client's 400, not retried. */
-export type VendorRejection = { kind: 'rejected'; code: string; message: string };
+export type VendorRejection = {
+  kind: 'rejected';
+  code: string;
+  message: string;
+  /** The field the vendor named, in its own words (a model input of an aggregator), for the client's 400. */
+  param?: string;
+};
 
 export type SubmitOutcome =
   | {

@@ -23,12 +23,16 @@ import { falModels, type FalErrorBody, type FalQueueStatus, type FalSubmitAnswer
  * The fal error in words, naming the input field it is about: fal's `detail` is a list of {loc, msg, type} whose
  * loc starts with "body" for input errors (docs.fal.ai/errors), or a plain string (request errors).
  */
-function falErrorText(body: FalErrorBody): { text: string; type: string | null } {
+function falErrorText(body: FalErrorBody): { text: string; type: string | null; field?: string } {
   if (typeof body.detail === 'string') return { text: body.detail, type: body.error_type ?? null };
   const first = body.detail[0];
   if (!first) return { text: 'no detail given', type: null };
   const field = first.loc.filter((part) => part !== 'body').join('.');
-  return { text: field ? `input field ${field}: ${first.msg}` : first.msg, type: first.type };
+  return {
+    text: field ? `input field ${field}: ${first.msg}` : first.msg,
+    type: first.type,
+    field: field || undefined,
+  };
 }
 
 const hasDetail = (json: unknown): json is FalErrorBody =>
@@ -36,11 +40,12 @@ const hasDetail = (json: unknown): json is FalErrorBody =>
 
 /** A model's refusal of its input: content policy, or an invalid field (both the client's to fix). */
 function falRejection(body: FalErrorBody, status: number): VendorRejection {
-  const { text, type } = falErrorText(body);
+  const { text, type, field } = falErrorText(body);
   return {
     kind: 'rejected',
     code: type === 'content_policy_violation' ? 'content_policy_violation' : 'vendor_invalid_request',
     message: `fal refused the request (HTTP ${status}): ${text}`,
+    ...(field ? { param: field } : {}),
   };
 }
 
