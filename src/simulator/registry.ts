@@ -2,7 +2,8 @@
 import { jimeng } from './jimeng.js';
 import { kling } from './kling.js';
 import { openai } from './openai.js';
+import { seedance } from './seedance.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import { vidu } from './vidu.js';
 
-export const simulators: readonly VendorSimulator[] = [kling, jimeng, vidu, openai];
+export const simulators: readonly VendorSimulator[] = [kling, jimeng, vidu, openai, seedance];

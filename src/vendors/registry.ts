@@ -4,6 +4,7 @@ import { jimengAdapter } from './jimeng/adapter.js';
 import { klingAdapter } from './kling/adapter.js';
 import { viduAdapter } from './vidu/adapter.js';
 import { openaiAdapter } from './openai/adapter.js';
+import { seedanceAdapter } from './seedance/adapter.js';
 
 // Credentials are checked against each adapter's own schema before they reach it, so erasing the type is safe.
 const erase = <C>(adapter: VendorAdapter<C>) => adapter as unknown as VendorAdapter<unknown>;
@@ -13,6 +14,7 @@ const adapters = new Map<string, VendorAdapter<unknown>>([
   ['jimeng', erase(jimengAdapter)],
   ['vidu', erase(viduAdapter)],
   ['openai', erase(openaiAdapter)],
+  ['seedance', erase(seedanceAdapter)],
 ]);
 
 export const vendorNames = [...adapters.keys()];
