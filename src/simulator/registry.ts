@@ -3,7 +3,8 @@ import { jimeng } from './jimeng.js';
 import { kling } from './kling.js';
 import { openai } from './openai.js';
 import { seedance } from './seedance.js';
+import { hailuo } from './hailuo.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import { vidu } from './vidu.js';
 
-export const simulators: readonly VendorSimulator[] = [kling, jimeng, vidu, openai, seedance];
+export const simulators: readonly VendorSimulator[] = [kling, jimeng, vidu, openai, seedance, hailuo];

@@ -5,6 +5,7 @@ import { klingAdapter } from './kling/adapter.js';
 import { viduAdapter } from './vidu/adapter.js';
 import { openaiAdapter } from './openai/adapter.js';
 import { seedanceAdapter } from './seedance/adapter.js';
+import { hailuoAdapter } from './hailuo/adapter.js';
 
 // Credentials are checked against each adapter's own schema before they reach it, so erasing the type is safe.
 const erase = <C>(adapter: VendorAdapter<C>) => adapter as unknown as VendorAdapter<unknown>;
@@ -15,6 +16,7 @@ const adapters = new Map<string, VendorAdapter<unknown>>([
   ['vidu', erase(viduAdapter)],
   ['openai', erase(openaiAdapter)],
   ['seedance', erase(seedanceAdapter)],
+  ['hailuo', erase(hailuoAdapter)],
 ]);
 
 export const vendorNames = [...adapters.keys()];

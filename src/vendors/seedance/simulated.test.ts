@@ -105,12 +105,12 @@ describe('Seedance adapter against the simulator', () => {
   });
 
   it.each([
-    ['rate limit', { type: 'rate_limit' } as const, 'retry_later'],
-    ['server error', { type: 'http_error', status: 500 } as const, 'retry_later'],
-    ['garbage', { type: 'garbage' } as const, 'retry_later'],
-    ['refused credentials', { type: 'auth_error' } as const, 'channel_broken'],
-    ['content-safety refusal', { type: 'content_safety' } as const, 'rejected'],
-  ])('reads a %s at submit as %s', async (_, fault, kind) => {
+    ['rate limit', 'retry_later', { type: 'rate_limit' } as const],
+    ['server error', 'retry_later', { type: 'http_error', status: 500 } as const],
+    ['garbage', 'retry_later', { type: 'garbage' } as const],
+    ['refused credentials', 'channel_broken', { type: 'auth_error' } as const],
+    ['content-safety refusal', 'rejected', { type: 'content_safety' } as const],
+  ])('reads a %s at submit as %s', async (_, kind, fault) => {
     sim.world.inject('seedance', 'submit', fault);
     expect((await ark.submit(job('doubao-seedance-1-0-pro-250528'))).kind).toBe(kind);
   });
