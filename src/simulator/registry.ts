@@ -4,7 +4,8 @@ import { kling } from './kling.js';
 import { openai } from './openai.js';
 import { seedance } from './seedance.js';
 import { hailuo } from './hailuo.js';
+import { wan } from './wan.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import { vidu } from './vidu.js';
 
-export const simulators: readonly VendorSimulator[] = [kling, jimeng, vidu, openai, seedance, hailuo];
+export const simulators: readonly VendorSimulator[] = [kling, jimeng, vidu, openai, seedance, hailuo, wan];

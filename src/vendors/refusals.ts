@@ -32,3 +32,11 @@ export function pollRefusal(refusal: Refusal, answer: VendorAnswer): PollOutcome
   if (refusal.kind === 'account') return { kind: 'channel_broken', message: refusal.text };
   return { kind: 'retry_later', message: refusal.text, retryAfterMs: retryAfterMs(answer) };
 }
+
+/** The kind of a vendor's string error code, from a table of code patterns (first match wins). */
+export function kindOfCode(
+  code: string,
+  patterns: readonly [RegExp, RefusalKind][],
+): RefusalKind | undefined {
+  return patterns.find(([pattern]) => pattern.test(code))?.[1];
+}

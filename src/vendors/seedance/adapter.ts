@@ -20,7 +20,7 @@ import { aspectOfSize, reconcile, requireOneOf, tierOfSize, wholeSeconds } from 
 import { InvalidRequestError } from '../errors.js';
 import { imageAsDataUrl, parseImage } from '../image.js';
 import { dimensionsFor, parseMetadata } from '../mapping.js';
-import { pollRefusal, submitRefusal, type Refusal, type RefusalKind } from '../refusals.js';
+import { kindOfCode, pollRefusal, submitRefusal, type Refusal, type RefusalKind } from '../refusals.js';
 import {
   seedanceCreated,
   seedanceErrorBody,
@@ -150,7 +150,7 @@ function readRefusal(answer: VendorAnswer): Refusal | null {
   const parsed = seedanceErrorBody.safeParse(answer.json);
   if (!parsed.success) return null;
   const { code, message } = parsed.data.error;
-  const kind = refusalKinds.find(([pattern]) => pattern.test(code))?.[1];
+  const kind = kindOfCode(code, refusalKinds);
   if (!kind) return null;
   return { kind, text: `Seedance ${code}: ${message}` };
 }
