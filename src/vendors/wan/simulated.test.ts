@@ -122,23 +122,3 @@ describe('Wan adapter against the simulator', () => {
     expect((await dashscope.poll(id)).kind).toBe('processing');
   });
 });
-
-describe('the DashScope simulator', () => {
-  it('refuses a create without X-DashScope-Async: enable, as DashScope does', async () => {
-    const sim = await startSimulator();
-    try {
-      const res = await fetch(`${sim.baseUrl('wan')}/api/v1/services/aigc/video-generation/video-synthesis`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${defaultWanAccount.api_key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'wan2.2-t2v-plus', input: { prompt: 'a cat' } }),
-      });
-      expect(res.status).toBe(403);
-      expect(await res.json()).toMatchObject({
-        code: 'AccessDenied',
-        message: 'current user api does not support synchronous calls',
-      });
-    } finally {
-      await sim.close();
-    }
-  });
-});
