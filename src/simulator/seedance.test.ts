@@ -13,7 +13,6 @@ describe('the Seedance simulator', () => {
 
   const headers = {
     authorization: `Bearer ${defaultSeedanceAccount.api_key}`,
-    'content-type': 'application/json',
   };
   const tasks = () => `${sim.baseUrl('seedance')}/api/v3/contents/generations/tasks`;
   const create = async (body: Record<string, unknown>) =>
