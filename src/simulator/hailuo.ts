@@ -1,17 +1,19 @@
 /**
  * A faithful MiniMax Hailuo video API, written from MiniMax's documentation (platform.minimax.io/docs):
- * - api-reference/video-generation-{t2v,i2v,fl2v}: POST /v1/video_generation {model, prompt, first_frame_image,
+ * - the video generation guide (as MiniMax's resellers mirror it): POST /v1/video_generation {model, prompt, first_frame_image,
  *   last_frame_image, duration, resolution, prompt_optimizer, fast_pretreatment, aigc_watermark, callback_url} →
  *   {task_id, base_resp}; durations 6 or 10 (10 not at 1080P), resolutions 512P (02, from an image), 768P, 1080P;
  *   the 01 series 720P and 6 s; images a URL or a data URL.
  * - api-reference/video-generation-query: GET /v1/query/video_generation?task_id= → {task_id, status, file_id,
  *   video_width, video_height, base_resp}; status Preparing, Queueing, Processing, Success, Fail.
- * - api-reference/file-management-retrieve: GET /v1/files/retrieve?file_id= → {file: {file_id (a number), bytes,
+ * - the File Management API: GET /v1/files/retrieve?file_id= → {file: {file_id (a number), bytes,
  *   created_at, filename, purpose, download_url}, base_resp}; download URLs last 9 hours.
  * - callback_url: first a POST {challenge} that must be echoed within 3 s, then the query body on each change with
  *   status processing / success / failed.
  * - Every business error is HTTP 200 with base_resp.status_code: 1002 rate limit, 1004 authentication, 1008 balance,
- *   1026 sensitive input, 1027 sensitive output, 2013 invalid parameters (api-reference/errorcode).
+ *   1026 sensitive input, 1027 sensitive output, 2013 invalid parameters
+ *   (as new-api's relay/channel/task/hailuo reads them; 1027 [unverified]).
+ * - [unverified] the answer for a task or file id MiniMax does not know: 2013 here.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes, randomInt } from 'node:crypto';

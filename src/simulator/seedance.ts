@@ -1,12 +1,12 @@
 /**
  * A faithful Seedance (Volcengine Ark video generation), written from Ark's documentation:
- * - docs/82379/1520757 (create): POST /api/v3/contents/generations/tasks, body {model, content[], resolution, ratio,
+ * - docs/82379/1520758 (create): POST /api/v3/contents/generations/tasks, body {model, content[], resolution, ratio,
  *   duration, seed, camera_fixed, watermark, generate_audio, return_last_frame, service_tier,
  *   execution_expires_after, callback_url}; content items {type:"text"} and {type:"image_url", image_url:{url}, role}.
  * - docs/82379/1521309 (query): GET …/tasks/{id} → {id, model, status, content:{video_url}, error, seed, resolution,
  *   ratio, duration, framespersecond, created_at, updated_at (Unix seconds)}; statuses queued, running, succeeded,
  *   failed, expired, cancelled; video_url valid 24 hours.
- * - docs/82379/1521720 (cancel): DELETE …/tasks/{id}: queued → cancelled; succeeded/failed/expired → deleted;
+ * - the cancel/delete reference (mirrored at docs.powertokens.ai …/cancel-delete-video-task): DELETE …/tasks/{id}: queued → cancelled; succeeded/failed/expired → deleted;
  *   running and cancelled cannot be.
  * - docs/82379/1299023 (errors): {error:{code, message, param, type}}: 401 AuthenticationError, 400 InvalidParameter /
  *   MissingParameter / InputTextSensitiveContentDetected, 403 AccountOverdueError, 429 RateLimitExceeded…,

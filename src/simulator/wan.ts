@@ -4,7 +4,7 @@
  *   with `X-DashScope-Async: enable` (without it: "current user api does not support synchronous calls"), body
  *   {model, input: {prompt, negative_prompt, img_url, audio_url}, parameters: {size "W*H" (t2v) | resolution (i2v),
  *   duration, prompt_extend, watermark, audio, seed}} → {request_id, output: {task_id, task_status: "PENDING"}}.
- * - image-to-video-by-first-and-last-frame-api-reference: the kf2v models on /api/v1/services/aigc/image2video/
+ * - the first-and-last-frame reference: the kf2v models on /api/v1/services/aigc/image2video/
  *   video-synthesis with input.first_frame_url and input.last_frame_url.
  * - GET /api/v1/tasks/{task_id} → output.task_status PENDING, RUNNING, SUCCEEDED (output.video_url, valid 24 hours),
  *   FAILED (output.code, output.message), CANCELED, UNKNOWN (an id it does not know or has forgotten, HTTP 200);
@@ -132,7 +132,9 @@ function checkBody(
   const parameters = isObject(raw.parameters) ? raw.parameters : {};
   if (typeof input.prompt === 'string' && input.prompt.length > (spec.generation === '2.5' ? 1500 : 800))
     return { problem: invalid('Range of input.prompt length is too long.') };
-  const needed: string[] = { t2v: [], i2v: ['img_url'], kf2v: ['first_frame_url', 'last_frame_url'] }[spec.kind];
+  const needed: string[] = { t2v: [], i2v: ['img_url'], kf2v: ['first_frame_url', 'last_frame_url'] }[
+    spec.kind
+  ];
   for (const field of ['img_url', 'first_frame_url', 'last_frame_url']) {
     const given = input[field];
     if (given === undefined && needed.includes(field))

@@ -55,7 +55,10 @@ function ruleFor(model: string): HailuoModelRule {
   );
 }
 
-/** base_resp.status_code by kind (platform.minimax.io/docs/api-reference/errorcode; 1004/1008 seen by new-api). */
+/**
+ * base_resp.status_code by kind: 1002, 1004, 1008, 1026, 2013 and 2049 as new-api's relay/channel/task/hailuo reads them;
+ * [unverified] 1000, 1001, 1013, 1027 and 1039 (MiniMax's general error table, not seen for video).
+ */
 const refusalKinds: Record<number, RefusalKind> = {
   1000: 'transient', // unknown error
   1001: 'transient', // timeout

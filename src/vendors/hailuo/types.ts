@@ -1,7 +1,8 @@
 /**
  * MiniMax Hailuo video (api.minimax.io /v1/video_generation): wire shapes and the per-model table. Sources:
- * platform.minimax.io/docs/api-reference/video-generation-{t2v,i2v,fl2v} (create), …/video-generation-query
- * (query), …/file-management-retrieve (file retrieve), …/errorcode (base_resp.status_code).
+ * MiniMax's video generation guide (models, durations, resolutions; mirrored by its resellers' docs),
+ * platform.minimax.io/docs/api-reference/video-generation-query (statuses), its File Management API (GET
+ * /v1/files/retrieve), and new-api's relay/channel/task/hailuo (base_resp codes).
  */
 import { z } from 'zod';
 

@@ -51,7 +51,7 @@ const seedanceMetadata = z
     generate_audio: z.boolean().optional(),
     return_last_frame: z.boolean().optional(),
     service_tier: z.enum(['default', 'flex']).optional(),
-    // docs/82379/1520757: execution_expires_after in seconds, [3600, 259200].
+    // docs/82379/1520758 (create): execution_expires_after in seconds, [3600, 259200].
     execution_expires_after: z.number().int().min(3600).max(259_200).optional(),
   })
   .strict();
@@ -306,7 +306,7 @@ export const seedanceAdapter: VendorAdapter<ApiKeyCredentials> = {
     return status !== 'queued' && status !== 'running';
   },
 
-  // docs/82379/1521720: DELETE cancels a queued task; a running one cannot be stopped.
+  // Ark's cancel/delete reference (as BytePlus resellers mirror it): DELETE cancels a queued task; a running one cannot be.
   prepareCancel(upstreamTaskId) {
     return { method: 'DELETE', path: `${tasksPath}/${encodeURIComponent(upstreamTaskId)}` };
   },

@@ -1,6 +1,6 @@
 /**
  * Seedance on Volcengine Ark (ark.cn-beijing.volces.com /api/v3/contents/generations/tasks): wire shapes and the
- * per-model table. Sources: volcengine.com/docs/82379/1520757 (create), /1521309 (query), /1299023 (error codes).
+ * per-model table. Sources: volcengine.com/docs/82379/1520758 (create), /1521309 (query), /1299023 (error codes).
  */
 import { z } from 'zod';
 

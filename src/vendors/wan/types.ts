@@ -1,7 +1,7 @@
 /**
  * Alibaba Wan on DashScope (Model Studio): wire shapes and the per-model table. Sources:
  * alibabacloud.com/help/en/model-studio/text-to-video-api-reference (t2v: parameters.size "W*H"),
- * …/image-to-video-api-reference (i2v: input.img_url, parameters.resolution), …/image-to-video-by-first-and-last-frame-api-reference
+ * …/image-to-video-api-reference (i2v: input.img_url, parameters.resolution), the first-and-last-frame reference
  * (kf2v: input.first_frame_url / last_frame_url on /aigc/image2video/), help.aliyun.com/zh/dashscope/return-status-code-description
  * (errors {request_id, code, message}).
  */
