@@ -174,6 +174,17 @@ export function describeThroughGateway(suite: VendorSuite) {
       expect(done.body.error).toEqual({ code: 'timeout', message: expect.stringMatching(/did not finish/) });
     });
 
+    it("checks a channel's credentials with one status query, and tells a refused key", async () => {
+      const [good, bad] = await channelsFor(`${vendor}-checked`, [
+        {},
+        { credentials: { api_key: 'revoked-key-123' } },
+      ]);
+      expect((await h.admin('POST', `/channels/${good}/test`)).body).toMatchObject({ ok: true });
+      const refused = await h.admin('POST', `/channels/${bad}/test`);
+      expect(refused.body.ok).toBe(false);
+      expect(refused.body.message).toMatch(suite.words.unauthorised);
+    });
+
     it('charges per second of video at the price of its resolution', async () => {
       const alias = `${vendor}-priced`;
       await h.price(alias, { unit: 'second', price: 100_000, resolution_multipliers: { '1080p': 1.5 } });

@@ -1,7 +1,7 @@
 /** Wan request mapping and answer reading, without the wire. */
 import { describe, expect, it } from 'vitest';
 import { paramOf, videoJob } from '../../../test/support/adapters.js';
-import type { VideoJob } from '../adapter.js';
+import type { VendorAnswer, VideoJob } from '../adapter.js';
 import { wanAdapter } from './adapter.js';
 
 const png =
@@ -123,5 +123,22 @@ describe('Wan request mapping', () => {
     ['a model Wan does not serve', videoJob('wan2.6-t2v'), 'model'],
   ])('refuses %s with a 400 naming the field', (_, j, param) => {
     expect(paramOf(() => prepare(j))).toBe(param);
+  });
+});
+
+describe('Wan answers', () => {
+  const answer = (output: Record<string, unknown>): VendorAnswer => {
+    const json = { request_id: 'r', output: { task_id: 't', ...output } };
+    return { status: 200, headers: {}, json, text: JSON.stringify(json) };
+  };
+
+  it('fails a task cancelled at DashScope, and waits out a status it does not know', () => {
+    expect(wanAdapter.readPoll(answer({ task_status: 'CANCELED' }), {})).toMatchObject({
+      kind: 'failed',
+      code: 'cancelled',
+    });
+    expect(wanAdapter.readPoll(answer({ task_status: 'SUSPENDED' }), {})).toMatchObject({
+      kind: 'retry_later',
+    });
   });
 });
