@@ -185,6 +185,7 @@ function checkBody(raw: unknown): { problem: ArkProblem } | { body: CreateBody; 
         `${String(duration)} is out of [${spec.minSeconds}, ${maxSeconds}] for ${body.model}`,
       ),
     };
+  // [unverified] Ark's default resolution: 1080p for pro models, 720p for lite (Reelay always sends one).
   const resolution = body.resolution ?? (body.model.includes('pro') ? '1080p' : '720p');
   if (typeof resolution !== 'string' || !resolutions.includes(resolution))
     return { problem: invalid('resolution', String(resolution)) };

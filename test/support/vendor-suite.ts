@@ -100,6 +100,15 @@ export function describeThroughGateway(suite: VendorSuite) {
       expect((await bytesOf(content)).subarray(4, 8).toString('ascii')).toBe('ftyp');
     });
 
+    it('makes n videos as n vendor tasks, each downloadable', async () => {
+      const before = submits();
+      const submitted = await h.submit(key, { model: suite.model, prompt: 'two cats', n: 2 });
+      expect(submits() - before).toBe(2);
+      const done = await h.waitForEnd(key, submitted.body.task_id);
+      expect(done.body.videos.map((v: { status: string }) => v.status)).toEqual(['succeeded', 'succeeded']);
+      for (const video of done.body.videos as { url: string }[]) await expectDownloadableMp4(video.url);
+    });
+
     it.each(suite.refusals)(
       'refuses %s with a 400 naming the field, before calling the vendor',
       async (_, request, param) => {

@@ -30,7 +30,9 @@ export interface SeedanceModelRule {
 const seconds = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const allResolutions = seedanceResolutions;
 
-/** Ark's model list (docs/82379/1366799 "模型能力"): which inputs, durations and resolutions each model takes. */
+/** Ark's model list (docs/82379/1366799 "模型能力"): which inputs, durations and resolutions each model takes.
+ * [unverified] the 1.0 lite and pro-fast durations (2–12 s, as 1.0 pro) and lite at 1080p: not in the notes read.
+ */
 export const seedanceModelRules: Record<string, SeedanceModelRule> = {
   'doubao-seedance-1-5-pro-251215': {
     textToVideo: true,
