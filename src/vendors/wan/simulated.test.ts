@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { driveAdapter, videoJob, type AdapterDriver } from '../../../test/support/adapters.js';
 import { expectDownloadableMp4 } from '../../../test/support/media.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
-import { arrearsWanAccount, defaultWanAccount, wan } from '../../simulator/wan.js';
+import { arrearsWanAccount, defaultWanAccount } from '../../simulator/wan.js';
 import { wanAdapter } from './adapter.js';
 import { wanModelRules } from './types.js';
 
@@ -22,10 +22,6 @@ describe('Wan adapter against the simulator', () => {
     await sim.close();
   });
   beforeEach(() => sim.world.reset());
-
-  it('serves the models the adapter names', () => {
-    expect([...wan.models].sort()).toEqual([...wanAdapter.models].sort());
-  });
 
   it.each(Object.entries(wanModelRules))('has %s accepted with its defaults', async (model, rule) => {
     const metadata = rule.kind === 'kf2v' ? { last_frame_url: 'https://example.com/last.png' } : {};
