@@ -12,7 +12,7 @@
  *   status processing / success / failed.
  * - Every business error is HTTP 200 with base_resp.status_code: 1002 rate limit, 1004 authentication, 1008 balance,
  *   1026 sensitive input, 1027 sensitive output, 2013 invalid parameters
- *   (as new-api's relay/channel/task/hailuo reads them; 1027 [unverified]).
+ *   (as MiniMax's API clients read them; 1027 [unverified]).
  * - [unverified] the answer for a task or file id MiniMax does not know: 2013 here.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

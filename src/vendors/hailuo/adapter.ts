@@ -56,8 +56,9 @@ function ruleFor(model: string): HailuoModelRule {
 }
 
 /**
- * base_resp.status_code by kind: 1002, 1004, 1008, 1026, 2013 and 2049 as new-api's relay/channel/task/hailuo reads them;
- * [unverified] 1000, 1001, 1013, 1027 and 1039 (MiniMax's general error table, not seen for video).
+ * base_resp.status_code by kind: 1002 rate limit, 1008 balance and 2013 parameters as MiniMax's API clients read
+ * them; 1004, 1026 and 2049 from the reference notes (MiniMax's error table); [unverified] 1000, 1001, 1013, 1027
+ * and 1039, not seen for video.
  */
 const refusalKinds: Record<number, RefusalKind> = {
   1000: 'transient', // unknown error

@@ -2,7 +2,7 @@
  * MiniMax Hailuo video (api.minimax.io /v1/video_generation): wire shapes and the per-model table. Sources:
  * MiniMax's video generation guide (models, durations, resolutions; mirrored by its resellers' docs),
  * platform.minimax.io/docs/api-reference/video-generation-query (statuses), its File Management API (GET
- * /v1/files/retrieve), and new-api's relay/channel/task/hailuo (base_resp codes).
+ * /v1/files/retrieve); base_resp codes as MiniMax's API clients read them.
  */
 import { z } from 'zod';
 
@@ -46,7 +46,11 @@ const series01 = (text: boolean): HailuoModelRule => ({
   fastPretreatment: false,
 });
 
-/** The models MiniMax documents for /v1/video_generation and what each takes. */
+/**
+ * The models MiniMax documents for /v1/video_generation and what each takes. The 01 series renders 720P only, as
+ * MiniMax's model pages say ("fixed at 720P"); new-api's table also lets I2V-01 and the Directors render 1080P
+ * [unverified]: refused here, so a request never fails at MiniMax.
+ */
 export const hailuoModelRules: Record<string, HailuoModelRule> = {
   'MiniMax-Hailuo-2.3': {
     textResolutions: ['768P', '1080P'],
