@@ -6,5 +6,18 @@ import { openai } from './openai.js';
 import { replicate } from './replicate.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import { vidu } from './vidu.js';
+import { seedance } from './seedance.js';
+import { hailuo } from './hailuo.js';
+import { wan } from './wan.js';
 
-export const simulators: readonly VendorSimulator[] = [kling, jimeng, vidu, openai, fal, replicate];
+export const simulators: readonly VendorSimulator[] = [
+  kling,
+  jimeng,
+  vidu,
+  openai,
+  seedance,
+  hailuo,
+  wan,
+  fal,
+  replicate,
+];

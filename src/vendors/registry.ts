@@ -6,6 +6,9 @@ import { viduAdapter } from './vidu/adapter.js';
 import { openaiAdapter } from './openai/adapter.js';
 import { falAdapter } from './fal/adapter.js';
 import { replicateAdapter } from './replicate/adapter.js';
+import { seedanceAdapter } from './seedance/adapter.js';
+import { hailuoAdapter } from './hailuo/adapter.js';
+import { wanAdapter } from './wan/adapter.js';
 
 // Credentials are checked against each adapter's own schema before they reach it, so erasing the type is safe.
 const erase = <C>(adapter: VendorAdapter<C>) => adapter as unknown as VendorAdapter<unknown>;
@@ -17,6 +20,9 @@ const adapters = new Map<string, VendorAdapter<unknown>>([
   ['openai', erase(openaiAdapter)],
   ['fal', erase(falAdapter)],
   ['replicate', erase(replicateAdapter)],
+  ['seedance', erase(seedanceAdapter)],
+  ['hailuo', erase(hailuoAdapter)],
+  ['wan', erase(wanAdapter)],
 ]);
 
 export const vendorNames = [...adapters.keys()];
