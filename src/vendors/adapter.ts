@@ -124,7 +124,12 @@ export type PollOutcome =
    * The answer points at another call that holds the rest (MiniMax's file retrieve, fal's response_url): the engine
    * makes it at once and reads its answer with readPoll too (at most `maxFollowCalls` in one poll).
    */
-  | { kind: 'follow'; call: VendorCall }
+  | {
+      kind: 'follow';
+      call: VendorCall;
+      /** What this answer said of the video (MiniMax's size), kept for the success the follow call brings. */
+      facts?: Partial<VideoFacts>;
+    }
   | {
       kind: 'succeeded';
       /**

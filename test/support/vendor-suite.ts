@@ -16,7 +16,8 @@ export interface VendorSuite {
   /** A model for requests that are about something else. */
   model: string;
   textToVideo: { request: Request; sent: Request; metadata: Request };
-  imageToVideo: { request: Request; sent: Request };
+  /** `metadata`, when given: what the answer reports of a video that follows its image (the vendor's own report). */
+  imageToVideo: { request: Request; sent: Request; metadata?: Request };
   /** A /v1/videos request through the openai SDK. */
   openai: { model: string; seconds: string; size: string };
   /** Requests refused with a 400 naming `param`, before any call to the vendor (one per per-model rule). */
@@ -82,6 +83,7 @@ export function describeThroughGateway(suite: VendorSuite) {
       expect(lastSent()).toMatchObject(suite.imageToVideo.sent);
       const done = await h.waitForEnd(key, submitted.body.task_id);
       expect(done.body.status).toBe('succeeded');
+      if (suite.imageToVideo.metadata) expect(done.body.metadata).toMatchObject(suite.imageToVideo.metadata);
       await expectDownloadableMp4(done.body.url);
     });
 

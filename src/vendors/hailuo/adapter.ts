@@ -131,7 +131,7 @@ function readFile(answer: VendorAnswer): PollOutcome {
 function readQuery(answer: VendorAnswer): PollOutcome {
   const query = hailuoQuery.safeParse(answer.json);
   if (!query.success) return troubleFromStatus(answer, 'MiniMax poll');
-  const { status, file_id: fileId, base_resp: resp } = query.data;
+  const { status, file_id: fileId, base_resp: resp, video_width: width, video_height: height } = query.data;
   if (Object.hasOwn(waitingStates, status)) return waitingStates[status]!;
   if (status === 'Success') {
     if (fileId === undefined || fileId === '')
@@ -139,6 +139,8 @@ function readQuery(answer: VendorAnswer): PollOutcome {
     return {
       kind: 'follow',
       call: { method: 'GET', path: `/v1/files/retrieve?file_id=${encodeURIComponent(String(fileId))}` },
+      // The query reports the size; the file retrieve that follows does not.
+      facts: width && height ? { width, height } : {},
     };
   }
   if (status === 'Fail') {

@@ -1,4 +1,4 @@
-/** MiniMax end to end: a client on the seed API or the openai SDK, the real gateway, the MiniMax simulator. */
+/** MiniMax end to end: a client on the generations API or the openai SDK, the real gateway, the MiniMax simulator. */
 import { describeThroughGateway } from '../../../test/support/vendor-suite.js';
 import { brokeHailuoAccount } from '../../simulator/hailuo.js';
 
@@ -21,6 +21,8 @@ describeThroughGateway({
       metadata: { last_frame_image: last },
     },
     sent: { first_frame_image: first, last_frame_image: last, resolution: '768P', duration: 6 },
+    // The size MiniMax's query reports (asked for none; the file retrieve that follows does not say it).
+    metadata: { width: 1366, height: 768 },
   },
   openai: { model: 'T2V-01-Director', seconds: '6', size: '1280x720' },
   refusals: [
