@@ -4,6 +4,10 @@ import { jimengAdapter } from './jimeng/adapter.js';
 import { klingAdapter } from './kling/adapter.js';
 import { viduAdapter } from './vidu/adapter.js';
 import { openaiAdapter } from './openai/adapter.js';
+import { veoAdapter } from './veo/adapter.js';
+import { vertexAdapter } from './vertex/adapter.js';
+import { runwayAdapter } from './runway/adapter.js';
+import { lumaAdapter } from './luma/adapter.js';
 
 // Credentials are checked against each adapter's own schema before they reach it, so erasing the type is safe.
 const erase = <C>(adapter: VendorAdapter<C>) => adapter as unknown as VendorAdapter<unknown>;
@@ -13,6 +17,10 @@ const adapters = new Map<string, VendorAdapter<unknown>>([
   ['jimeng', erase(jimengAdapter)],
   ['vidu', erase(viduAdapter)],
   ['openai', erase(openaiAdapter)],
+  ['veo', erase(veoAdapter)],
+  ['vertex', erase(vertexAdapter)],
+  ['runway', erase(runwayAdapter)],
+  ['luma', erase(lumaAdapter)],
 ]);
 
 export const vendorNames = [...adapters.keys()];
