@@ -4,5 +4,18 @@ import { kling } from './kling.js';
 import { openai } from './openai.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import { vidu } from './vidu.js';
+import { veo } from './veo.js';
+import { vertex } from './vertex.js';
+import { runway } from './runway.js';
+import { luma } from './luma.js';
 
-export const simulators: readonly VendorSimulator[] = [kling, jimeng, vidu, openai];
+export const simulators: readonly VendorSimulator[] = [
+  kling,
+  jimeng,
+  vidu,
+  openai,
+  veo,
+  vertex,
+  runway,
+  luma,
+];
