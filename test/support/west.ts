@@ -1,0 +1,51 @@
+/** Inputs the Veo, Vertex, Runway and Luma tests share. */
+
+/** A 1x1 PNG as raw base64 (Veo takes image bytes). */
+export const pngBase64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+/** An image URL (Luma fetches keyframes itself; the simulator does not fetch). */
+export const imageUrl = 'https://example.com/first.png';
+
+/** Per vendor: a text-to-video request and an image-to-video one that the vendor takes. */
+export const westRequests = {
+  veo: {
+    text: {
+      model: 'veo-3.1-fast-generate-preview',
+      prompt: 'a lighthouse at dusk',
+      size: '1280x720',
+      duration: 8,
+    },
+    image: {
+      model: 'veo-3.0-generate-001',
+      prompt: 'waves',
+      image: `data:image/png;base64,${pngBase64}`,
+      duration: 4,
+    },
+  },
+  vertex: {
+    text: {
+      model: 'veo-3.1-generate-preview',
+      prompt: 'a lighthouse at dusk',
+      size: '1920x1080',
+      duration: 8,
+      seed: 42,
+    },
+    image: { model: 'veo-2.0-generate-001', prompt: 'waves', image: pngBase64, duration: 5 },
+  },
+  runway: {
+    text: { model: 'gen4.5', prompt: 'a lighthouse at dusk', size: '1280x720', duration: 5, seed: 7 },
+    image: {
+      model: 'gen4_turbo',
+      prompt: 'waves',
+      image: `data:image/png;base64,${pngBase64}`,
+      size: '960x960',
+    },
+  },
+  luma: {
+    text: { model: 'ray-2', prompt: 'a lighthouse at dusk', size: '1920x1080', duration: 9 },
+    image: { model: 'ray-flash-2', prompt: 'waves', image: imageUrl, metadata: { loop: true } },
+  },
+} as const;
+
+export type WestVendor = keyof typeof westRequests;
+export const westVendors = Object.keys(westRequests) as WestVendor[];
