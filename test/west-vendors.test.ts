@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from './support/harness.js';
 import { expectDownloadableMp4 } from './support/media.js';
 import { bytesOf, openaiClient, waitForVideo } from './support/openai.js';
-import { westRequests, westVendors } from './support/west.js';
+import { westRequests, westVendors, type WestVendor } from './support/west.js';
 import { adapterFor } from '../src/vendors/registry.js';
 import { simulators } from '../src/simulator/registry.js';
 import { sampleVideo } from '../src/simulator/server.js';
+
+const aliasOf = (vendor: string, model: string) => `${vendor}-${model}`;
 
 /** Every secret a vendor account holds, which no client-facing URL may carry. */
 function secretsOf(credentials: Record<string, unknown>): string[] {
@@ -26,11 +28,24 @@ describe.each(testDatabases())('Veo, Vertex, Runway and Luma through the gateway
 
   beforeAll(async () => {
     h = await Harness.start({ database });
-    for (const vendor of westVendors) await h.channel(vendor);
+    // Veo and Vertex serve the same model names: each channel gets its own aliases, so a test reaches its vendor.
+    for (const vendor of westVendors) {
+      const models = adapterFor(vendor)!.models;
+      await h.channel(vendor, {
+        models: models.map((m) => aliasOf(vendor, m)),
+        model_mapping: Object.fromEntries(models.map((m) => [aliasOf(vendor, m), m])),
+      });
+    }
     key = (await h.user()).key;
     client = openaiClient(h.url + '/v1', key);
   });
   afterAll(() => h.close());
+
+  /** The vendor's request, its model named by the vendor's alias. */
+  const requestFor = (vendor: WestVendor, kind: 'text' | 'image') => {
+    const request = westRequests[vendor][kind];
+    return { ...request, model: aliasOf(vendor, request.model) };
+  };
 
   const secrets = (vendor: string) =>
     secretsOf(simulators.find((s) => s.vendor === vendor)!.account(h.sim.baseUrl(vendor)));
@@ -39,7 +54,7 @@ describe.each(testDatabases())('Veo, Vertex, Runway and Luma through the gateway
     it.each(['text', 'image'] as const)(
       'takes a %s-to-video request to succeeded with an MP4 served by Reelay, no vendor key in its URL',
       async (kind) => {
-        const submitted = await h.submit(key, westRequests[vendor][kind]);
+        const submitted = await h.submit(key, requestFor(vendor, kind));
         expect(submitted.status).toBe(200);
         const done = await h.waitForEnd(key, submitted.body.task_id);
         expect(done.body).toMatchObject({ status: 'succeeded', format: 'mp4', error: null });
@@ -55,7 +70,7 @@ describe.each(testDatabases())('Veo, Vertex, Runway and Luma through the gateway
     );
 
     it('makes a video through /v1/videos with the official openai SDK', async () => {
-      const { model, prompt } = westRequests[vendor].text;
+      const { model, prompt } = requestFor(vendor, 'text');
       const created = await client.videos.create({ model, prompt } as OpenAI.Videos.VideoCreateParams);
       expect(created).toMatchObject({ object: 'video', model, status: 'queued' });
       const done = await waitForVideo(client, created.id, h);
