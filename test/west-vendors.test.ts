@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from './support/harness.js';
 import { expectDownloadableMp4 } from './support/media.js';
 import { bytesOf, openaiClient, waitForVideo } from './support/openai.js';
-import { westRequests, westVendors, type WestVendor } from './support/west.js';
+import { addWestChannels, aliasOf, westRequests, westVendors, type WestVendor } from './support/west.js';
 import { adapterFor } from '../src/vendors/registry.js';
 import { simulators } from '../src/simulator/registry.js';
 import { sampleVideo } from '../src/simulator/server.js';
@@ -40,8 +40,6 @@ const taskFailures = {
   },
 } as const;
 
-const aliasOf = (vendor: string, model: string) => `${vendor}-${model}`;
-
 /** Every secret a vendor account holds, which no client-facing URL may carry. */
 function secretsOf(credentials: Record<string, unknown>): string[] {
   return JSON.stringify(credentials)
@@ -56,14 +54,7 @@ describe.each(testDatabases())('Veo, Vertex, Runway and Luma through the gateway
 
   beforeAll(async () => {
     h = await Harness.start({ database });
-    // Veo and Vertex serve the same model names: each channel gets its own aliases, so a test reaches its vendor.
-    for (const vendor of westVendors) {
-      const models = adapterFor(vendor)!.models;
-      await h.channel(vendor, {
-        models: models.map((m) => aliasOf(vendor, m)),
-        model_mapping: Object.fromEntries(models.map((m) => [aliasOf(vendor, m), m])),
-      });
-    }
+    await addWestChannels(h);
     key = (await h.user()).key;
     client = openaiClient(h.url + '/v1', key);
   });

@@ -1,4 +1,6 @@
 /** Inputs the Veo, Vertex, Runway and Luma tests share. */
+import { adapterFor } from '../../src/vendors/registry.js';
+import type { Harness } from './harness.js';
 
 /** A 1x1 PNG as raw base64 (Veo takes image bytes). */
 export const pngBase64 =
@@ -49,3 +51,17 @@ export const westRequests = {
 
 export type WestVendor = keyof typeof westRequests;
 export const westVendors = Object.keys(westRequests) as WestVendor[];
+
+/** The model name under which a test's channel serves a vendor's model: Veo and Vertex share model names. */
+export const aliasOf = (vendor: string, model: string) => `${vendor}-${model}`;
+
+/** One channel per vendor on the simulators, each serving every model of its vendor under the vendor's alias. */
+export async function addWestChannels(h: Harness): Promise<void> {
+  for (const vendor of westVendors) {
+    const models = adapterFor(vendor)!.models;
+    await h.channel(vendor, {
+      models: models.map((m) => aliasOf(vendor, m)),
+      model_mapping: Object.fromEntries(models.map((m) => [aliasOf(vendor, m), m])),
+    });
+  }
+}
