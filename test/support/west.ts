@@ -1,6 +1,9 @@
 /** Inputs the Veo, Vertex, Runway and Luma tests share. */
 import { adapterFor } from '../../src/vendors/registry.js';
 import type { Harness } from './harness.js';
+import type { VendorAdapter, VendorCall, VideoJob } from '../../src/vendors/adapter.js';
+import type { Wire } from '../../src/vendors/wire.js';
+import type { RunningSimulator } from '../../src/simulator/server.js';
 
 /** A 1x1 PNG as raw base64 (Veo takes image bytes). */
 export const pngBase64 =
@@ -64,4 +67,43 @@ export async function addWestChannels(h: Harness): Promise<void> {
       model_mapping: Object.fromEntries(models.map((m) => [aliasOf(vendor, m), m])),
     });
   }
+}
+
+/** A job as the engine hands it to an adapter (no size, duration or image unless given). */
+export function jobOf(job: Partial<VideoJob> & { upstreamModel: string }): VideoJob {
+  return {
+    model: job.upstreamModel,
+    prompt: 'a lighthouse at dusk',
+    durationSeconds: null,
+    fps: null,
+    width: null,
+    height: null,
+    image: null,
+    seed: null,
+    metadata: {},
+    externalId: 'job_test',
+    ...job,
+  };
+}
+
+/** An adapter driven against its simulator over real HTTP, as the engine drives it. */
+export function drive<C>(adapter: VendorAdapter<C>, sim: RunningSimulator, wire: Wire, credentials: () => C) {
+  const send = async (call: VendorCall) =>
+    wire.send(await adapter.sign(call, sim.baseUrl(adapter.vendor), credentials(), wire));
+  return {
+    send,
+    submit: async (job: VideoJob) => adapter.readSubmit(await send(adapter.prepareSubmit(job).call)),
+    poll: async (upstreamTaskId: string) =>
+      adapter.readPoll(await send(adapter.preparePoll(upstreamTaskId, {})), {}),
+    async accepted(job: VideoJob): Promise<string> {
+      const outcome = await this.submit(job);
+      if (outcome.kind !== 'accepted') throw new Error(`not accepted: ${JSON.stringify(outcome)}`);
+      return outcome.upstreamTaskId;
+    },
+    /** Moves the vendor's task to this fraction of its run time. */
+    advance(upstreamTaskId: string, fraction: number) {
+      const task = [...sim.world.tasks.values()].find((t) => upstreamTaskId.endsWith(t.id))!;
+      task.createdAt = Date.now() - fraction * task.durationMs;
+    },
+  };
 }
