@@ -174,6 +174,12 @@ const mappings: [WestVendor, Record<string, unknown>, Record<string, unknown>, R
   ],
   [
     'runway',
+    { model: 'veo3', prompt: 'p', image: imageUrl, size: '720x1280', duration: 8 },
+    { endpoint: 'image_to_video', body: { model: 'veo3', promptImage: imageUrl, ratio: '720:1280' } },
+    { duration: 8, width: 720, height: 1280 },
+  ],
+  [
+    'runway',
     { model: 'veo3.1_fast', prompt: 'p', duration: 6 },
     { endpoint: 'text_to_video', body: { model: 'veo3.1_fast', ratio: '1280:720', duration: 6 } },
     { duration: 6 },
@@ -292,6 +298,7 @@ const refusals: [WestVendor, string, Record<string, unknown>, string][] = [
     },
     'metadata.promptImage',
   ],
+  ['runway', 'images over HTTPS only', { model: 'gen4_turbo', image: 'http://example.com/a.png' }, 'image'],
   ['luma', 'Ray 2 renders 5 or 9 seconds', { model: 'ray-2', duration: 7 }, 'duration'],
   ['luma', 'Luma fetches image URLs, not bytes', { model: 'ray-2', image: png }, 'image'],
   ['luma', 'Luma aspect ratios only', { model: 'ray-flash-2', size: '1000x300' }, 'size'],
@@ -338,6 +345,13 @@ describe.each(testDatabases())('what Veo, Vertex, Runway and Luma receive, on %s
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ param, type: 'invalid_request_error' });
     expect(h.sim.world.requests(vendor, 'submit')).toBe(before);
+  });
+
+  it('sends Runway veo3 image-to-video no duration (it has no such field) and expects 8 seconds', async () => {
+    const res = await submit('runway', { model: 'veo3', image: imageUrl });
+    expect(res.status).toBe(200);
+    expect(lastTask('runway').request.body).not.toHaveProperty('duration');
+    expect(res.body.metadata.duration).toBe(8);
   });
 
   it('warns that the Gemini API, Luma and Runway Veo models take no seed, and sends none', async () => {

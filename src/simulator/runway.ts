@@ -45,7 +45,8 @@ const specs: Record<'image_to_video' | 'text_to_video', Record<string, ModelSpec
   image_to_video: {
     gen4_turbo: { ...gen4, ratios: gen4Ratios },
     'gen4.5': { ...gen4, ratios: gen4Ratios, durationRequired: true, promptRequired: true },
-    veo3: { ...veo, durations: [8], durationRequired: true, fields: ['negativePrompt'], lastFrame: false },
+    // veo3's image_to_video has no duration field at all (sdk-node ImageToVideoCreateParams.Veo3).
+    veo3: { ...veo, durations: [], durationRequired: false, fields: ['negativePrompt'], lastFrame: false },
     'veo3.1': { ...veo, durations: [4, 6, 8], durationRequired: false },
     'veo3.1_fast': { ...veo, durations: [4, 6, 8], durationRequired: false },
   },
@@ -91,8 +92,11 @@ function answerFault(reply: FastifyReply, fault: Fault) {
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+/** An HTTPS URL, or a data URI under 5 MB (docs.dev.runwayml.com/assets/inputs). */
 const isImage = (value: unknown) =>
-  typeof value === 'string' && /^(https:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(value);
+  typeof value === 'string' &&
+  /^(https:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(value) &&
+  value.length < 5 * 1024 * 1024;
 
 /** Runway's checks of a create body: a 400 "Validation of body failed" with the issue, as the API reports it. */
 function checkBody(endpoint: 'image_to_video' | 'text_to_video', body: unknown): string | null {

@@ -9,6 +9,7 @@ import { InvalidRequestError } from '../errors.js';
 import { imageAsDataUrl, parseImage } from '../image.js';
 import type {
   CancelOutcome,
+  ImageInput,
   PollOutcome,
   VendorAdapter,
   VendorAnswer,
@@ -64,6 +65,16 @@ function ruleFor(model: string): RunwayModelRule {
   );
 }
 
+/** An HTTPS URL or a data URI (docs.dev.runwayml.com/assets/inputs: "All URLs must be HTTPS"; data URIs under 5 MB). */
+function runwayImage(image: ImageInput, param: string): string {
+  if (image.kind === 'url' && !image.url.startsWith('https://'))
+    throw new InvalidRequestError(
+      'Runway fetches images over HTTPS only: give an https URL or the bytes',
+      param,
+    );
+  return imageAsDataUrl(image);
+}
+
 /** The prompt image: the client's image, or Runway's own frame list from metadata. */
 function promptImageOf(job: VideoJob, meta: RunwayMetadata, rule: RunwayModelRule) {
   if (job.image && meta.promptImage)
@@ -71,7 +82,7 @@ function promptImageOf(job: VideoJob, meta: RunwayMetadata, rule: RunwayModelRul
       'Give the first frame as image or in metadata.promptImage, not both',
       'metadata.promptImage',
     );
-  if (job.image) return imageAsDataUrl(job.image);
+  if (job.image) return runwayImage(job.image, 'image');
   if (!meta.promptImage) return undefined;
   const positions = meta.promptImage.map((frame) => frame.position);
   if (positions[0] !== 'first' || new Set(positions).size !== positions.length)
@@ -82,7 +93,7 @@ function promptImageOf(job: VideoJob, meta: RunwayMetadata, rule: RunwayModelRul
   if (positions.includes('last') && !rule.lastFrame)
     throw new InvalidRequestError(`Runway ${job.upstreamModel} takes no last frame`, 'metadata.promptImage');
   return meta.promptImage.map((frame, i) => ({
-    uri: imageAsDataUrl(parseImage(frame.uri, `metadata.promptImage.${i}.uri`)),
+    uri: runwayImage(parseImage(frame.uri, `metadata.promptImage.${i}.uri`), `metadata.promptImage.${i}.uri`),
     position: frame.position,
   }));
 }
@@ -175,7 +186,8 @@ export const runwayAdapter: VendorAdapter<RunwayCredentials> = {
           throw new InvalidRequestError(`Runway ${model} does not take ${key}`, `metadata.${key}`);
 
     const warnings: VendorWarning[] = [];
-    const body: RunwayCreateBody = { model, promptText: job.prompt, ratio, duration };
+    const body: RunwayCreateBody = { model, promptText: job.prompt, ratio };
+    if (endpoint === 'text_to_video' || rule.durationOnImage) body.duration = duration;
     if (promptImage) body.promptImage = promptImage;
     if (job.seed !== null) {
       if (rule.seed) body.seed = job.seed;

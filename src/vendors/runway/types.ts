@@ -14,6 +14,8 @@ export interface RunwayModelRule {
   ratios: { image_to_video: readonly string[]; text_to_video?: readonly string[] };
   durations: readonly number[];
   defaultDuration: number;
+  /** veo3's image_to_video has no duration field (it renders 8 seconds); the others take one. */
+  durationOnImage: boolean;
   /** veo3.1 takes a last frame as a second promptImage with position "last". */
   lastFrame: boolean;
   seed: boolean;
@@ -26,6 +28,7 @@ export const runwayModelRules: Record<string, RunwayModelRule> = {
     ratios: { image_to_video: gen4Ratios },
     durations: seconds(2, 10),
     defaultDuration: 5,
+    durationOnImage: true,
     lastFrame: false,
     seed: true,
     veoOptions: false,
@@ -34,6 +37,7 @@ export const runwayModelRules: Record<string, RunwayModelRule> = {
     ratios: { image_to_video: gen4Ratios, text_to_video: ['1280:720', '720:1280'] },
     durations: seconds(2, 10),
     defaultDuration: 5,
+    durationOnImage: true,
     lastFrame: false,
     seed: true,
     veoOptions: false,
@@ -42,6 +46,7 @@ export const runwayModelRules: Record<string, RunwayModelRule> = {
     ratios: { image_to_video: veoRatios, text_to_video: veoRatios },
     durations: [8],
     defaultDuration: 8,
+    durationOnImage: false,
     lastFrame: false,
     seed: false,
     veoOptions: true,
@@ -50,6 +55,7 @@ export const runwayModelRules: Record<string, RunwayModelRule> = {
     ratios: { image_to_video: veoRatios, text_to_video: veoRatios },
     durations: [4, 6, 8],
     defaultDuration: 8,
+    durationOnImage: true,
     lastFrame: true,
     seed: false,
     veoOptions: true,
@@ -58,6 +64,7 @@ export const runwayModelRules: Record<string, RunwayModelRule> = {
     ratios: { image_to_video: veoRatios, text_to_video: veoRatios },
     durations: [4, 6, 8],
     defaultDuration: 8,
+    durationOnImage: true,
     lastFrame: true,
     seed: false,
     veoOptions: true,
@@ -75,7 +82,7 @@ export interface RunwayCreateBody {
   promptText?: string;
   promptImage?: RunwayPromptImage;
   ratio: string;
-  duration: number;
+  duration?: number;
   seed?: number;
   audio?: boolean;
   negativePrompt?: string;
