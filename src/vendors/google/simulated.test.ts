@@ -158,6 +158,29 @@ describe('Veo and Vertex adapters against their simulators', () => {
     }
   });
 
+  it("addresses Vertex in the channel's region and project, and its output bucket's objects on Cloud Storage", async () => {
+    const credentials = { ...vertexCredentials, location: 'europe-west4', project_id: 'my-project' };
+    const submit = await vertexAdapter.sign(
+      vertexAdapter.prepareSubmit(job).call,
+      vertexAdapter.defaultBaseUrl,
+      credentials,
+      wire,
+    );
+    expect(submit.url).toBe(
+      'https://europe-west4-aiplatform.googleapis.com/v1/projects/my-project/locations/europe-west4/publishers/google/models/veo-3.1-fast-generate-preview:predictLongRunning',
+    );
+    expect(JSON.parse(submit.body!).parameters.storageUri).toBe(credentials.storage_uri);
+    expect(submit.headers.authorization).toMatch(/^Bearer ya29\./);
+    const { storage_base_url: _storage, ...onGoogle } = credentials;
+    const download = await vertexAdapter.sign(
+      { method: 'GET', path: '/storage/v1/b/b/o/x%2Fy.mp4?alt=media' },
+      vertexAdapter.defaultBaseUrl,
+      onGoogle,
+      wire,
+    );
+    expect(download.url).toBe('https://storage.googleapis.com/storage/v1/b/b/o/x%2Fy.mp4?alt=media');
+  });
+
   it('fails a Vertex video returned inline (no output bucket on the channel) with the reason', async () => {
     const { storage_uri: _bucket, ...withoutBucket } = vertexCredentials;
     const d = drive(vertexAdapter, sim, wire, () => withoutBucket);
