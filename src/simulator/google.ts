@@ -6,6 +6,7 @@
 import type { FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isObject } from './admission.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
 
 export const sampleVideo = readFileSync(new URL('./assets/sample.mp4', import.meta.url));
@@ -45,8 +46,16 @@ export function googleError(reply: FastifyReply, problem: GoogleProblem) {
 
 const invalid = (message: string): GoogleProblem => ({ code: 400, message });
 
+/** Answers a scripted fault as Google would; false for one that does not answer a request. */
+export function answerGoogleFault(reply: FastifyReply, fault: Fault): boolean {
+  const problem = googleFault(fault);
+  if (!problem) return false;
+  googleError(problem.code === 429 ? reply.header('retry-after', '1') : reply, problem);
+  return true;
+}
+
 /** Google's answer to each scripted fault. */
-export function googleFault(fault: Fault): GoogleProblem | null {
+function googleFault(fault: Fault): GoogleProblem | null {
   switch (fault.type) {
     case 'http_error':
       return fault.status >= 500
@@ -97,9 +106,6 @@ export const commonParameters = [
   'personGeneration',
   'enhancePrompt',
 ];
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An image as the REST samples send it ({inlineData: {mimeType, data}}) or as js-genai does ({bytesBase64Encoded, mimeType}). */
 function imageProblem(image: unknown, field: string, allowGcs: boolean): string | null {

@@ -6,10 +6,10 @@
  * Sources: lumalabs/lumaai-node v1.21 (src/resources/generations/generations.ts, video.ts: paths, body, Generation
  * type), docs.lumalabs.ai changelog "Callbacks" (every update, the Generation as body).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { answerGenericFault } from './faults.js';
+import { admitter, isObject, requestOrigin } from './admission.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
 
@@ -39,28 +39,29 @@ function lumaError(reply: FastifyReply, status: number, detail: string) {
   return reply.code(status).send({ detail });
 }
 
-function answerFault(reply: FastifyReply, fault: Fault) {
+/** The vendor's words for each scripted fault that answers a request. */
+function faultProblem(fault: Fault): [status: number, detail: string] | null {
   switch (fault.type) {
     case 'http_error':
-      return lumaError(reply, fault.status, fault.status >= 500 ? 'Internal Server Error' : 'Bad Request');
+      return [fault.status, fault.status >= 500 ? 'Internal Server Error' : 'Bad Request'];
     case 'rate_limit':
-      return lumaError(
-        reply.header('retry-after', '1'),
-        429,
-        'Too many concurrent generations, please try again later',
-      );
+      return [429, 'Too many concurrent generations, please try again later'];
     case 'content_safety':
       // [UNVERIFIED] the words of Luma's moderation refusal.
-      return lumaError(reply, 400, 'Prompt not allowed because advanced moderation failed');
+      return [400, 'Prompt not allowed because advanced moderation failed'];
     case 'auth_error':
-      return lumaError(reply, 401, 'Invalid API key');
+      return [401, 'Invalid API key'];
     default:
       return null;
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+function answerFault(reply: FastifyReply, fault: Fault): boolean {
+  const problem = faultProblem(fault);
+  if (!problem) return false;
+  lumaError(problem[0] === 429 ? reply.header('retry-after', '1') : reply, ...problem);
+  return true;
+}
 
 function checkBody(body: unknown): string | null {
   if (!isObject(body)) return 'body must be a JSON object';
@@ -96,20 +97,16 @@ function checkBody(body: unknown): string | null {
 }
 
 export function lumaSimulator(world: SimWorld, keys = new Set([defaultLumaAccount.api_key])) {
-  async function admit(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    phase: 'submit' | 'poll',
-  ): Promise<boolean> {
-    world.count('luma', phase);
-    const key = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    if (!key || !keys.has(key)) {
+  const admit = admitter(world, {
+    vendor: 'luma',
+    authenticate(request, reply) {
+      const key = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (key && keys.has(key)) return true;
       lumaError(reply, 401, 'Invalid API key');
       return false;
-    }
-    const fault = world.takeFault('luma', phase);
-    return !(fault && ((await answerGenericFault(request, reply, fault)) || answerFault(reply, fault)));
-  }
+    },
+    answerFault,
+  });
 
   /** The Generation; `origin` is the server's, `prefix` this simulator's (covers live under it). */
   function view(task: SimTask, origin: string, prefix = '/luma'): Record<string, unknown> {
@@ -139,8 +136,6 @@ export function lumaSimulator(world: SimWorld, keys = new Set([defaultLumaAccoun
     };
   }
 
-  const origin = (request: FastifyRequest) => `${request.protocol}://${request.headers.host}`;
-
   return async function plugin(app: FastifyInstance) {
     for (const path of ['/dream-machine/v1/generations', '/dream-machine/v1/generations/video']) {
       app.post(path, async (request, reply) => {
@@ -150,10 +145,10 @@ export function lumaSimulator(world: SimWorld, keys = new Set([defaultLumaAccoun
         const task = world.createTask('luma', { body: request.body }, randomUUID());
         const callbackUrl = (request.body as { callback_url?: unknown }).callback_url;
         if (typeof callbackUrl === 'string') {
-          const from = origin(request);
+          const from = requestOrigin(request);
           world.onStageChange(task, () => void world.callBack('luma', callbackUrl, view(task, from)));
         }
-        return reply.code(201).send(view(task, origin(request)));
+        return reply.code(201).send(view(task, requestOrigin(request)));
       });
     }
 
@@ -162,7 +157,7 @@ export function lumaSimulator(world: SimWorld, keys = new Set([defaultLumaAccoun
       const task = world.tasks.get(request.params.id);
       if (!task || task.vendor !== 'luma' || task.request.deleted)
         return lumaError(reply, 404, 'Generation not found');
-      return view(task, origin(request));
+      return view(task, requestOrigin(request));
     });
 
     app.delete<{ Params: { id: string } }>('/dream-machine/v1/generations/:id', async (request, reply) => {

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { answerGenericFault } from './faults.js';
+import { admitter, isObject, requestOrigin } from './admission.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
 
@@ -73,25 +73,27 @@ function runwayError(reply: FastifyReply, status: number, error: string, issues?
   return reply.code(status).send({ error, ...(issues ? { issues } : {}) });
 }
 
-function answerFault(reply: FastifyReply, fault: Fault) {
+/** The vendor's words for each scripted fault that answers a request. */
+function faultProblem(fault: Fault): [status: number, error: string] | null {
   switch (fault.type) {
     case 'http_error':
-      return runwayError(
-        reply,
-        fault.status,
-        fault.status >= 500 ? 'An unexpected error occurred.' : 'Bad request.',
-      );
+      return [fault.status, fault.status >= 500 ? 'An unexpected error occurred.' : 'Bad request.'];
     case 'rate_limit':
-      return runwayError(reply.header('retry-after', '1'), 429, 'You have exceeded the rate limit.');
+      return [429, 'You have exceeded the rate limit.'];
     case 'auth_error':
-      return runwayError(reply, 401, 'Invalid API key.');
+      return [401, 'Invalid API key.'];
     default:
       return null;
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+function answerFault(reply: FastifyReply, fault: Fault): boolean {
+  const problem = faultProblem(fault);
+  if (!problem) return false;
+  runwayError(problem[0] === 429 ? reply.header('retry-after', '1') : reply, ...problem);
+  return true;
+}
+
 /** An HTTPS URL, or a data URI under 5 MB (docs.dev.runwayml.com/assets/inputs). */
 const isImage = (value: unknown) =>
   typeof value === 'string' &&
@@ -149,24 +151,27 @@ export function runwaySimulator(world: SimWorld, keys = new Set([defaultRunwayAc
   /** Submits met by a content_safety fault: Runway moderates after accepting, failing the task with SAFETY.INPUT.*. */
   const moderated = new WeakSet<FastifyRequest>();
 
-  async function admit(request: FastifyRequest, reply: FastifyReply, phase: string): Promise<boolean> {
-    world.count('runway', phase);
-    const key = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    if (!key || !keys.has(key)) {
-      runwayError(reply, 401, 'Invalid API key.');
+  const admit = admitter(world, {
+    vendor: 'runway',
+    authenticate(request, reply) {
+      const key = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (!key || !keys.has(key)) {
+        runwayError(reply, 401, 'Invalid API key.');
+        return false;
+      }
+      // [UNVERIFIED] the wording; the version header itself is required (the SDK sends it on every call).
+      if (request.headers['x-runway-version'] !== '2024-11-06') {
+        runwayError(reply, 400, 'The X-Runway-Version header is missing or names an unsupported version.');
+        return false;
+      }
+      return true;
+    },
+    answerFault(reply, fault, request) {
+      if (fault.type !== 'content_safety') return answerFault(reply, fault);
+      moderated.add(request);
       return false;
-    }
-    // [UNVERIFIED] the wording; the version header itself is required (the SDK sends it on every call).
-    if (request.headers['x-runway-version'] !== '2024-11-06') {
-      runwayError(reply, 400, 'The X-Runway-Version header is missing or names an unsupported version.');
-      return false;
-    }
-    if (phase !== 'submit' && phase !== 'poll') return true;
-    const fault = world.takeFault('runway', phase);
-    if (!fault) return true;
-    if (fault.type === 'content_safety') moderated.add(request);
-    return !((await answerGenericFault(request, reply, fault)) || answerFault(reply, fault));
-  }
+    },
+  });
 
   function view(task: SimTask, origin: string): Record<string, unknown> {
     const base = { id: task.id, createdAt: new Date(task.createdAt).toISOString() };
@@ -192,8 +197,6 @@ export function runwaySimulator(world: SimWorld, keys = new Set([defaultRunwayAc
     }
   }
 
-  const origin = (request: FastifyRequest) => `${request.protocol}://${request.headers.host}`;
-
   return async function plugin(app: FastifyInstance) {
     for (const endpoint of ['image_to_video', 'text_to_video'] as const) {
       app.post(`/v1/${endpoint}`, async (request, reply) => {
@@ -211,7 +214,7 @@ export function runwaySimulator(world: SimWorld, keys = new Set([defaultRunwayAc
       const task = world.tasks.get(request.params.id);
       if (!task || task.vendor !== 'runway' || task.request.deleted)
         return runwayError(reply, 404, 'Task not found.');
-      return view(task, origin(request));
+      return view(task, requestOrigin(request));
     });
 
     app.delete<{ Params: { id: string } }>('/v1/tasks/:id', async (request, reply) => {

@@ -6,11 +6,11 @@
  * `curl -L -o … -H "x-goog-api-key: $GEMINI_API_KEY"` on video.uri), ai.google.dev/api/generate-content (errors).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { answerGenericFault } from './faults.js';
+import { admitter, requestOrigin } from './admission.js';
 import {
   checkVeoBody,
   googleError,
-  googleFault,
+  answerGoogleFault,
   operationId,
   operationView,
   veoSimModels,
@@ -55,27 +55,12 @@ export function veoSimulator(world: SimWorld, keys = new Set([defaultVeoAccount.
     return false;
   }
 
-  async function admit(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    phase: 'submit' | 'poll',
-  ): Promise<boolean> {
-    world.count('veo', phase);
-    if (!authenticate(request, reply)) return false;
-    const fault = world.takeFault('veo', phase);
-    if (!fault) return true;
-    if (fault.type === 'auth_error') {
-      keyInvalid(reply);
-      return false;
-    }
-    if (await answerGenericFault(request, reply, fault)) return false;
-    const problem = googleFault(fault);
-    if (!problem) return true;
-    googleError(problem.code === 429 ? reply.header('retry-after', '1') : reply, problem);
-    return false;
-  }
-
-  const origin = (request: FastifyRequest) => `${request.protocol}://${request.headers.host}`;
+  const admit = admitter(world, {
+    vendor: 'veo',
+    authenticate,
+    answerFault: (reply, fault) =>
+      fault.type === 'auth_error' ? Boolean(keyInvalid(reply)) : answerGoogleFault(reply, fault),
+  });
 
   return async function plugin(app: FastifyInstance) {
     // The model and the method share a path segment: models/{model}:predictLongRunning.
@@ -107,7 +92,7 @@ export function veoSimulator(world: SimWorld, keys = new Set([defaultVeoAccount.
           '@type': 'type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse',
           generateVideoResponse: filtered
             ? { raiMediaFilteredCount: filtered.length, raiMediaFilteredReasons: filtered }
-            : { generatedSamples: [{ video: { uri: videoUri(task, origin(request) + app.prefix) } }] },
+            : { generatedSamples: [{ video: { uri: videoUri(task, requestOrigin(request) + app.prefix) } }] },
         }));
       },
     );
@@ -123,7 +108,7 @@ export function veoSimulator(world: SimWorld, keys = new Set([defaultVeoAccount.
       const path = String(task.request.resultPath);
       if (!world.fileIsLive(path.slice('/files/'.length, -'.mp4'.length)))
         return googleError(reply, { code: 404, message: 'File has expired.' });
-      return reply.redirect(origin(request) + path, 302);
+      return reply.redirect(requestOrigin(request) + path, 302);
     });
   };
 

@@ -12,11 +12,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
-import { answerGenericFault } from './faults.js';
+import { admitter, requestOrigin } from './admission.js';
 import {
   checkVeoBody,
   googleError,
-  googleFault,
+  answerGoogleFault,
   operationId,
   operationView,
   sampleVideo,
@@ -88,23 +88,7 @@ export function vertexSimulator(world: SimWorld) {
     return false;
   }
 
-  async function admit(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    phase: 'submit' | 'poll',
-  ): Promise<boolean> {
-    world.count('vertex', phase);
-    if (!authenticate(request, reply)) return false;
-    const fault = world.takeFault('vertex', phase);
-    if (!fault) return true;
-    if (await answerGenericFault(request, reply, fault)) return false;
-    const problem = googleFault(fault);
-    if (!problem) return true;
-    googleError(problem.code === 429 ? reply.header('retry-after', '1') : reply, problem);
-    return false;
-  }
-
-  const origin = (request: FastifyRequest) => `${request.protocol}://${request.headers.host}`;
+  const admit = admitter(world, { vendor: 'vertex', authenticate, answerFault: answerGoogleFault });
 
   return async function plugin(app: FastifyInstance) {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
@@ -120,7 +104,7 @@ export function vertexSimulator(world: SimWorld) {
         const { payload } = await jwtVerify(assertion ?? '', serviceAccountKey().publicKey, {
           algorithms: ['RS256'],
           issuer: clientEmail,
-          audience: `${origin(request)}${app.prefix}/token`,
+          audience: `${requestOrigin(request)}${app.prefix}/token`,
         });
         if (payload.scope !== scope)
           return oauthError(reply, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
