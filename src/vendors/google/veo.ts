@@ -20,7 +20,7 @@ import type {
   VideoJob,
 } from '../adapter.js';
 import { retryAfterMs, troubleFromStatus } from '../answers.js';
-import { dimensionsFor } from '../mapping.js';
+import { agreed, dimensionsFor, exactSize } from '../mapping.js';
 import { parseImage } from '../image.js';
 
 export const veoAspectRatios = ['16:9', '9:16'] as const;
@@ -114,29 +114,16 @@ function ruleFor(model: string): VeoModelRule {
   throw new InvalidRequestError(`Veo serves ${veoModels.join(', ')}; ${model} is not one of them`, 'model');
 }
 
-/** A value given at the top level and in metadata: either is fine, both only when they agree. */
-function agree<T>(top: T | null, topParam: string, meta: T | undefined, metaParam: string) {
-  if (meta !== undefined && top !== null && top !== meta)
-    throw new InvalidRequestError(`${metaParam} (${meta}) contradicts ${topParam} (${top})`, metaParam);
-  if (meta !== undefined) return { value: meta, param: metaParam };
-  return top === null ? null : { value: top, param: topParam };
-}
-
 /** The aspect ratio and resolution a requested size names exactly, or a 400. */
 function fromSize(job: VideoJob): { aspect: string; resolution: VeoResolution } | null {
   if (job.width === null || job.height === null) return null;
-  const aspect = veoAspectRatios.find((a) => {
-    const [w, h] = a.split(':').map(Number) as [number, number];
-    return job.width! * h === job.height! * w;
-  });
-  const short = Math.min(job.width, job.height);
-  const resolution = veoResolutions.find((r) => shortSideOf[r] === short);
-  if (!aspect || !resolution)
+  const size = exactSize(job.width, job.height, veoAspectRatios, shortSideOf);
+  if (!size)
     throw new InvalidRequestError(
       `Veo renders 16:9 or 9:16 videos at 720p, 1080p or 4k (1280x720, 1920x1080, 720x1280, …); ${job.width}x${job.height} is none of them`,
       'size',
     );
-  return { aspect, resolution };
+  return size;
 }
 
 /**
@@ -152,9 +139,18 @@ export function prepareVeo(
   if (job.fps !== null)
     throw new InvalidRequestError('Veo renders 24 fps and does not let it be chosen; omit fps', 'fps');
   const size = fromSize(job);
-  const aspect = agree(size?.aspect ?? null, 'size', meta.aspectRatio, 'metadata.aspectRatio');
-  const resolution = agree(size?.resolution ?? null, 'size', meta.resolution, 'metadata.resolution');
-  const duration = agree(job.durationSeconds, 'duration', meta.durationSeconds, 'metadata.durationSeconds');
+  const aspect = agreed(
+    { value: size?.aspect ?? null, param: 'size' },
+    { value: meta.aspectRatio, param: 'metadata.aspectRatio' },
+  );
+  const resolution = agreed(
+    { value: size?.resolution ?? null, param: 'size' },
+    { value: meta.resolution, param: 'metadata.resolution' },
+  );
+  const duration = agreed(
+    { value: job.durationSeconds, param: 'duration' },
+    { value: meta.durationSeconds, param: 'metadata.durationSeconds' },
+  );
   const model = job.upstreamModel;
 
   const seconds = duration?.value ?? 8;

@@ -18,7 +18,7 @@ import type {
 } from '../adapter.js';
 import { isObject, retryAfterMs, troubleFromStatus } from '../answers.js';
 import { jsonCall } from '../calls.js';
-import { dimensionsFor, parseMetadata } from '../mapping.js';
+import { agreed, dimensionsFor, exactSize, parseMetadata } from '../mapping.js';
 import { lumaAuthHeaders, lumaCredentials, type LumaCredentials } from './auth.js';
 import {
   lumaAspectRatios,
@@ -62,23 +62,13 @@ function keyframe(image: ImageInput, param: string) {
 
 function fromSize(job: VideoJob): { aspect: string; resolution: LumaResolution } | null {
   if (job.width === null || job.height === null) return null;
-  const aspect = lumaAspectRatios.find((a) => {
-    const [w, h] = a.split(':').map(Number) as [number, number];
-    return job.width! * h === job.height! * w;
-  });
-  const resolution = lumaResolutions.find((r) => lumaShortSide[r] === Math.min(job.width!, job.height!));
-  if (!aspect || !resolution)
+  const size = exactSize(job.width, job.height, lumaAspectRatios, lumaShortSide);
+  if (!size)
     throw new InvalidRequestError(
       `Luma renders ${lumaAspectRatios.join(', ')} at ${lumaResolutions.join(', ')} (short side); ${job.width}x${job.height} is none of them`,
       'size',
     );
-  return { aspect, resolution };
-}
-
-function agree<T>(top: T | undefined, meta: T | undefined, param: string): T | undefined {
-  if (top !== undefined && meta !== undefined && top !== meta)
-    throw new InvalidRequestError(`${param} (${meta}) contradicts the requested size or duration`, param);
-  return meta ?? top;
+  return size;
 }
 
 // [UNVERIFIED] the words of Luma's moderation and credit refusals; matched loosely.
@@ -147,15 +137,25 @@ export const lumaAdapter: VendorAdapter<LumaCredentials> = {
     if (job.fps !== null)
       throw new InvalidRequestError('Luma does not let the frame rate be chosen; omit fps', 'fps');
     const size = fromSize(job);
-    const aspect = agree(size?.aspect, meta.aspect_ratio, 'metadata.aspect_ratio') ?? '16:9';
-    const resolution = agree(size?.resolution, meta.resolution, 'metadata.resolution') ?? '720p';
-    const asked = job.durationSeconds === null ? undefined : `${job.durationSeconds}s`;
-    const duration = agree(asked, meta.duration, 'metadata.duration') ?? '5s';
-    const seconds = Number.parseFloat(duration);
+    const aspect =
+      agreed(
+        { value: size?.aspect ?? null, param: 'size' },
+        { value: meta.aspect_ratio, param: 'metadata.aspect_ratio' },
+      )?.value ?? '16:9';
+    const resolution =
+      agreed(
+        { value: size?.resolution ?? null, param: 'size' },
+        { value: meta.resolution, param: 'metadata.resolution' },
+      )?.value ?? '720p';
+    const duration = agreed(
+      { value: job.durationSeconds === null ? null : `${job.durationSeconds}s`, param: 'duration' },
+      { value: meta.duration, param: 'metadata.duration' },
+    ) ?? { value: '5s', param: 'duration' };
+    const seconds = Number.parseFloat(duration.value);
     if (!rule.durations.includes(seconds))
       throw new InvalidRequestError(
-        `Luma ${model} renders ${rule.durations.join(' or ')} second videos, not ${duration}`,
-        meta.duration ? 'metadata.duration' : 'duration',
+        `Luma ${model} renders ${rule.durations.join(' or ')} second videos, not ${duration.value}`,
+        duration.param,
       );
     if (meta.frame1 !== undefined && !job.image)
       throw new InvalidRequestError(
@@ -169,7 +169,7 @@ export const lumaAdapter: VendorAdapter<LumaCredentials> = {
       prompt: job.prompt,
       aspect_ratio: aspect,
       resolution,
-      duration,
+      duration: duration.value,
     };
     if (meta.loop !== undefined) body.loop = meta.loop;
     if (meta.concepts) body.concepts = meta.concepts;

@@ -20,7 +20,7 @@ import type {
 } from '../adapter.js';
 import { retryAfterMs, troubleFromStatus } from '../answers.js';
 import { jsonCall } from '../calls.js';
-import { parseMetadata } from '../mapping.js';
+import { agreed, parseMetadata } from '../mapping.js';
 import { runwayAuthHeaders, runwayCredentials, type RunwayCredentials } from './auth.js';
 import {
   runwayCreateAnswer,
@@ -100,28 +100,29 @@ function promptImageOf(job: VideoJob, meta: RunwayMetadata, rule: RunwayModelRul
 
 function chooseRatio(job: VideoJob, meta: RunwayMetadata, ratios: readonly string[], where: string): string {
   const fromSize = job.width !== null && job.height !== null ? `${job.width}:${job.height}` : null;
-  if (meta.ratio !== undefined && fromSize !== null && meta.ratio !== fromSize)
-    throw new InvalidRequestError(
-      `metadata.ratio (${meta.ratio}) contradicts size (${fromSize})`,
-      'metadata.ratio',
-    );
-  const ratio = meta.ratio ?? fromSize ?? ratios[0]!;
+  const given = agreed({ value: fromSize, param: 'size' }, { value: meta.ratio, param: 'metadata.ratio' });
+  const ratio = given?.value ?? ratios[0]!;
   if (!ratios.includes(ratio))
     throw new InvalidRequestError(
       `Runway ${where} renders ${ratios.map((r) => r.replace(':', 'x')).join(', ')}, not ${ratio.replace(':', 'x')}`,
-      meta.ratio !== undefined ? 'metadata.ratio' : 'size',
+      given?.param ?? 'size',
     );
   return ratio;
 }
 
+const describeSeconds = (durations: readonly number[]) =>
+  durations.length > 3 ? `${durations[0]} to ${durations.at(-1)}` : durations.join(', ');
+
 function chooseDuration(job: VideoJob, meta: RunwayMetadata, rule: RunwayModelRule, model: string): number {
-  if (meta.duration !== undefined && job.durationSeconds !== null && meta.duration !== job.durationSeconds)
-    throw new InvalidRequestError(`metadata.duration contradicts duration`, 'metadata.duration');
-  const duration = meta.duration ?? job.durationSeconds ?? rule.defaultDuration;
+  const given = agreed(
+    { value: job.durationSeconds, param: 'duration' },
+    { value: meta.duration, param: 'metadata.duration' },
+  );
+  const duration = given?.value ?? rule.defaultDuration;
   if (!rule.durations.includes(duration))
     throw new InvalidRequestError(
-      `Runway ${model} renders ${rule.durations.length > 3 ? `${rule.durations[0]} to ${rule.durations.at(-1)}` : rule.durations.join(', ')} second videos, not ${duration}`,
-      meta.duration !== undefined ? 'metadata.duration' : 'duration',
+      `Runway ${model} renders ${describeSeconds(rule.durations)} second videos, not ${duration}`,
+      given?.param ?? 'duration',
     );
   return duration;
 }

@@ -61,6 +61,8 @@ async function assertion(credentials: VertexCredentials): Promise<string> {
     key = importPKCS8(account.private_key, 'RS256');
     keys.set(credentials, key);
   }
+  // One clock reading for both: Google refuses an assertion living longer than an hour, by even a second.
+  const issuedAt = Math.floor(Date.now() / 1000);
   return new SignJWT({ scope })
     .setProtectedHeader({
       alg: 'RS256',
@@ -69,8 +71,8 @@ async function assertion(credentials: VertexCredentials): Promise<string> {
     })
     .setIssuer(account.client_email)
     .setAudience(account.token_uri)
-    .setIssuedAt()
-    .setExpirationTime('1h')
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + 3600)
     .sign(await key);
 }
 
