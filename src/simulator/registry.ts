@@ -9,6 +9,10 @@ import { vidu } from './vidu.js';
 import { seedance } from './seedance.js';
 import { hailuo } from './hailuo.js';
 import { wan } from './wan.js';
+import { veo } from './veo.js';
+import { vertex } from './vertex.js';
+import { runway } from './runway.js';
+import { luma } from './luma.js';
 
 export const simulators: readonly VendorSimulator[] = [
   kling,
@@ -18,6 +22,10 @@ export const simulators: readonly VendorSimulator[] = [
   seedance,
   hailuo,
   wan,
+  veo,
+  vertex,
+  runway,
+  luma,
   fal,
   replicate,
 ];
