@@ -139,6 +139,13 @@ export function adminChannels(gateway: Gateway) {
       const body = parseBody(patchChannel, request.body);
       const row = await requireChannel(request.params.id);
       if (body.credentials) checkCredentials(row.vendor, body.credentials);
+      // Credentials are write-only: pointing a channel elsewhere would send them there (a /test would suffice).
+      if (body.base_url !== undefined && body.base_url !== row.base_url && !body.credentials)
+        throw new InvalidRequestError(
+          'Changing base_url requires the credentials again: the stored ones are sent only to the URL they were given for',
+          'credentials',
+          'credentials_required',
+        );
       checkMapping(
         body.models ?? (JSON.parse(row.models) as string[]),
         body.model_mapping ?? (JSON.parse(row.model_mapping) as Record<string, string>),
