@@ -14,7 +14,13 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().default('sqlite:./data/reelay.db'),
   REELAY_DATA_DIR: z.string().default('./data'),
-  REELAY_ADMIN_TOKEN: z.string().min(16, 'REELAY_ADMIN_TOKEN must be at least 16 characters').optional(),
+  REELAY_ADMIN_TOKEN: z
+    .string()
+    .min(32, 'REELAY_ADMIN_TOKEN must be at least 32 characters; generate one with: openssl rand -base64 32')
+    .optional(),
+  /** Failed authentications (wrong API keys or admin tokens) one client address may make per window. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
+  AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   /** Secret that encrypts vendor credentials at rest; generated into the data dir when unset. */
   REELAY_SECRET: z.string().min(16, 'REELAY_SECRET must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -28,7 +28,8 @@ import { adminUsageSeries } from './http/admin/usage-series.js';
 import { adminVendors } from './http/admin/vendors.js';
 import { adminWebhooks } from './http/admin/webhooks.js';
 import { accountApi } from './http/account/routes.js';
-import { ApiKeyAuth } from './http/auth.js';
+import { ApiKeyAuth, throttled } from './http/auth.js';
+import { FailedAuthThrottle } from './security/auth-throttle.js';
 import { consoleApp } from './http/console.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { openaiVideos } from './http/openai/routes.js';
@@ -171,6 +172,10 @@ export class Gateway implements GatewayParts {
     const admin = adminService(database);
     const adminToken = await prepareAdminToken(admin, config.REELAY_ADMIN_TOKEN);
     const endedTasks = new EndedTasks(database, config.CACHE_TTL_MS);
+    const authThrottle = new FailedAuthThrottle(
+      config.AUTH_FAILURE_LIMIT,
+      config.AUTH_FAILURE_WINDOW_SECONDS * 1000,
+    );
 
     const app: FastifyInstance = Fastify({
       loggerInstance: log as FastifyBaseLogger,
@@ -193,7 +198,11 @@ export class Gateway implements GatewayParts {
       vendorCallbacks,
       sealer,
       links,
-      apiKeys: new ApiKeyAuth((keyHash) => findApiKeyByHash(database, keyHash), config.CACHE_TTL_MS),
+      apiKeys: new ApiKeyAuth(
+        (keyHash) => findApiKeyByHash(database, keyHash),
+        config.CACHE_TTL_MS,
+        authThrottle,
+      ),
       endedTasks,
       tasks: new TaskService(deps, runner, endedTasks, content),
       app,
@@ -212,7 +221,9 @@ export class Gateway implements GatewayParts {
     await app.register(consoleApp());
     await app.register(
       async (adminApp) => {
-        adminApp.addHook('onRequest', async (request) => adminToken.check(request));
+        adminApp.addHook('onRequest', (request) =>
+          throttled(authThrottle, request, () => adminToken.check(request)),
+        );
         await adminApp.register(adminUsers(gateway));
         await adminApp.register(adminChannels(gateway));
         await adminApp.register(adminBilling(gateway));
