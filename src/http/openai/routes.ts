@@ -102,7 +102,7 @@ export function openaiVideos(gateway: Gateway) {
     app.post('/v1/videos', async (request) => {
       try {
         const { fields, file } = await readBody(request, gateway.config.BODY_LIMIT_BYTES);
-        const videoRequest = parseOpenAICreate(fields, file);
+        const videoRequest = parseOpenAICreate(fields, file, gateway.webhookTargets);
         const idempotency = idempotencyOf(request, videoRequest);
         const task = await tasks.submit(request.caller, videoRequest, { idempotency, surface: 'openai' });
         return openaiVideoView(task);
