@@ -2,11 +2,11 @@
  * Finding 1 of the security review: a multipart form on /v1/videos is held to the same body limit as JSON, counted
  * across all its parts, so a form of many large fields never fills the gateway's memory.
  */
-import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from '../support/harness.js';
+import { rawExchange } from '../support/raw-http.js';
 
 const boundary = 'reelay-test-boundary';
 const mb = 1024 * 1024;
@@ -48,26 +48,13 @@ describe('multipart bodies on /v1/videos', () => {
   afterAll(() => h.close());
 
   it('refuses a form whose Content-Length is over the body limit before reading it', async () => {
-    // A raw socket: announce 300 MB, send a few bytes, and read the answer that comes without the rest.
-    const { port } = new URL(h.url);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.write(
-          `POST /v1/videos HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n` +
-            `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${300 * mb}\r\n\r\n` +
-            `--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nhi\r\n`,
-        );
-      });
-      let text = '';
-      socket.on('data', (chunk) => {
-        text += chunk.toString();
-        if (text.includes('}}')) {
-          socket.destroy();
-          resolve(text);
-        }
-      });
-      socket.on('error', reject);
-    });
+    // Announce 300 MB, send a few bytes, and read the answer that comes without the rest.
+    const answer = await rawExchange(
+      h.url,
+      `POST /v1/videos HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n` +
+        `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${300 * mb}\r\n\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nhi\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1.1 413/);
     expect(answer).toContain('"code":"body_too_large"');
   });

@@ -6,18 +6,22 @@ import type { FastifyRequest } from 'fastify';
 import { ApiError, InvalidRequestError } from '../../errors.js';
 import { maxImageBytes } from '../../vendors/image.js';
 import type { UploadedFile } from './request.js';
+import { nestsDeeperThan } from '../../security/json-depth.js';
+import { tooDeep } from '../json-body.js';
 
 /**
  * The multipart parser's limits: one file no larger than an image, a text field no longer than the longest one
  * needs (an image as a data URL in `input_reference[image_url]`), and no more fields than the forms have.
  */
-export const multipartLimits = {
-  fileSize: maxImageBytes,
-  fieldSize: Math.ceil(maxImageBytes / 3) * 4 + 1024,
-  files: 1,
-  fields: 16,
-  parts: 17,
-};
+export function multipartLimits(bodyLimit: number) {
+  return {
+    fileSize: Math.min(maxImageBytes, bodyLimit),
+    fieldSize: Math.min(Math.ceil(maxImageBytes / 3) * 4 + 1024, bodyLimit),
+    files: 1,
+    fields: 16,
+    parts: 17,
+  };
+}
 
 function bodyTooLarge(limit: number): ApiError {
   return new ApiError(
@@ -45,7 +49,12 @@ export async function readBody(
   let received = 0;
   const count = (bytes: number) => {
     received += bytes;
-    if (received > bodyLimit) throw bodyTooLarge(bodyLimit);
+    if (received > bodyLimit) {
+      // The parser stops here; the rest of the upload is read and dropped, so the answer can be sent.
+      request.raw.unpipe();
+      request.raw.resume();
+      throw bodyTooLarge(bodyLimit);
+    }
   };
   try {
     for await (const part of request.parts()) {
@@ -119,6 +128,7 @@ function formObject(entries: [string, string][]): Record<string, unknown> {
 }
 
 function jsonObject(text: string, param: string): unknown {
+  if (nestsDeeperThan(text)) throw tooDeep(param);
   try {
     return JSON.parse(text) as unknown;
   } catch {
