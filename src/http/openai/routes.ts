@@ -90,7 +90,7 @@ export function openaiVideos(gateway: Gateway) {
   }
 
   return async function plugin(app: FastifyInstance) {
-    await app.register(multipart, { limits: multipartLimits });
+    await app.register(multipart, { limits: multipartLimits(gateway.config.BODY_LIMIT_BYTES) });
 
     app.addHook('onRequest', async (request, reply) => {
       // Every OpenAI answer names its request (the SDK shows it as _request_id).
