@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -119,6 +120,10 @@ describe('the data directory', () => {
         database: { schema: 'reelay_test_sealing_warn' },
       });
       await gateway.close();
+      const client = new pg.Client({ connectionString: process.env.DATABASE_URL_TEST });
+      await client.connect();
+      await client.query('DROP SCHEMA IF EXISTS reelay_test_sealing_warn CASCADE');
+      await client.end();
       expect(logged).toContain('Set REELAY_SECRET on every instance');
     },
   );
