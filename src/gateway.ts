@@ -23,6 +23,7 @@ import { adminBilling } from './http/admin/billing.js';
 import { adminChannels } from './http/admin/channels.js';
 import { prepareAdminToken } from './http/admin/auth.js';
 import { adminUsers } from './http/admin/users.js';
+import { installAdminAuditTrail } from './http/admin/audit-log.js';
 import { adminTasks } from './http/admin/tasks.js';
 import { adminUsageSeries } from './http/admin/usage-series.js';
 import { adminVendors } from './http/admin/vendors.js';
@@ -236,6 +237,7 @@ export class Gateway implements GatewayParts {
         adminApp.addHook('onRequest', (request) =>
           throttled(authThrottle, request, () => adminToken.check(request)),
         );
+        installAdminAuditTrail(adminApp, gateway);
         await adminApp.register(adminUsers(gateway));
         await adminApp.register(adminChannels(gateway));
         await adminApp.register(adminBilling(gateway));

@@ -32,6 +32,8 @@ export async function call<T>(
       method,
       headers: {
         authorization: `Bearer ${token}`,
+        // The admin audit trail tells console sessions from direct API use.
+        'x-reelay-client': 'console',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
