@@ -125,6 +125,9 @@ export interface ApiKey {
   revoked_at: number | null;
   spend_limit: number | null;
   spent: number;
+  /** Tasks the key may submit per minute, and have processing at once; null: no limit. */
+  rpm: number | null;
+  max_concurrent_tasks: number | null;
   created_at: number;
 }
 
