@@ -200,6 +200,22 @@ export class Gateway implements GatewayParts {
       admin,
       generatedAdminToken: adminToken.generated,
     });
+    // What another instance changed reaches this one's caches at once (PostgreSQL LISTEN/NOTIFY).
+    database.changes.subscribe({
+      onChange: ({ topic, id }) => {
+        if (topic === 'api_key') gateway.apiKeys.forget();
+        else if (topic === 'channel') channels.invalidate();
+        else if (topic === 'task') endedTasks.forget(id);
+      },
+      onMissed: () => {
+        gateway.apiKeys.forget();
+        channels.invalidate();
+        endedTasks.forgetAll();
+      },
+    });
+    await database.changes.start((err) =>
+      log.warn({ err }, 'change notifications interrupted; reconnecting (caches start afresh)'),
+    );
     installErrorHandling(app);
     app.get('/healthz', async () => {
       await database.db.selectFrom('settings').select('key').limit(1).execute();

@@ -13,6 +13,7 @@ import {
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
+import { PostgresChangeFeed, SilentChangeFeed, type ChangeFeed } from './change-feed.js';
 import * as baseline from './migrations/001-baseline.js';
 import type { Schema } from './schema.js';
 
@@ -27,6 +28,8 @@ export interface Capabilities {
    * it read, and transactions stay short. SQLite has one writer, which is one process.
    */
   severalWriters: boolean;
+  /** Changes can be announced to every instance (LISTEN/NOTIFY; change-feed.ts). */
+  notifications: boolean;
 }
 
 /**
@@ -37,12 +40,14 @@ export interface Database {
   db: Kysely<Schema>;
   dialect: Dialect;
   capabilities: Capabilities;
+  /** Changes other instances made (keys, channels, deleted tasks); silent on SQLite. Started by the gateway. */
+  changes: ChangeFeed;
   close(): Promise<void>;
 }
 
 const capabilitiesOf: Record<Dialect, Capabilities> = {
-  sqlite: { skipLocked: false, severalWriters: false },
-  postgres: { skipLocked: true, severalWriters: true },
+  sqlite: { skipLocked: false, severalWriters: false, notifications: false },
+  postgres: { skipLocked: true, severalWriters: true, notifications: true },
 };
 
 /** Runs `work` in one transaction; the store functions it calls take `trx` as their database. */
@@ -100,7 +105,13 @@ function openSqlite(url: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }) });
-  return { db, dialect: 'sqlite', capabilities: capabilitiesOf.sqlite, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    capabilities: capabilitiesOf.sqlite,
+    changes: new SilentChangeFeed(),
+    close: () => db.destroy(),
+  };
 }
 
 /** Prepared statements kept per SQL text (most recently used first out of `limit`). */
@@ -132,13 +143,26 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     await admin.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
     await admin.end();
   }
-  const pool = new pg.Pool({
+  const connection = {
     connectionString: url,
-    max: 10,
     ...(options.schema ? { options: `-c search_path="${options.schema}"` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...connection, max: 10 });
+  // An idle connection lost (PostgreSQL restarted, backend terminated) leaves the pool by itself; unheard, its
+  // error would end the process. The next query opens a new one.
+  pool.on('error', () => undefined);
+  const changes = new PostgresChangeFeed(connection);
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', capabilities: capabilitiesOf.postgres, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    capabilities: capabilitiesOf.postgres,
+    changes,
+    close: async () => {
+      await changes.close();
+      await db.destroy();
+    },
+  };
 }
 
 /** A write refused by a unique or primary-key constraint, on either database. */
