@@ -39,6 +39,12 @@ export interface RunningSimulator {
 export async function buildSimulator(world: SimWorld, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
   const video = options.videoBytes ? paddedVideo(options.videoBytes) : sampleVideo;
+  // Counted from the request's arrival until its answer is sent or the connection closes.
+  app.addHook('onRequest', async (request, reply) => {
+    const vendor = request.url.split('/')[1] ?? '';
+    world.callStarted(vendor);
+    reply.raw.once('close', () => world.callEnded(vendor));
+  });
   app.addHook('onSend', async (request) => {
     const delayMs = answerDelays.get(request);
     if (delayMs) await sleep(delayMs);

@@ -65,6 +65,9 @@ export class SimWorld {
   readonly faults: ScriptedFault[] = [];
   /** Requests seen, by `${vendor}.${phase}`: lets tests check what reached the vendor. */
   readonly counters = new Map<string, number>();
+  /** Calls being answered now, and the most seen at once, by vendor: lets tests check concurrency limits. */
+  private readonly inFlight = new Map<string, number>();
+  private readonly peaks = new Map<string, number>();
   private readonly files = new Map<string, { expiresAt: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -77,6 +80,21 @@ export class SimWorld {
 
   requests(vendor: string, phase: Phase | string): number {
     return this.counters.get(`${vendor}.${phase}`) ?? 0;
+  }
+
+  callStarted(vendor: string): void {
+    const now = (this.inFlight.get(vendor) ?? 0) + 1;
+    this.inFlight.set(vendor, now);
+    this.peaks.set(vendor, Math.max(now, this.peaks.get(vendor) ?? 0));
+  }
+
+  callEnded(vendor: string): void {
+    this.inFlight.set(vendor, (this.inFlight.get(vendor) ?? 1) - 1);
+  }
+
+  /** The most calls to this vendor that were in flight at the same moment. */
+  peakInFlight(vendor: string): number {
+    return this.peaks.get(vendor) ?? 0;
   }
 
   /** Script a fault; `count` requests (default 1) will see it. */

@@ -15,6 +15,7 @@ import { dirname } from 'node:path';
 import pg from 'pg';
 import { PostgresChangeFeed, SilentChangeFeed, type ChangeFeed } from './change-feed.js';
 import * as baseline from './migrations/001-baseline.js';
+import * as sharedLimits from './migrations/002-shared-limits.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -61,6 +62,7 @@ pg.types.setTypeParser(20, (value) => Number(value));
 /** In order; a new migration is the next number. */
 const migrations: Record<string, Migration> = {
   '001-baseline': baseline,
+  '002-shared-limits': sharedLimits,
 };
 
 export interface OpenOptions {

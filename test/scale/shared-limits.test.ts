@@ -1,0 +1,138 @@
+/**
+ * Three gateway processes on one PostgreSQL database hold each channel's limits together: the vendor never sees
+ * more calls in flight than the channel's `max_concurrency` (the simulator counts), and a circuit one instance
+ * opens rests the channel on the others.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultKlingAccount } from '../../src/simulator/kling.js';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
+import { defaultViduAccount } from '../../src/simulator/vidu.js';
+import {
+  call,
+  killGateway,
+  postgresSchema,
+  startGateway,
+  type GatewayProcess,
+} from '../support/gateway-process.js';
+
+const adminToken = 'scale-test-admin-token-0123456789';
+
+describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreSQL', () => {
+  let sim: RunningSimulator;
+  let dataDir: string;
+  let dropSchema: () => Promise<void>;
+  let gateways: GatewayProcess[] = [];
+  let key: string;
+
+  const admin = (gateway: GatewayProcess, method: string, path: string, body?: unknown) =>
+    call(gateway.url, method, `/admin/v1${path}`, adminToken, body);
+
+  beforeAll(async () => {
+    sim = await startSimulator({ taskDurationMs: 300 });
+    dataDir = mkdtempSync(join(tmpdir(), 'reelay-scale-'));
+    const schema = await postgresSchema('reelay_scale');
+    dropSchema = schema.drop;
+    const env = (n: number) => ({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: schema.url,
+      REELAY_DATA_DIR: join(dataDir, `instance-${n}`),
+      REELAY_ADMIN_TOKEN: adminToken,
+      REELAY_SECRET: 'scale-test-secret-0123456789',
+      LOG_LEVEL: 'info',
+      POLL_INITIAL_DELAY_MS: '50',
+      POLL_MAX_DELAY_MS: '200',
+      POLL_TICK_MS: '20',
+      REHOST_CONTENT: 'false',
+      CIRCUIT_FAILURE_THRESHOLD: '2',
+      CIRCUIT_OPEN_MS: '600000',
+      VENDOR_TIMEOUT_MS: '5000',
+    });
+    // Started together: the migration runs once, under Kysely's advisory lock.
+    gateways = await Promise.all([1, 2, 3].map((n) => startGateway(env(n))));
+    const first = gateways[0]!;
+    const user = (await admin(first, 'POST', '/users', { name: 'scale' })).body;
+    key = (await admin(first, 'POST', `/users/${user.id}/keys`, {})).body.key as string;
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => killGateway(g)));
+    await sim?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropSchema?.();
+  });
+
+  it('never lets the vendor see more calls in flight than max_concurrency, and finishes every task', async () => {
+    const first = gateways[0]!;
+    await admin(first, 'PUT', '/prices/kling-v1', { unit: 'call', price: 0, free: true });
+    const channel = await admin(first, 'POST', '/channels', {
+      vendor: 'kling',
+      name: 'kling-slow',
+      base_url: sim.baseUrl('kling'),
+      credentials: defaultKlingAccount,
+      models: ['kling-v1'],
+      max_concurrency: 2,
+    });
+    expect(channel.status).toBe(201);
+    // A slow vendor: every submit and poll is answered 80 ms late, so calls pile up at the limit.
+    sim.world.inject('kling', 'submit', { type: 'slow', delayMs: 80 }, 10_000);
+    sim.world.inject('kling', 'poll', { type: 'slow', delayMs: 80 }, 10_000);
+
+    const submitted = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        call(gateways[i % 3]!.url, 'POST', '/v1/video/generations', key, {
+          model: 'kling-v1',
+          prompt: `${i}`,
+        }),
+      ),
+    );
+    expect(submitted.map((r) => r.status)).toEqual(submitted.map(() => 200));
+    for (const [i, { body }] of submitted.entries()) {
+      let status = 'processing';
+      for (let tries = 0; status === 'processing' && tries < 2_000; tries++) {
+        status = (await call(gateways[(i + 1) % 3]!.url, 'GET', `/v1/video/generations/${body.task_id}`, key))
+          .body.status;
+        if (status === 'processing') await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(status).toBe('succeeded');
+    }
+    expect(sim.world.peakInFlight('kling')).toBe(2);
+    // Each upstream task started once.
+    expect(sim.world.requests('kling', 'submit')).toBe(24);
+  }, 120_000);
+
+  it("rests a channel on every instance once one instance's calls opened its circuit", async () => {
+    const [a, b, c] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
+    await admin(a, 'PUT', '/prices/viduq1', { unit: 'call', price: 0, free: true });
+    const channel = await admin(a, 'POST', '/channels', {
+      vendor: 'vidu',
+      name: 'vidu-failing',
+      base_url: sim.baseUrl('vidu'),
+      credentials: defaultViduAccount,
+      models: ['viduq1'],
+    });
+    sim.world.inject('vidu', 'submit', { type: 'http_error', status: 500 }, 10_000);
+    const health = async (gateway: GatewayProcess) =>
+      (await admin(gateway, 'GET', `/channels/${channel.body.id}`)).body.health.state as string;
+    // Two failed submits through A (one call each: a single channel has nowhere to fail over to).
+    for (const prompt of ['x', 'y']) {
+      const failed = await call(a.url, 'POST', '/v1/video/generations', key, { model: 'viduq1', prompt });
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+    }
+    expect(await health(a)).toBe('open');
+    let seenByB = await health(b);
+    for (let tries = 0; seenByB !== 'open' && tries < 200; tries++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seenByB = await health(b);
+    }
+    expect(seenByB).toBe('open');
+    // C, which never called the vendor, does not call it now either.
+    const before = sim.world.requests('vidu', 'submit');
+    const refused = await call(c.url, 'POST', '/v1/video/generations', key, { model: 'viduq1', prompt: 'z' });
+    expect(refused.status).toBe(503);
+    expect(sim.world.requests('vidu', 'submit')).toBe(before);
+  }, 60_000);
+});
