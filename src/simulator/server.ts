@@ -43,7 +43,13 @@ export async function buildSimulator(world: SimWorld, options: BuildOptions = {}
   app.addHook('onRequest', async (request, reply) => {
     const vendor = request.url.split('/')[1] ?? '';
     world.callStarted(vendor);
-    reply.raw.once('close', () => world.callEnded(vendor));
+    // A GET of one URL queries one task (Kling, Vidu, OpenAI name it in the path; Jimeng's POST queries are not counted).
+    const query = request.method === 'GET' && vendor !== 'files' ? request.url : null;
+    if (query) world.queryStarted(query);
+    reply.raw.once('close', () => {
+      world.callEnded(vendor);
+      if (query) world.queryEnded(query);
+    });
   });
   app.addHook('onSend', async (request) => {
     const delayMs = answerDelays.get(request);

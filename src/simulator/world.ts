@@ -68,6 +68,9 @@ export class SimWorld {
   /** Calls being answered now, and the most seen at once, by vendor: lets tests check concurrency limits. */
   private readonly inFlight = new Map<string, number>();
   private readonly peaks = new Map<string, number>();
+  /** Status queries in flight by URL (one task's), and how often a second came while one was: polled twice at once. */
+  private readonly queriesInFlight = new Map<string, number>();
+  overlappingQueries = 0;
   private readonly files = new Map<string, { expiresAt: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -90,6 +93,18 @@ export class SimWorld {
 
   callEnded(vendor: string): void {
     this.inFlight.set(vendor, (this.inFlight.get(vendor) ?? 1) - 1);
+  }
+
+  queryStarted(url: string): void {
+    const now = (this.queriesInFlight.get(url) ?? 0) + 1;
+    if (now > 1) this.overlappingQueries++;
+    this.queriesInFlight.set(url, now);
+  }
+
+  queryEnded(url: string): void {
+    const now = (this.queriesInFlight.get(url) ?? 1) - 1;
+    if (now === 0) this.queriesInFlight.delete(url);
+    else this.queriesInFlight.set(url, now);
   }
 
   /** The most calls to this vendor that were in flight at the same moment. */

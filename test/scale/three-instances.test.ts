@@ -1,7 +1,8 @@
 /**
- * Three gateway processes on one PostgreSQL database hold each channel's limits together: the vendor never sees
- * more calls in flight than the channel's `max_concurrency` (the simulator counts), and a circuit one instance
- * opens rests the channel on the others.
+ * Three gateway processes on one PostgreSQL database behave as one: the vendor never sees more calls in flight
+ * than the channel's `max_concurrency` (the simulator counts), a circuit one instance opens rests the channel on
+ * the others, and when one instance is SIGKILLed mid-run every accepted task still succeeds, started upstream
+ * once and never polled by two instances at the same time, with the ledger balanced.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,10 @@ describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreS
       CIRCUIT_FAILURE_THRESHOLD: '2',
       CIRCUIT_OPEN_MS: '600000',
       VENDOR_TIMEOUT_MS: '5000',
+      // A killed instance's jobs come back soon, yet not while a live instance is still (slowly, on a loaded
+      // machine) submitting or renewing them.
+      POLL_LEASE_MS: '3000',
+      SUBMIT_LEASE_MS: '10000',
     });
     // Started together: the migration runs once, under Kysely's advisory lock.
     gateways = await Promise.all([1, 2, 3].map((n) => startGateway(env(n))));
@@ -101,7 +106,7 @@ describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreS
     }
     expect(sim.world.peakInFlight('kling')).toBe(2);
     // Each upstream task started once.
-    expect(sim.world.requests('kling', 'submit')).toBe(24);
+    expect(sim.world.tasks.size).toBe(24);
   }, 120_000);
 
   it("rests a channel on every instance once one instance's calls opened its circuit", async () => {
@@ -135,4 +140,64 @@ describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreS
     expect(refused.status).toBe(503);
     expect(sim.world.requests('vidu', 'submit')).toBe(before);
   }, 60_000);
+  it('finishes every accepted task and keeps the books when one of three instances is killed mid-run', async () => {
+    const [a, b, c] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
+    await admin(a, 'PUT', '/prices/kling-v1-6', { unit: 'call', price: 1_000 });
+    await admin(a, 'POST', '/channels', {
+      vendor: 'kling',
+      name: 'kling-fast',
+      base_url: sim.baseUrl('kling'),
+      credentials: defaultKlingAccount,
+      models: ['kling-v1-6'],
+    });
+    const user = (await admin(a, 'POST', '/users', { name: 'paying' })).body;
+    const paying = (await admin(a, 'POST', `/users/${user.id}/keys`, {})).body.key as string;
+    await admin(a, 'POST', `/users/${user.id}/topup`, { amount: 10_000_000 });
+    const upstreamBefore = sim.world.tasks.size;
+    const overlapsBefore = sim.world.overlappingQueries;
+
+    // 60 submits spread over the three instances; C is killed once half have been answered.
+    const accepted: string[] = [];
+    let answered = 0;
+    let killing: Promise<void> | null = null;
+    await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        try {
+          const res = await call([a, b, c][i % 3]!.url, 'POST', '/v1/video/generations', paying, {
+            model: 'kling-v1-6',
+            prompt: `run ${i}`,
+          });
+          if (res.status === 200) accepted.push(res.body.task_id);
+        } catch {
+          // C died with the request in flight: its client was told nothing.
+        }
+        if (++answered === 30) killing = killGateway(c);
+      }),
+    );
+    await killing;
+    expect(accepted.length).toBeGreaterThanOrEqual(40);
+
+    // Every accepted task succeeds, read through the survivors (C's jobs come back when their leases end).
+    for (const [i, taskId] of accepted.entries()) {
+      let task: { status: string } = { status: 'processing' };
+      for (let tries = 0; task.status === 'processing' && tries < 2_000; tries++) {
+        task = (await call([a, b][i % 2]!.url, 'GET', `/v1/video/generations/${taskId}`, paying)).body;
+        if (task.status === 'processing') await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(task.status, JSON.stringify(task)).toBe('succeeded');
+    }
+    // No task left in limbo (those saved just before the kill that no client heard of included), each started
+    // upstream once, no task polled by two instances at once, and the ledger balanced.
+    const listed = async () =>
+      (await admin(a, 'GET', `/tasks?user_id=${user.id}&limit=100`)).body.data as { status: string }[];
+    let tasks = await listed();
+    for (let tries = 0; tasks.some((t) => t.status === 'processing') && tries < 600; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      tasks = await listed();
+    }
+    expect(tasks.filter((t) => t.status === 'processing')).toEqual([]);
+    expect(sim.world.tasks.size - upstreamBefore).toBe(tasks.filter((t) => t.status === 'succeeded').length);
+    expect(sim.world.overlappingQueries - overlapsBefore).toBe(0);
+    expect((await admin(a, 'GET', '/audit')).body.balanced).toBe(true);
+  }, 240_000);
 });
