@@ -31,6 +31,28 @@ describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreS
   const admin = (gateway: GatewayProcess, method: string, path: string, body?: unknown) =>
     call(gateway.url, method, `/admin/v1${path}`, adminToken, body);
 
+  /** A channel on the simulator serving one model, priced per call (0: free); returns its id. */
+  async function addChannel(
+    vendor: 'kling' | 'vidu',
+    model: string,
+    price: number,
+    limits: { max_concurrency?: number } = {},
+  ): Promise<string> {
+    const gateway = gateways[0]!;
+    await admin(gateway, 'PUT', `/prices/${model}`, { unit: 'call', price, free: price === 0 });
+    const credentials = vendor === 'kling' ? defaultKlingAccount : defaultViduAccount;
+    const channel = await admin(gateway, 'POST', '/channels', {
+      vendor,
+      name: `${vendor}-${model}`,
+      base_url: sim.baseUrl(vendor),
+      credentials,
+      models: [model],
+      ...limits,
+    });
+    expect(channel.status).toBe(201);
+    return channel.body.id as string;
+  }
+
   beforeAll(async () => {
     sim = await startSimulator({ taskDurationMs: 300 });
     dataDir = mkdtempSync(join(tmpdir(), 'reelay-scale-'));
@@ -71,17 +93,7 @@ describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreS
   });
 
   it('never lets the vendor see more calls in flight than max_concurrency, and finishes every task', async () => {
-    const first = gateways[0]!;
-    await admin(first, 'PUT', '/prices/kling-v1', { unit: 'call', price: 0, free: true });
-    const channel = await admin(first, 'POST', '/channels', {
-      vendor: 'kling',
-      name: 'kling-slow',
-      base_url: sim.baseUrl('kling'),
-      credentials: defaultKlingAccount,
-      models: ['kling-v1'],
-      max_concurrency: 2,
-    });
-    expect(channel.status).toBe(201);
+    await addChannel('kling', 'kling-v1', 0, { max_concurrency: 2 });
     // A slow vendor: every submit and poll is answered 80 ms late, so calls pile up at the limit.
     sim.world.inject('kling', 'submit', { type: 'slow', delayMs: 80 }, 10_000);
     sim.world.inject('kling', 'poll', { type: 'slow', delayMs: 80 }, 10_000);
@@ -111,17 +123,10 @@ describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreS
 
   it("rests a channel on every instance once one instance's calls opened its circuit", async () => {
     const [a, b, c] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
-    await admin(a, 'PUT', '/prices/viduq1', { unit: 'call', price: 0, free: true });
-    const channel = await admin(a, 'POST', '/channels', {
-      vendor: 'vidu',
-      name: 'vidu-failing',
-      base_url: sim.baseUrl('vidu'),
-      credentials: defaultViduAccount,
-      models: ['viduq1'],
-    });
+    const channelId = await addChannel('vidu', 'viduq1', 0);
     sim.world.inject('vidu', 'submit', { type: 'http_error', status: 500 }, 10_000);
     const health = async (gateway: GatewayProcess) =>
-      (await admin(gateway, 'GET', `/channels/${channel.body.id}`)).body.health.state as string;
+      (await admin(gateway, 'GET', `/channels/${channelId}`)).body.health.state as string;
     // Two failed submits through A (one call each: a single channel has nowhere to fail over to).
     for (const prompt of ['x', 'y']) {
       const failed = await call(a.url, 'POST', '/v1/video/generations', key, { model: 'viduq1', prompt });
@@ -142,14 +147,7 @@ describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreS
   }, 60_000);
   it('finishes every accepted task and keeps the books when one of three instances is killed mid-run', async () => {
     const [a, b, c] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
-    await admin(a, 'PUT', '/prices/kling-v1-6', { unit: 'call', price: 1_000 });
-    await admin(a, 'POST', '/channels', {
-      vendor: 'kling',
-      name: 'kling-fast',
-      base_url: sim.baseUrl('kling'),
-      credentials: defaultKlingAccount,
-      models: ['kling-v1-6'],
-    });
+    await addChannel('kling', 'kling-v1-6', 1_000);
     const user = (await admin(a, 'POST', '/users', { name: 'paying' })).body;
     const paying = (await admin(a, 'POST', `/users/${user.id}/keys`, {})).body.key as string;
     await admin(a, 'POST', `/users/${user.id}/topup`, { amount: 10_000_000 });
