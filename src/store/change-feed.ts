@@ -112,6 +112,10 @@ export class PostgresChangeFeed implements ChangeFeed {
       await client.connect();
       const { rows } = await client.query<{ schema: string }>('select current_schema() as schema');
       this.schema = rows[0]!.schema;
+      // Named in pg_stat_activity, so an operator (or a test) can tell which connection listens for which schema.
+      await client.query(`select set_config('application_name', $1, false)`, [
+        `reelay changes ${this.schema}`,
+      ]);
       await client.query(`LISTEN ${channelName}`);
     } catch (err) {
       onLost(err);

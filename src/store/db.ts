@@ -150,9 +150,11 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     ...(options.schema ? { options: `-c search_path="${options.schema}"` } : {}),
   };
   const pool = new pg.Pool({ ...connection, max: 10 });
-  // An idle connection lost (PostgreSQL restarted, backend terminated) leaves the pool by itself; unheard, its
-  // error would end the process. The next query opens a new one.
+  // A connection lost (PostgreSQL restarted, backend terminated) emits an error: unheard, it would end the process.
+  // An idle one leaves the pool by itself; one held between the queries of a transaction fails its next query,
+  // which rolls the transaction back. Later queries open new connections.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const changes = new PostgresChangeFeed(connection);
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {

@@ -98,11 +98,12 @@ describe.skipIf(!process.env.DATABASE_URL_TEST)('two instances on one PostgreSQL
       .where('id', '=', keyId)
       .execute();
     expect((await b.query(key, missingTask)).status).toBe(404);
-    // ...until its listening connection is lost (A's too: both are in this process) and comes back.
+    // ...until its listening connection is lost (A's too: both listen for this schema) and comes back.
     const admin = new pg.Client({ connectionString: process.env.DATABASE_URL_TEST });
     await admin.connect();
     const { rowCount } = await admin.query(
-      `select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'LISTEN reelay_changes%'`,
+      'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+      [`reelay changes ${b.schema}`],
     );
     await admin.end();
     expect(rowCount).toBeGreaterThan(0);

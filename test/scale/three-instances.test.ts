@@ -25,6 +25,7 @@ describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreS
   let sim: RunningSimulator;
   let dataDir: string;
   let dropSchema: () => Promise<void>;
+  let terminateConnections: () => Promise<number>;
   let gateways: GatewayProcess[] = [];
   let key: string;
 
@@ -58,6 +59,7 @@ describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreS
     dataDir = mkdtempSync(join(tmpdir(), 'reelay-scale-'));
     const schema = await postgresSchema('reelay_scale');
     dropSchema = schema.drop;
+    terminateConnections = schema.terminateConnections;
     const env = (n: number) => ({
       PORT: '0',
       HOST: '127.0.0.1',
@@ -145,6 +147,43 @@ describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreS
     expect(refused.status).toBe(503);
     expect(sim.world.requests('vidu', 'submit')).toBe(before);
   }, 60_000);
+  it("loses no task when every instance's database connections are cut under load", async () => {
+    const [a, b, c] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
+    await addChannel('kling', 'kling-v2-master', 0);
+    const submit = (i: number) =>
+      call([a, b, c][i % 3]!.url, 'POST', '/v1/video/generations', key, {
+        model: 'kling-v2-master',
+        prompt: `${i}`,
+      });
+    const before = await Promise.all(Array.from({ length: 15 }, (_, i) => submit(i)));
+    expect(before.map((r) => r.status)).toEqual(before.map(() => 200));
+    // As PostgreSQL restarting would: every connection of the three instances (pools and listeners) is cut.
+    expect(await terminateConnections()).toBeGreaterThanOrEqual(3);
+    // The instances reconnect by themselves: a request may meet a dead pooled connection first, then works.
+    const after: string[] = [];
+    let lastRefusal = '';
+    for (let i = 0; after.length < 15 && i < 200; i++) {
+      const res = await submit(i).catch((err: unknown) => ({ status: 0, body: String(err) }));
+      if (res.status === 200) after.push(res.body.task_id);
+      else {
+        lastRefusal = JSON.stringify(res);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    expect(after, `${lastRefusal} ${gateways.map((g) => g.process.exitCode).join()}`).toHaveLength(15);
+    for (const [i, taskId] of [...before.map((r) => r.body.task_id as string), ...after].entries()) {
+      let status = 'processing';
+      for (let tries = 0; status === 'processing' && tries < 2_000; tries++) {
+        const res = await call([a, b, c][i % 3]!.url, 'GET', `/v1/video/generations/${taskId}`, key).catch(
+          () => null,
+        );
+        status = res?.status === 200 ? res.body.status : 'processing';
+        if (status === 'processing') await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(status).toBe('succeeded');
+    }
+  }, 240_000);
+
   it('finishes every accepted task and keeps the books when one of three instances is killed mid-run', async () => {
     const [a, b, c] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
     await addChannel('kling', 'kling-v1-6', 1_000);

@@ -60,17 +60,37 @@ export async function call(base: string, method: string, path: string, token: st
   return { status: res.statusCode, body: (await res.body.json()) as any };
 }
 
-/** A fresh schema in DATABASE_URL_TEST, and the URL that makes a gateway use it. */
-export async function postgresSchema(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * A fresh schema in DATABASE_URL_TEST, and the URL that makes a gateway use it. Its connections carry the schema's
+ * name as application_name, so `terminateConnections` cuts exactly these (other tests share the server).
+ */
+export async function postgresSchema(
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void>; terminateConnections(): Promise<number> }> {
   const schema = `${prefix}_${randomBase62(8).toLowerCase()}`;
-  const admin = async (query: string) => {
+  const admin = async (query: string, values: unknown[] = []) => {
     const client = new pg.Client({ connectionString: process.env.DATABASE_URL_TEST });
     await client.connect();
-    await client.query(query);
-    await client.end();
+    try {
+      return await client.query(query, values);
+    } finally {
+      await client.end();
+    }
   };
   await admin(`CREATE SCHEMA "${schema}"`);
   const url = new URL(process.env.DATABASE_URL_TEST!);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  return { url: url.toString(), drop: () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`) };
+  url.searchParams.set('application_name', schema);
+  return {
+    url: url.toString(),
+    drop: async () => void (await admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)),
+    terminateConnections: async () =>
+      // The pools' connections, and the listeners (which name themselves after their schema).
+      (
+        await admin(
+          'select pg_terminate_backend(pid) from pg_stat_activity where application_name in ($1, $2)',
+          [schema, `reelay changes ${schema}`],
+        )
+      ).rowCount ?? 0,
+  };
 }
