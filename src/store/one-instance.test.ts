@@ -1,9 +1,9 @@
 /** One-instance duties: two instances on one PostgreSQL never run the same duty at the same time. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness } from '../../test/support/harness.js';
+import { Harness, testDatabases } from '../../test/support/harness.js';
 import { runAlone } from './one-instance.js';
 
-describe.skipIf(!process.env.DATABASE_URL_TEST)('duties of one instance on PostgreSQL', () => {
+describe.skipIf(!testDatabases().includes('postgres'))('duties of one instance on PostgreSQL', () => {
   let a: Harness;
   let b: Harness;
 

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness } from '../support/harness.js';
+import { Harness, testDatabases } from '../support/harness.js';
 
 const longTtl = { CACHE_TTL_MS: 600_000 };
 
@@ -21,7 +21,7 @@ async function eventually<T>(ask: () => Promise<T>, ok: (answer: T) => boolean):
 
 const missingTask = 'task_00000000000000000000';
 
-describe.skipIf(!process.env.DATABASE_URL_TEST)('two instances on one PostgreSQL', () => {
+describe.skipIf(!testDatabases().includes('postgres'))('two instances on one PostgreSQL', () => {
   let a: Harness;
   let b: Harness;
 

@@ -3,9 +3,9 @@
  * vendor calls one interval apart in all, not one interval apart each.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness } from '../support/harness.js';
+import { Harness, testDatabases } from '../support/harness.js';
 
-describe.skipIf(!process.env.DATABASE_URL_TEST)('a rate limit shared by two instances', () => {
+describe.skipIf(!testDatabases().includes('postgres'))('a rate limit shared by two instances', () => {
   let a: Harness;
   let b: Harness;
 

@@ -18,10 +18,11 @@ import {
   startGateway,
   type GatewayProcess,
 } from '../support/gateway-process.js';
+import { testDatabases } from '../support/harness.js';
 
 const adminToken = 'scale-test-admin-token-0123456789';
 
-describe.skipIf(!process.env.DATABASE_URL_TEST)('three instances on one PostgreSQL', () => {
+describe.skipIf(!testDatabases().includes('postgres'))('three instances on one PostgreSQL', () => {
   let sim: RunningSimulator;
   let dataDir: string;
   let dropSchema: () => Promise<void>;
