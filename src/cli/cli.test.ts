@@ -148,7 +148,7 @@ describe('the reelay CLI', () => {
 
   it('cancels, lists models, and runs the operator’s daily commands', async () => {
     const models = await reelay('models');
-    expect(models.stdout.trim().split('\n')).toContain('kling-v1');
+    expect(models.stdout.trim().split('\n')).toContain('kling-v1  kling  free');
 
     const submitted = await h.submit(key, { model: 'kling-v1', prompt: 'a cat', duration: 5 });
     const cancel = await reelay('cancel', submitted.body.task_id);

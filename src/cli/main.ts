@@ -182,9 +182,16 @@ program
   .command('models')
   .description('the models this key can use now')
   .action(async () => {
-    const { models } = await client().json<{ models: string[] }>('GET', '/v1/account');
-    if (globals().json) process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
-    else for (const model of models) process.stdout.write(`${model}\n`);
+    interface Model {
+      id: string;
+      reelay: { vendors: string[]; price: { unit: string; price: number; free: boolean } };
+    }
+    const { data } = await client().json<{ data: Model[] }>('GET', '/v1/models');
+    if (globals().json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    for (const { id, reelay } of globals().json ? [] : data) {
+      const price = reelay.price.free ? 'free' : `${reelay.price.price} per ${reelay.price.unit}`;
+      process.stdout.write(`${id}  ${reelay.vendors.join(',')}  ${price}\n`);
+    }
   });
 
 program

@@ -70,7 +70,7 @@ export async function submitTask(
       );
     }
     throw new InvalidRequestError(
-      `Model ${request.model} is not available on this gateway`,
+      `Model ${request.model} is not available on this gateway; GET /v1/models lists the models this key can use`,
       'model',
       'model_not_found',
     );
