@@ -3,15 +3,18 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, Harness } from '../../test/support/harness.js';
 import { pngBase64 } from '../../test/support/vidu.js';
 
 const root = join(import.meta.dirname, '../..');
-// tsx's loader by path: the CLI runs in a scratch directory, where `--import tsx` would not resolve.
-const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-const cli = ['--import', tsx, join(root, 'src/cli/main.ts')];
+/**
+ * The CLI compiled once into one file beside the repository's node_modules (as `npm install` compiles bin's
+ * target): starting it through tsx costs seconds per run on a busy machine.
+ */
+const compiled = join(root, 'test-artifacts/cli/reelay.mjs');
+const cli = [compiled];
 
 interface Run {
   code: number | null;
@@ -36,7 +39,8 @@ function run(command: string, args: string[], env: Record<string, string>, cwd: 
 }
 
 // The CLI only speaks HTTP: one database is enough to prove it.
-describe('the reelay CLI', () => {
+// Each run starts a node process: on a loaded machine a test of ten runs takes its time.
+describe('the reelay CLI', { timeout: 90_000 }, () => {
   let h: Harness;
   let key: string;
   let dir: string;
@@ -44,6 +48,16 @@ describe('the reelay CLI', () => {
   const reelay = (...args: string[]) => run(process.execPath, [...cli, ...args], env, dir);
 
   beforeAll(async () => {
+    await build({
+      entryPoints: [join(root, 'src/cli/main.ts')],
+      outfile: compiled,
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'warning',
+    });
     h = await Harness.start({ simulator: { taskDurationMs: 1_500 } });
     await h.channel('kling');
     key = (await h.user()).key;
