@@ -378,7 +378,8 @@ function explainFailure(errCode: string | undefined): { code: string; message: s
   const reason = errCode ? viduReason(errCode) : undefined;
   if (reason) {
     return {
-      code: failureCodes[reason.kind],
+      // A task cancelled through the API (or the Vidu console) reads as a cancel, whoever saw it end first.
+      code: errCode === 'UserCancelled' ? 'cancelled' : failureCodes[reason.kind],
       message: `Vidu could not generate the video: ${reason.meaning} (err_code ${errCode})`,
     };
   }
