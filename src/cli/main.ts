@@ -44,6 +44,9 @@ const client = () => {
   return new ReelayClient({ baseUrl, apiKey, adminToken });
 };
 
+const fetchTask = (taskId: string) =>
+  client().json<Task>('GET', `/v1/video/generations/${encodeURIComponent(taskId)}`);
+
 function print(task: Task): void {
   if (globals().json) {
     process.stdout.write(`${JSON.stringify(task, null, 2)}\n`);
@@ -144,7 +147,7 @@ program
   .description("print a task's status")
   .argument('<task_id>')
   .action(async (taskId: string) => {
-    const task = await client().json<Task>('GET', `/v1/video/generations/${encodeURIComponent(taskId)}`);
+    const task = await fetchTask(taskId);
     print(task);
     finish(task);
   });
@@ -155,7 +158,7 @@ program
   .argument('<task_id>')
   .option('-o, --output <file>', 'also save the video here when it succeeds')
   .action(async (taskId: string, options: { output?: string }) => {
-    const task = await client().json<Task>('GET', `/v1/video/generations/${encodeURIComponent(taskId)}`);
+    const task = await fetchTask(taskId);
     await waitAndFetch(task, options.output);
   });
 
@@ -200,7 +203,7 @@ program
   .argument('<task_id>')
   .option('-o, --output <file>', 'where to save it (default: <task_id>.mp4)')
   .action(async (taskId: string, options: { output?: string }) => {
-    const task = await client().json<Task>('GET', `/v1/video/generations/${encodeURIComponent(taskId)}`);
+    const task = await fetchTask(taskId);
     if (task.status !== 'succeeded' || !task.url)
       throw new Exit(1, `${taskId} has no video (${task.status})`);
     const file = options.output ?? `${task.task_id}.mp4`;
