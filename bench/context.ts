@@ -119,7 +119,7 @@ export const klingRequest = {
   duration: 5,
 };
 
-/** Submits the Kling request on the seed surface and waits until the task has succeeded; its id. */
+/** Submits the Kling request on the generations surface and waits until the task has succeeded; its id. */
 export async function finishedTask(gatewayUrl: string, apiKey: string): Promise<string> {
   const submitted = await httpJson<{ task_id: string }>(`${gatewayUrl}/v1/video/generations`, {
     method: 'POST',

@@ -165,7 +165,7 @@ serveParent({
     });
   },
 
-  /** Succeeded jobs whose result is still to be copied into storage (core/result-copier.ts). */
+  /** Succeeded jobs whose result is still to be copied into storage (engine/result-copier.ts). */
   async pendingCopies(): Promise<number> {
     const row = await gateway.deps.database.db
       .selectFrom('task_jobs')

@@ -54,7 +54,7 @@ for (const channel of demoChannels(sim)) {
   else await admin('POST', '/channels', channel);
   // Demo prices: 0.10 per second of video (micro-units), 1.5× at 1080p, 3.5× for Kling's pro mode.
   for (const model of channel.models) {
-    await admin('PUT', `/prices/${model}`, {
+    await admin('PUT', `/prices/${encodeURIComponent(model)}`, {
       unit: 'second',
       price: 100_000,
       resolution_multipliers: { '1080p': 1.5 },
@@ -74,7 +74,7 @@ Reelay demo is running.
   console     ${url}/console   (sign in with the admin token or the API key)
   API key     ${key.key}
 
-Submit the seed's Kling example:
+Submit the origin document's Kling example:
 
 curl ${url}/v1/video/generations \\
   --request POST \\

@@ -197,7 +197,7 @@ export interface TaskDetail extends TaskSummary {
   jobs: TaskJob[];
 }
 
-/** A task on the seed surface (GET /v1/video/generations/{id}): what a key holder sees. */
+/** A task on the generations surface (GET /v1/video/generations/{id}): what a key holder sees. */
 export interface SeedTask {
   task_id: string;
   status: TaskStatus;

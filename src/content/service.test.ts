@@ -25,7 +25,7 @@ describe.each(testDatabases())('content delivery settings on %s', (database) => 
     return { key, client: openaiClient(h.url + '/v1', key) };
   }
 
-  it("without re-hosting, streams from the vendor while the vendor has the video, and the seed url is the vendor's", async () => {
+  it("without re-hosting, streams from the vendor while the vendor has the video, and the generations url is the vendor's", async () => {
     const { key, client } = await start({ REHOST_CONTENT: false });
     const { id } = await client.videos.create({ model: 'kling-v1', prompt: 'straight from the vendor' });
     expect((await waitForVideo(client, id, h)).expires_at).toBeNull();

@@ -59,7 +59,7 @@ export interface ContentDeps {
   log: Logger;
 }
 
-/** A copy must finish well inside the copier's lease (core/result-copier.ts) that holds the job meanwhile. */
+/** A copy must finish well inside the copier's lease (engine/result-copier.ts) that holds the job meanwhile. */
 export const copyTimeoutMs = 120_000;
 const sweepEveryMs = 10 * 60_000;
 const sweepBatch = 100;
@@ -75,7 +75,7 @@ export class ContentService {
 
   /**
    * Copies a succeeded job's video (and cover, when there is one) into storage; throws when the video could not
-   * be copied (the copier tries again later: core/result-copier.ts). `copyId` names this attempt's files, so an
+   * be copied (the copier tries again later: engine/result-copier.ts). `copyId` names this attempt's files, so an
    * attempt that lost the job (its lease ran out) removes only its own.
    */
   async store(job: TaskJobRow, channel: Channel, copyId: string): Promise<HostedContent> {

@@ -52,7 +52,6 @@ export class ClaimLoop<T> {
   /** A pass now, not at the next tick (news of due work); a pass under way is followed by another at once. */
   wake(): void {
     if (this.stopped) return;
-    this.backlog = false;
     if (this.running) {
       this.wokenDuringPass = true;
       return;
@@ -88,7 +87,7 @@ export class ClaimLoop<T> {
       )
       .finally(() => {
         this.inHand.delete(work);
-        if (this.backlog && this.inFlight <= this.worker.capacity() / 2) this.wake();
+        this.passIfBacklogged();
       });
     this.inHand.add(work);
   }
@@ -113,9 +112,20 @@ export class ClaimLoop<T> {
     } finally {
       this.running = false;
     }
-    const again = this.wokenDuringPass || (this.backlog && this.inFlight <= this.worker.capacity() / 2);
+    const woken = this.wokenDuringPass;
     this.wokenDuringPass = false;
-    if (again) this.wake();
-    else if (!this.timer) this.schedule(this.worker.tickMs);
+    if (woken) this.wake();
+    else if (!this.passIfBacklogged() && !this.timer) this.schedule(this.worker.tickMs);
+  }
+
+  /**
+   * After a pass that filled every slot, the next starts once half the slots are free (one pass for it: the signal
+   * is used up; the pass sets it again if it fills them). Wakes from outside leave it alone.
+   */
+  private passIfBacklogged(): boolean {
+    if (!this.backlog || this.inFlight > this.worker.capacity() / 2) return false;
+    this.backlog = false;
+    this.wake();
+    return true;
   }
 }

@@ -104,7 +104,9 @@ export class JobPolls {
     const read = (call: Parameters<typeof adapter.readPoll>[0]) => adapter.readPoll(call, pollContext);
     const first = adapter.preparePoll(job.upstream_task_id, pollContext);
     let outcome = await this.vendor.call(adapter, channel, first, read, { slot });
+    let followedFacts: Partial<VideoFacts> = {};
     for (let follows = 0; outcome.kind === 'follow'; follows++) {
+      followedFacts = { ...followedFacts, ...outcome.facts };
       outcome =
         follows < maxFollowCalls
           ? await this.vendor.call(adapter, channel, outcome.call, read, { slot })
@@ -128,7 +130,7 @@ export class JobPolls {
           { leaseUntil },
         );
       case 'succeeded': {
-        const facts: VideoFacts = { ...jobFacts(job), ...outcome.facts };
+        const facts: VideoFacts = { ...jobFacts(job), ...followedFacts, ...outcome.facts };
         // Succeeded as soon as the vendor says so; the copy into Reelay's storage follows (result-copier.ts).
         const copy = this.deps.config.REHOST_CONTENT;
         await this.writes.end(job, leaseToken, {

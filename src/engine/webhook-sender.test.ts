@@ -88,7 +88,7 @@ describe.each(testDatabases())('webhooks on %s', (database) => {
     const [webhook] = hook.received;
     expect(webhook!.headers['webhook-id']).toBe(delivery!.id);
     expect(webhook!.headers['content-type']).toBe('application/json');
-    // The payload is the task exactly as the seed API shows it.
+    // The payload is the task exactly as the generations surface shows it.
     expect(new Webhook(secret).verify(webhook!.body, webhook!.headers)).toEqual(done.body);
     const stranger = new Webhook(`whsec_${Buffer.from('not the key secret').toString('base64')}`);
     expect(() => stranger.verify(webhook!.body, webhook!.headers)).toThrow(/signature/i);

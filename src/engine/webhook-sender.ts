@@ -23,7 +23,7 @@ import {
   type DeliveryWithAttempts,
 } from '../store/webhooks.js';
 
-/** Renders a task as its surface shows it (the seed's query answer, OpenAI's video object, …). */
+/** Renders a task as its surface shows it (the generations surface's query answer, OpenAI's video object, …). */
 export type TaskView = (task: TaskWithJobs) => unknown;
 
 export interface WebhookSenderDeps {

@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, InvalidRequestError, NotFoundError } from '../errors.js';
 
-/** The seed's error body: `{code, message, param, type}`. */
+/** The generations surface's error body: `{code, message, param, type}`. */
 export function generationsErrorBody(error: ApiError) {
   return { code: error.code, message: error.message, param: error.param, type: error.type };
 }
@@ -12,7 +12,7 @@ export function openaiErrorBody(error: ApiError) {
   return { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
 }
 
-/** Each surface renders errors its own way: OpenAI's shape under /v1/videos and /v1/models, the seed's everywhere else. */
+/** Each surface renders errors its own way: OpenAI's shape under /v1/videos and /v1/models, the generations surface's everywhere else. */
 function errorBodyFor(url: string): (error: ApiError) => unknown {
   return /^\/v1\/(?:videos|models)(?:[/?]|$)/.test(url) ? openaiErrorBody : generationsErrorBody;
 }

@@ -308,12 +308,6 @@ export const kling: VendorSimulator = {
   routes: (world) => klingSimulator(world),
   account: () => ({ ...defaultKlingAccount }),
   models: [...new Set(Object.values(modelsByEndpoint).flat())],
-  demoModels: [
-    'kling-v1',
-    'kling-v1-6',
-    'kling-v2-master',
-    'kling-v2-1-master',
-    'kling-v2-5-turbo',
-    'kling-v2-6',
-  ],
+  // The image-to-video-only models would refuse the demo's text prompts.
+  demoModels: textModels,
 };

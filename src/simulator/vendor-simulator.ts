@@ -25,6 +25,11 @@ export interface VendorSimulator {
   account(baseUrl: string): Record<string, unknown>;
   /** The models the vendor serves, stated from its documentation (a test compares them with the adapter's). */
   models: readonly string[];
+  /**
+   * The vendor serves models beyond any list (an aggregator: fal, Replicate), so `models` holds some the adapter
+   * has no mapping for; the adapter's must all be among them.
+   */
+  openCatalog?: boolean;
   /** The models the demo's channel offers, when not all of them. */
   demoModels?: readonly string[];
 }

@@ -26,7 +26,9 @@ export type Fault =
   /** The next submitted task is accepted, then fails while generating with this reason. */
   | { type: 'task_fails'; reason?: string }
   /** The next submitted task succeeds with a video of this length, whatever was asked. */
-  | { type: 'short_video'; durationSeconds: number };
+  | { type: 'short_video'; durationSeconds: number }
+  /** The next submitted task is accepted, then runs for ever (a vendor that loses track of it). */
+  | { type: 'task_never_ends' };
 
 export interface ScriptedFault {
   vendor: string;
@@ -100,7 +102,7 @@ export class SimWorld {
       id,
       vendor,
       createdAt: Date.now(),
-      durationMs: this.options.taskDurationMs + jitter,
+      durationMs: fault?.type === 'task_never_ends' ? Infinity : this.options.taskDurationMs + jitter,
       failReason: fault?.type === 'task_fails' ? (fault.reason ?? 'generation failed') : null,
       deliveredSeconds: fault?.type === 'short_video' ? fault.durationSeconds : null,
 
@@ -113,6 +115,8 @@ export class SimWorld {
   /** Where a task is now: queued for the first fifth of its time, then running, then done. */
   stage(task: SimTask, now = Date.now()): SimStage {
     const elapsed = now - task.createdAt;
+    // A task that never ends is queued for the world's usual fifth, then runs for ever.
+    if (task.durationMs === Infinity) return elapsed < this.options.taskDurationMs / 5 ? 'queued' : 'running';
     if (elapsed >= task.durationMs) return task.failReason ? 'failed' : 'succeeded';
     return elapsed < task.durationMs / 5 ? 'queued' : 'running';
   }
@@ -131,7 +135,7 @@ export class SimWorld {
    * that calls back reports.
    */
   onStageChange(task: SimTask, report: (stage: SimStage) => void): void {
-    for (const boundary of [task.durationMs / 5, task.durationMs]) {
+    for (const boundary of [task.durationMs / 5, task.durationMs].filter(Number.isFinite)) {
       this.when(task.createdAt + boundary, () => report(this.stage(task)));
     }
   }
@@ -204,7 +208,8 @@ export class SimWorld {
 }
 
 /** Faults that shape the next task rather than answer the next request. */
-const isTaskFault = (fault: Fault) => fault.type === 'task_fails' || fault.type === 'short_video';
+const isTaskFault = (fault: Fault) =>
+  fault.type === 'task_fails' || fault.type === 'short_video' || fault.type === 'task_never_ends';
 
 export function newNumericId(): string {
   // Kling and Jimeng task ids are long numeric strings.

@@ -1,4 +1,4 @@
-/** Channels: one vendor account each. Credentials stay sealed here; core/channels.ts opens them. */
+/** Channels: one vendor account each. Credentials stay sealed here; channels/directory.ts opens them. */
 import type { Database } from './db.js';
 import type { ChannelRow, ChannelsTable } from './schema.js';
 

@@ -65,7 +65,7 @@ export interface TasksTable {
   key_id: string;
   model: string;
   status: TaskStatus;
-  /** The normalised request (core/request.ts), JSON. */
+  /** The normalised request (http/generations/request.ts), JSON. */
   request: string;
   n: number;
   /** The client's `user` field. */
@@ -121,7 +121,7 @@ export interface TaskJobsTable {
   created_at: number;
   updated_at: number;
   completed_at: number | null;
-  /** HostedContent JSON (core/content.ts): the result copied into Reelay's storage, or null. */
+  /** HostedContent JSON (content/service.ts): the result copied into Reelay's storage, or null. */
   hosted_content: string | null;
   /** When the hosted content is removed (retention); the content is gone from then on. */
   content_expires_at: number | null;

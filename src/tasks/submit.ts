@@ -210,7 +210,7 @@ async function replayed(
 /** Why no generation of the task could start, as the client's error. */
 function errorForClient(results: SubmitResult[]): ApiError {
   const rejected = results.find((r) => r.kind === 'rejected');
-  if (rejected) return new InvalidRequestError(rejected.message, null, rejected.code);
+  if (rejected) return new InvalidRequestError(rejected.message, rejected.param ?? null, rejected.code);
   const broken = results.find((r) => r.kind === 'channel_broken');
   if (broken)
     return new UpstreamError(

@@ -65,7 +65,7 @@ export interface VideoFacts {
 
 /** A vendor call before authentication: sign() adds the base URL, the body encoding and the vendor's headers. */
 export interface VendorCall {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /**
    * Path and query, appended to the channel's base URL; or an absolute URL the vendor gave (fal's status_url),
    * which must be on the base URL's origin (vendorUrl refuses any other: credentials never travel elsewhere).
@@ -77,7 +77,7 @@ export interface VendorCall {
 
 /** A vendor call ready for the wire. */
 export interface SignedCall {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   body?: string;
@@ -100,7 +100,13 @@ export type VendorTrouble =
   | { kind: 'channel_broken'; message: string };
 
 /** The vendor refused this request itself (invalid parameters, content safety): the client's 400, not retried. */
-export type VendorRejection = { kind: 'rejected'; code: string; message: string };
+export type VendorRejection = {
+  kind: 'rejected';
+  code: string;
+  message: string;
+  /** The field the vendor named, in its own words (a model input of an aggregator), for the client's 400. */
+  param?: string;
+};
 
 export type SubmitOutcome =
   | {
@@ -118,7 +124,12 @@ export type PollOutcome =
    * The answer points at another call that holds the rest (MiniMax's file retrieve, fal's response_url): the engine
    * makes it at once and reads its answer with readPoll too (at most `maxFollowCalls` in one poll).
    */
-  | { kind: 'follow'; call: VendorCall }
+  | {
+      kind: 'follow';
+      call: VendorCall;
+      /** What this answer said of the video (MiniMax's size), kept for the success the follow call brings. */
+      facts?: Partial<VideoFacts>;
+    }
   | {
       kind: 'succeeded';
       /**

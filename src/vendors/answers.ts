@@ -30,6 +30,26 @@ export function troubleFromStatus(answer: VendorAnswer, what: string): VendorTro
   };
 }
 
+/**
+ * troubleFromStatus with the vendor's own words for it, for vendors whose accounts also fail on billing (402):
+ * 401, 402 and 403 break the channel; 429 waits as long as the vendor asks; the rest as troubleFromStatus.
+ */
+export function troubleWithReason(answer: VendorAnswer, what: string, reason: string | null): VendorTrouble {
+  const said = reason ? `: ${reason}` : '';
+  if (answer.status === 401 || answer.status === 402 || answer.status === 403)
+    return {
+      kind: 'channel_broken',
+      message: `${what}: vendor refused the account (HTTP ${answer.status})${said}`,
+    };
+  if (answer.status === 429)
+    return {
+      kind: 'retry_later',
+      message: `${what}: rate limited${said}`,
+      retryAfterMs: retryAfterMs(answer),
+    };
+  return troubleFromStatus(answer, what);
+}
+
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

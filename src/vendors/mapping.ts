@@ -42,3 +42,39 @@ export function dimensionsFor(aspect: string, shortSide: number): { width: numbe
     ? { width: even(shortSide * ratio), height: shortSide }
     : { width: shortSide, height: even(shortSide / ratio) };
 }
+
+/** A value and the request field it came from, for a 400 that names the field the client used. */
+export interface Given<T> {
+  value: T;
+  param: string;
+}
+
+/**
+ * A value the client may give at the top level and in metadata (in the vendor's name): either is fine, both only
+ * when they agree (else a 400 naming the metadata key). Null when neither was given.
+ */
+export function agreed<T>(top: Given<T | null>, meta: Given<T | undefined>): Given<T> | null {
+  if (meta.value !== undefined && top.value !== null && top.value !== meta.value)
+    throw new InvalidRequestError(
+      `${meta.param} (${String(meta.value)}) contradicts ${top.param} (${String(top.value)})`,
+      meta.param,
+    );
+  if (meta.value !== undefined) return { value: meta.value, param: meta.param };
+  return top.value === null ? null : { value: top.value, param: top.param };
+}
+
+/**
+ * The aspect ratio and resolution a width and height name exactly, for vendors that take the two apart (Veo, Luma):
+ * one of `aspects` and the resolution whose short side it is. Null when either is none of them.
+ */
+export function exactSize<R extends string>(
+  width: number,
+  height: number,
+  aspects: readonly string[],
+  shortSides: Record<R, number>,
+): { aspect: string; resolution: R } | null {
+  const aspect = aspects.find((a) => Math.abs(ratioOf(a) - width / height) < 1e-9);
+  const short = Math.min(width, height);
+  const resolution = (Object.keys(shortSides) as R[]).find((r) => shortSides[r] === short);
+  return aspect && resolution ? { aspect, resolution } : null;
+}

@@ -198,7 +198,7 @@ export class Harness {
   }
 
   async price(model: string, price: Record<string, unknown>): Promise<void> {
-    const res = await this.admin('PUT', `/prices/${model}`, price);
+    const res = await this.admin('PUT', `/prices/${encodeURIComponent(model)}`, price);
     if (res.status !== 200) throw new Error(`price failed: ${JSON.stringify(res.body)}`);
   }
 
@@ -207,7 +207,7 @@ export class Harness {
     if (res.status !== 200) throw new Error(`top-up failed: ${JSON.stringify(res.body)}`);
   }
 
-  /** Submits on the seed surface. */
+  /** Submits on the generations surface. */
   submit(key: string, body: unknown) {
     return this.http('POST', '/v1/video/generations', { token: key, body });
   }
@@ -218,7 +218,7 @@ export class Harness {
 
   /**
    * Polls the gateway until the task leaves `processing` (or the deadline passes), then waits for its results'
-   * copies into storage, which follow a success (core/result-copier.ts).
+   * copies into storage, which follow a success (engine/result-copier.ts).
    */
   async waitForEnd(key: string, taskId: string, timeoutMs = 30_000): Promise<JsonResponse> {
     const deadline = Date.now() + timeoutMs;

@@ -12,8 +12,8 @@ export const pngBase64 =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 export const gifBase64 = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 
-/** The seed document's Vidu example, exactly as published. */
-export const seedViduExample = {
+/** The origin document's Vidu example, exactly as published. */
+export const originViduExample = {
   model: 'viduq1',
   prompt: '一个穿着宇航服的宇航员在月球上行走, 高品质, 电影级',
   size: '1920x1080',
@@ -30,11 +30,11 @@ export const seedViduExample = {
   },
 };
 
-/** What Vidu must receive for the seed's example: zeros and falses as sent, a Vidu resolution, no callback_url. */
+/** What Vidu must receive for the origin document's example: zeros and falses as sent, a Vidu resolution, no callback_url. */
 export const seedViduWireBody = {
   model: 'viduq1',
-  prompt: seedViduExample.prompt,
-  images: [seedViduExample.image],
+  prompt: originViduExample.prompt,
+  images: [originViduExample.image],
   duration: 5,
   seed: 0,
   resolution: '1080p',

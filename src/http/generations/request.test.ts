@@ -14,7 +14,7 @@ function rejection(body: unknown): { status: number; param: string | null; messa
   throw new Error('expected the request to be rejected');
 }
 
-describe('seed request validation', () => {
+describe('generations request validation', () => {
   it('accepts the smallest valid request and fills defaults', () => {
     expect(parseGenerationsRequest(base)).toEqual({
       model: 'kling-v1',

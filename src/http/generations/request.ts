@@ -1,5 +1,5 @@
 /**
- * The unified video request: the seed's POST /v1/video/generations body, validated field by field and
+ * The unified video request: the generations surface's POST /v1/video/generations body, validated field by field and
  * normalised into what every surface and vendor adapter works from.
  */
 import { z } from 'zod';
@@ -11,7 +11,7 @@ import { issueMessage } from '../issue-messages.js';
 
 const dimension = z.number().int().min(64).max(8192);
 
-/** The seed's request body. Unknown top-level fields are refused, so nothing a client sends is silently dropped. */
+/** The generations surface's request body. Unknown top-level fields are refused, so nothing a client sends is silently dropped. */
 export const generationsRequestSchema = z
   .object({
     model: z.string().min(1).max(200),
@@ -30,7 +30,7 @@ export const generationsRequestSchema = z
     response_format: z.literal('url').optional(),
     seed: z.number().int().min(0).max(4_294_967_295).optional(),
     user: z.string().min(1).max(256).optional(),
-    /** Where Reelay POSTs the task when it ends; also accepted as metadata.callback_url (the seed's Vidu example). */
+    /** Where Reelay POSTs the task when it ends; also accepted as metadata.callback_url (the origin document's Vidu example). */
     callback_url: z.string().max(2048).optional(),
   })
   .strict();

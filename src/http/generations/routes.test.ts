@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from '../../../test/support/harness.js';
 
-/** The seed document's Kling example, exactly as published. */
-const seedKlingExample = {
+/** The origin document's Kling example, exactly as published. */
+const originKlingExample = {
   model: 'kling-v1',
   prompt: '一个穿着宇航服的宇航员在月球上行走, 高品质, 电影级',
   size: '1920x1080',
@@ -16,7 +16,7 @@ const seedKlingExample = {
   },
 };
 
-describe.each(testDatabases())('seed API on %s', (database) => {
+describe.each(testDatabases())('generations API on %s', (database) => {
   let h: Harness;
   let key: string;
 
@@ -27,8 +27,8 @@ describe.each(testDatabases())('seed API on %s', (database) => {
   });
   afterAll(() => h.close());
 
-  it("runs the seed's Kling example to succeeded with a downloadable MP4", async () => {
-    const submitted = await h.submit(key, seedKlingExample);
+  it("runs the origin document's Kling example to succeeded with a downloadable MP4", async () => {
+    const submitted = await h.submit(key, originKlingExample);
     expect(submitted.status).toBe(200);
     expect(submitted.body).toMatchObject({
       status: 'processing',
@@ -88,7 +88,7 @@ describe.each(testDatabases())('seed API on %s', (database) => {
       ],
       ['a model nobody serves', { model: 'no-such-model', prompt: 'x' }, 'model'],
       ['fps Kling cannot choose', { model: 'kling-v1', prompt: 'x', fps: 30 }, 'fps'],
-    ])('answers %s with the seed error shape and stores no task', async (_name, body, param) => {
+    ])('answers %s with the generations error shape and stores no task', async (_name, body, param) => {
       const before = await taskCount();
       const submits = h.sim.world.requests('kling', 'submit');
       const res = await h.submit(key, body);
@@ -99,7 +99,7 @@ describe.each(testDatabases())('seed API on %s', (database) => {
       expect(h.sim.world.requests('kling', 'submit')).toBe(submits);
     });
 
-    it('answers malformed JSON and a wrong content type with 4xx in the seed shape', async () => {
+    it('answers malformed JSON and a wrong content type with 4xx in the generations shape', async () => {
       const bad = await h.http('POST', '/v1/video/generations', {
         token: key,
         rawBody: '{"model":',

@@ -1,6 +1,6 @@
 /**
  * The OpenAI Videos API's request bodies (create, remix) and queries, validated and mapped onto the unified
- * request, so any model on any channel runs through this surface exactly as through the seed's.
+ * request, so any model on any channel runs through this surface exactly as through the generations surface.
  */
 import { z } from 'zod';
 import { ApiError, InvalidRequestError } from '../../errors.js';
@@ -30,7 +30,7 @@ const createSchema = z
       .object({ image_url: z.string().min(1).optional(), file_id: z.string().min(1).optional() })
       .strict()
       .optional(),
-    /** Reelay's extension: vendor-specific fields, as on the seed surface. Multipart sends it as JSON text. */
+    /** Reelay's extension: vendor-specific fields, as on the generations surface. Multipart sends it as JSON text. */
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
@@ -50,7 +50,7 @@ export const contentQuerySchema = z
     variant: z.enum(['video', 'thumbnail', 'spritesheet']).default('video'),
     /** Reelay's extension: which video of a task with n > 1 (0-based). */
     index: z.coerce.number().int().min(0).max(3).optional(),
-    /** A signed content link (core/content-links.ts): expiry in unix seconds, and its signature. */
+    /** A signed content link (content/links.ts): expiry in unix seconds, and its signature. */
     expires: z.coerce.number().int().optional(),
     signature: z.string().min(1).max(100).optional(),
   })

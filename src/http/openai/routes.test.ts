@@ -50,9 +50,9 @@ describe.each(testDatabases())('OpenAI-compatible /v1/videos on %s', (database) 
     expect(content.headers.get('content-type')).toBe('video/mp4');
     expect(await bytesOf(content)).toEqual(sampleVideo);
 
-    // The same task on the seed surface.
-    const seed = await h.query(key, created.id);
-    expect(seed.body).toMatchObject({ task_id: created.id, status: 'succeeded' });
+    // The same task on the generations surface.
+    const generations = await h.query(key, created.id);
+    expect(generations.body).toMatchObject({ task_id: created.id, status: 'succeeded' });
   });
 
   it('takes the first frame as an uploaded file', async () => {
@@ -203,13 +203,13 @@ describe.each(testDatabases())('OpenAI-compatible /v1/videos on %s', (database) 
   it('keeps serving a re-hosted video after the vendor URL expired, also by its signed link', async () => {
     const created = await client.videos.create({ model: 'kling-v1', prompt: 'outlives the vendor' });
     await waitForVideo(client, created.id, h);
-    const seed = await h.query(key, created.id);
+    const generations = await h.query(key, created.id);
     h.sim.world.expireAllFiles();
 
     expect(await bytesOf(await client.videos.downloadContent(created.id))).toEqual(sampleVideo);
 
-    // The seed surface's url is Reelay's own signed link: it works without the API key, as a <video> src would.
-    const link = new URL(seed.body.url);
+    // The generations surface's url is Reelay's own signed link: it works without the API key, as a <video> src would.
+    const link = new URL(generations.body.url);
     expect(link.origin).toBe(h.url);
     const viaLink = await request(link);
     expect(viaLink.statusCode).toBe(200);

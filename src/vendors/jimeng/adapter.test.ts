@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../errors.js';
 import { parseGenerationsRequest } from '../../http/generations/request.js';
-import { seedJimengExample } from '../../../test/support/seed-examples.js';
+import { originJimengExample } from '../../../test/support/origin-examples.js';
 import type { VendorAnswer, VideoJob } from '../adapter.js';
 import { jimengAdapter } from './adapter.js';
 
-const imageUrl = seedJimengExample.image;
+const imageUrl = originJimengExample.image;
 const tailUrl = 'https://example.com/last-frame.png';
 // Tiny but real magic bytes: JPEG (FF D8 FF E0) and WebP (RIFF…WEBP).
 const jpegBase64 = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1]).toString(
@@ -59,13 +59,13 @@ const gateway = (code: string, codeN: number) => ({
 
 describe('Jimeng req_key rules', () => {
   it("takes the seed's example as sent: the image-to-video variant of the same model, the image once", () => {
-    const prepared = prepare(seedJimengExample);
+    const prepared = prepare(originJimengExample);
     expect(prepared.call).toEqual({
       method: 'POST',
       path: '/?Action=CVSync2AsyncSubmitTask&Version=2022-08-31',
       body: {
         req_key: 'jimeng_vgfm_i2v_l20',
-        prompt: seedJimengExample.prompt,
+        prompt: originJimengExample.prompt,
         aspect_ratio: '16:9',
         image_urls: [imageUrl],
       },

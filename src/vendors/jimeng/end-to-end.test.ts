@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from '../../../test/support/harness.js';
 import { expectDownloadableMp4 } from '../../../test/support/media.js';
-import { seedJimengExample } from '../../../test/support/seed-examples.js';
+import { originJimengExample } from '../../../test/support/origin-examples.js';
 import { defaultJimengAccount } from '../../simulator/jimeng.js';
 
 const tailUrl = 'https://example.com/last-frame.png';
@@ -28,8 +28,8 @@ describe.each(testDatabases())('Jimeng through the gateway on %s', (database) =>
     return h.waitForEnd(key, submitted.body.task_id);
   }
 
-  it("runs the seed's Jimeng example, sent as is, to succeeded with a downloadable MP4", async () => {
-    const submitted = await h.submit(key, seedJimengExample);
+  it("runs the origin document's Jimeng example, sent as is, to succeeded with a downloadable MP4", async () => {
+    const submitted = await h.submit(key, originJimengExample);
     expect(submitted.status).toBe(200);
     expect(submitted.body).toMatchObject({ status: 'processing', model: 'jimeng_vgfm_t2v_l20', error: null });
     expect(submitted.body).not.toHaveProperty('warnings');
@@ -53,7 +53,7 @@ describe.each(testDatabases())('Jimeng through the gateway on %s', (database) =>
     const done = await submitAndWait({
       model: 'jimeng_v30_1080p',
       prompt: 'a door opens',
-      image: seedJimengExample.image,
+      image: originJimengExample.image,
       metadata: { image_urls: [tailUrl] },
     });
     expect(done.body.status).toBe('succeeded');
@@ -122,8 +122,8 @@ describe.each(testDatabases())('Jimeng through the gateway on %s', (database) =>
 
   it('a req_key for a pricier model is a 400 naming metadata.req_key, and nothing reaches the vendor', async () => {
     const res = await h.submit(key, {
-      ...seedJimengExample,
-      metadata: { ...seedJimengExample.metadata, req_key: 'jimeng_ti2v_v30_pro' },
+      ...originJimengExample,
+      metadata: { ...originJimengExample.metadata, req_key: 'jimeng_ti2v_v30_pro' },
     });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ param: 'metadata.req_key', type: 'invalid_request_error' });

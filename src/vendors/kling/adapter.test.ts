@@ -115,6 +115,16 @@ describe('Kling request mapping', () => {
     });
   });
 
+  it('refuses a text-only request for the models Kling offers on image2video only, before any call', () => {
+    for (const upstreamModel of ['kling-v1-5', 'kling-v2-1']) {
+      expect(paramOf(() => klingAdapter.prepareSubmit(job({ upstreamModel })))).toBe('image');
+      const image = { kind: 'url' as const, url: 'https://example.com/first.png' };
+      expect(klingAdapter.prepareSubmit(job({ upstreamModel, image })).call.path).toBe(
+        '/v1/videos/image2video',
+      );
+    }
+  });
+
   it('does not send a seed, and says so', () => {
     const prepared = klingAdapter.prepareSubmit(job({ seed: 7, metadata: { seed: 20231234 } }));
     expect(JSON.stringify(prepared.call.body)).not.toContain('seed');

@@ -19,6 +19,7 @@ import {
   klingAspectRatios,
   klingCameraControl,
   klingDurations,
+  klingImageOnlyModels,
   klingModels,
   type KlingCreateBody,
   type KlingEndpoint,
@@ -111,6 +112,12 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
 
     const mode = meta.mode ?? 'std';
     const endpoint: KlingEndpoint = job.image ? 'image2video' : 'text2video';
+    if (endpoint === 'text2video' && klingImageOnlyModels.includes(job.upstreamModel)) {
+      throw new InvalidRequestError(
+        `Kling ${job.upstreamModel} makes videos from an image only: send image (the first frame)`,
+        'image',
+      );
+    }
     const body: KlingCreateBody = {
       model_name: job.upstreamModel,
       prompt: job.prompt,

@@ -12,6 +12,9 @@ export const klingModels = [
   'kling-v2-6',
 ] as const;
 
+/** Models Kling offers on image2video only (Kling API docs, model_name of each endpoint): a text prompt alone is refused. */
+export const klingImageOnlyModels: readonly string[] = ['kling-v1-5', 'kling-v2-1'];
+
 export const klingAspectRatios = ['16:9', '9:16', '1:1'] as const;
 export const klingDurations = [5, 10] as const;
 export type KlingEndpoint = 'text2video' | 'image2video';

@@ -70,14 +70,14 @@ describe.each(testDatabases())('openai vendor against its simulator on %s', (dat
     expect(await bytesOf(await client.videos.downloadContent(remix.id))).toEqual(sampleVideo);
   });
 
-  it("gives the seed surface Reelay's link for content the upstream serves only to the account", async () => {
+  it("gives the generations surface Reelay's link for content the upstream serves only to the account", async () => {
     const submitted = await h.submit(key, {
       model: 'sora-2',
-      prompt: 'from the seed surface',
+      prompt: 'from the generations surface',
       image: `data:image/png;base64,${pixel}`,
     });
     expect(submitted.status).toBe(200);
-    expect(simVideo(h, 'from the seed surface')?.request.inputReference).toBe(
+    expect(simVideo(h, 'from the generations surface')?.request.inputReference).toBe(
       `data:image/png;base64,${pixel}`,
     );
     const done = await h.waitForEnd(key, submitted.body.task_id);

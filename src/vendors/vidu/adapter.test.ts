@@ -6,7 +6,7 @@ import {
   last,
   pngBase64,
   prepareVidu as prepare,
-  seedViduExample,
+  originViduExample,
   seedViduWireBody,
 } from '../../../test/support/vidu.js';
 import { viduAdapter } from './adapter.js';
@@ -239,9 +239,9 @@ describe('Vidu durations', () => {
   });
 });
 
-describe("the seed's Vidu example", () => {
+describe("the origin document's Vidu example", () => {
   it('becomes exactly this img2video call: zeros and falses sent, callback_url kept for Reelay', () => {
-    const { path, body, expected } = prepare(seedViduExample);
+    const { path, body, expected } = prepare(originViduExample);
     expect(path).toBe('/ent/v2/img2video');
     expect(body).toEqual(seedViduWireBody);
     expect(expected).toEqual({

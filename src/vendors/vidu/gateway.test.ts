@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCallbackReceiver } from '../../../test/support/callbacks.js';
 import { Harness, testDatabases } from '../../../test/support/harness.js';
-import { first, last, pngBase64, seedViduExample, seedViduWireBody } from '../../../test/support/vidu.js';
+import { first, last, pngBase64, originViduExample, seedViduWireBody } from '../../../test/support/vidu.js';
 import type { SimTask } from '../../simulator/world.js';
 
 describe.each(testDatabases())('Vidu through the gateway on %s', (database) => {
@@ -28,12 +28,12 @@ describe.each(testDatabases())('Vidu through the gateway on %s', (database) => {
     return ids;
   }
 
-  it("runs the seed's Vidu example as sent to succeeded, with a downloadable MP4 and exactly one callback", async () => {
+  it("runs the origin document's Vidu example as sent to succeeded, with a downloadable MP4 and exactly one callback", async () => {
     const callbacks = await startCallbackReceiver();
     try {
       const request = {
-        ...seedViduExample,
-        metadata: { ...seedViduExample.metadata, callback_url: callbacks.url },
+        ...originViduExample,
+        metadata: { ...originViduExample.metadata, callback_url: callbacks.url },
       };
       const submitted = await h.submit(key, request);
       expect(submitted.status).toBe(200);
