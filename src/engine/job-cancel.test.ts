@@ -14,6 +14,8 @@ describe.each(testDatabases())('cancelling a task on %s', (database) => {
     h = await Harness.start({ database });
     await h.channel('vidu');
     await h.channel('kling');
+    await h.channel('runway', { models: ['gen4.5'] });
+    await h.price('gen4.5', { unit: 'call', price });
     await h.price('viduq2', { unit: 'call', price });
     await h.price('kling-v1', { unit: 'call', price });
   });
@@ -110,6 +112,26 @@ describe.each(testDatabases())('cancelling a task on %s', (database) => {
     const done = await h.waitForEnd(key, submitted.body.task_id);
     expect(done.body.status).toBe('succeeded');
     expect((await ledgerKinds(userId)).map(([kind]) => kind)).toEqual(['topup', 'reserve', 'settle']);
+  });
+
+  it('cancels a running task at a vendor whose API can (Runway, through its adapter’s prepareCancel)', async () => {
+    h.sim.world.options.taskDurationMs = 5_000;
+    const { key, userId } = await payingUser();
+    const submitted = await h.submit(key, {
+      model: 'gen4.5',
+      prompt: 'a cat',
+      size: '720x1280',
+      duration: 2,
+    });
+    expect(submitted.status).toBe(200);
+    const task = simTask('runway');
+    await until(() => h.sim.world.stage(task) === 'running');
+
+    const cancelled = await cancel(key, submitted.body.task_id);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'failed', error: { code: 'cancelled' } });
+    expect(cancelled.body.error.message).toMatch(/at runway/);
+    expect((await ledgerKinds(userId)).map(([kind]) => kind)).toEqual(['topup', 'reserve', 'refund']);
   });
 
   it('answers 409 naming the vendor where it has no cancel (Kling), on both surfaces, and changes nothing', async () => {
