@@ -35,7 +35,7 @@ export interface VisibilityReport {
   pollAttempts: number[];
 }
 
-const adminToken = 'bench-admin-token-0123456789';
+const adminToken = 'bench-admin-token-0123456789abcdefghij';
 /** The seed request the poller benchmark's tasks were made from. */
 const seedBody = { model: 'kling-v1', prompt: 'a lighthouse at dusk, waves breaking', duration: 5 };
 

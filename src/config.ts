@@ -14,9 +14,20 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().default('sqlite:./data/reelay.db'),
   REELAY_DATA_DIR: z.string().default('./data'),
-  REELAY_ADMIN_TOKEN: z.string().min(16, 'REELAY_ADMIN_TOKEN must be at least 16 characters').optional(),
+  REELAY_ADMIN_TOKEN: z
+    .string()
+    .min(32, 'REELAY_ADMIN_TOKEN must be at least 32 characters; generate one with: openssl rand -base64 32')
+    .optional(),
+  /** Failed authentications (wrong API keys or admin tokens) one client address may make per window. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
+  AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   /** Secret that encrypts vendor credentials at rest; generated into the data dir when unset. */
   REELAY_SECRET: z.string().min(16, 'REELAY_SECRET must be at least 16 characters').optional(),
+  /** The secret before the last rotation: what it sealed still opens, until `npm run reseal` seals it anew. */
+  REELAY_SECRET_PREVIOUS: z
+    .string()
+    .min(16, 'REELAY_SECRET_PREVIOUS must be at least 16 characters')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** First poll after submit, then exponential backoff up to the max. */
   POLL_INITIAL_DELAY_MS: number(2_000),
@@ -57,6 +68,16 @@ const envSchema = z.object({
     .default(25 * 1024 * 1024),
   /** Reelay's address as clients reach it (for content links); the request's own host when unset. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * Whether to believe X-Forwarded-For/-Proto/-Host: `true` (any proxy), or the proxies' addresses or CIDRs,
+   * comma-separated. Unset: the headers are ignored (a client could set them).
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value) =>
+      value === undefined || value === '' || value === 'false' ? false : value === 'true' ? true : value,
+    ),
   /** Copy every result into Reelay's storage when it succeeds, so it outlives the vendor's URL. */
   REHOST_CONTENT: flag(true),
   /** Where re-hosted content is kept; `<REELAY_DATA_DIR>/content` when unset. */
@@ -119,6 +140,16 @@ const envSchema = z.object({
 });
 
 export type Config = z.infer<typeof envSchema>;
+
+/** What `npm start` warns about: settings that are safe on one machine and unsafe in front of the Internet. */
+export function startupWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (!config.PUBLIC_URL)
+    warnings.push(
+      "PUBLIC_URL is unset: links Reelay hands out follow each request's Host header (and say http:// behind a TLS proxy). Set PUBLIC_URL to the address clients use.",
+    );
+  return warnings;
+}
 
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,

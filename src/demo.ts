@@ -2,15 +2,31 @@
  * `npm run demo`: the vendor simulators and the gateway on one machine (SQLite, no vendor accounts), with a
  * demo user, API key and one channel per simulated vendor; prints requests ready to paste.
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { startSimulator } from './simulator/server.js';
 import { demoChannels } from './simulator/accounts.js';
+import { randomBase62 } from './security/secrets.js';
+
+/** The demo's admin token: made at random once per data directory and kept there, so no two demos share one. */
+function demoAdminToken(dataDir: string): string {
+  const file = join(dataDir, 'demo-admin-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const token = `rla-${randomBase62(40)}`;
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
+}
 
 const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 4010);
-const adminToken = process.env.REELAY_ADMIN_TOKEN ?? 'demo-admin-token-change-me';
+const dataDir = process.env.REELAY_DATA_DIR ?? './data';
+const adminToken = process.env.REELAY_ADMIN_TOKEN ?? demoAdminToken(dataDir);
 const config = loadConfig({
-  DATABASE_URL: 'sqlite:./data/demo.db',
+  DATABASE_URL: `sqlite:${join(dataDir, 'demo.db')}`,
+  // The demo's simulators and sample data are for this machine only; HOST=0.0.0.0 opens it to the network.
+  HOST: '127.0.0.1',
   ...process.env,
   REELAY_ADMIN_TOKEN: adminToken,
 });

@@ -41,3 +41,15 @@ export class InsufficientBalanceError extends ApiError {
     super(403, 'insufficient_balance_error', message, null, code);
   }
 }
+
+/** Too many requests: the client may try again after `retryAfterSeconds` (sent as Retry-After). */
+export class RateLimitError extends ApiError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    code: string,
+    param: string | null = null,
+  ) {
+    super(429, 'rate_limit_error', message, param, code);
+  }
+}

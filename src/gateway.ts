@@ -23,20 +23,25 @@ import { adminBilling } from './http/admin/billing.js';
 import { adminChannels } from './http/admin/channels.js';
 import { prepareAdminToken } from './http/admin/auth.js';
 import { adminUsers } from './http/admin/users.js';
+import { installAdminAuditTrail } from './http/admin/audit-log.js';
 import { adminTasks } from './http/admin/tasks.js';
 import { adminUsageSeries } from './http/admin/usage-series.js';
 import { adminVendors } from './http/admin/vendors.js';
 import { adminWebhooks } from './http/admin/webhooks.js';
 import { accountApi } from './http/account/routes.js';
 import { modelsApi } from './http/account/models.js';
-import { ApiKeyAuth } from './http/auth.js';
+import { ApiKeyAuth, throttled } from './http/auth.js';
+import { FailedAuthThrottle } from './security/auth-throttle.js';
 import { consoleApp } from './http/console.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
+import { installJsonBodies } from './http/json-body.js';
 import { openaiVideos } from './http/openai/routes.js';
 import { generationsApi } from './http/generations/routes.js';
 import { vendorCallbacksApi } from './http/vendor-callbacks.js';
 import { GuardedFetch } from './security/fetch-guard.js';
-import { loadOrCreateSecret, Sealer } from './security/secrets.js';
+import { loadOrCreateSecret } from './security/secrets.js';
+import { Sealer } from './security/sealing.js';
+import { requestLogView } from './security/log-redaction.js';
 import { WebhookTargetPolicy } from './security/webhook-targets.js';
 import { LocalDirectoryStorage } from './content/storage/local.js';
 import { findApiKeyByHash } from './store/accounts.js';
@@ -115,7 +120,11 @@ export class Gateway implements GatewayParts {
       pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'headers.authorization'] });
     const database: Database = await openDatabase(config.DATABASE_URL, options.database);
     const secret = loadOrCreateSecret(config.REELAY_DATA_DIR, config.REELAY_SECRET);
-    const sealer = new Sealer(secret);
+    const sealer = new Sealer(secret, config.REELAY_SECRET_PREVIOUS ? [config.REELAY_SECRET_PREVIOUS] : []);
+    if (database.dialect === 'postgres' && !config.REELAY_SECRET)
+      log.warn(
+        `PostgreSQL with the sealing key in ${config.REELAY_DATA_DIR}/secret.key: every instance sharing the database needs the same key, and a backup of the database is readable with that directory's. Set REELAY_SECRET on every instance (docs/security.md).`,
+      );
     const links = new ContentLinks(secret, config.CONTENT_LINK_TTL_SECONDS);
     const wire = new Wire({
       connectMs: config.VENDOR_CONNECT_TIMEOUT_MS,
@@ -172,11 +181,19 @@ export class Gateway implements GatewayParts {
     const admin = adminService(database);
     const adminToken = await prepareAdminToken(admin, config.REELAY_ADMIN_TOKEN);
     const endedTasks = new EndedTasks(database, config.CACHE_TTL_MS);
+    const authThrottle = new FailedAuthThrottle(
+      config.AUTH_FAILURE_LIMIT,
+      config.AUTH_FAILURE_WINDOW_SECONDS * 1000,
+    );
 
     const app: FastifyInstance = Fastify({
       loggerInstance: log as FastifyBaseLogger,
       bodyLimit: config.BODY_LIMIT_BYTES,
+      trustProxy: config.TRUST_PROXY,
       frameworkErrors,
+      // Every request's logger writes URLs without the secrets some carry (security/log-redaction.ts).
+      childLoggerFactory: (logger, bindings, options) =>
+        logger.child(bindings, { ...options, serializers: { ...options.serializers, req: requestLogView } }),
 
       // One line per request is noise at production volumes; debug brings it back.
       logController: new LogController({
@@ -194,7 +211,11 @@ export class Gateway implements GatewayParts {
       vendorCallbacks,
       sealer,
       links,
-      apiKeys: new ApiKeyAuth((keyHash) => findApiKeyByHash(database, keyHash), config.CACHE_TTL_MS),
+      apiKeys: new ApiKeyAuth(
+        (keyHash) => findApiKeyByHash(database, keyHash),
+        config.CACHE_TTL_MS,
+        authThrottle,
+      ),
       endedTasks,
       tasks: new TaskService(deps, runner, endedTasks, content),
       app,
@@ -202,6 +223,7 @@ export class Gateway implements GatewayParts {
       generatedAdminToken: adminToken.generated,
     });
     installErrorHandling(app);
+    installJsonBodies(app);
     app.get('/healthz', async () => {
       await database.db.selectFrom('settings').select('key').limit(1).execute();
       return { status: 'ok' };
@@ -214,7 +236,10 @@ export class Gateway implements GatewayParts {
     await app.register(consoleApp());
     await app.register(
       async (adminApp) => {
-        adminApp.addHook('onRequest', async (request) => adminToken.check(request));
+        adminApp.addHook('onRequest', (request) =>
+          throttled(authThrottle, request, () => adminToken.check(request)),
+        );
+        installAdminAuditTrail(adminApp, gateway);
         await adminApp.register(adminUsers(gateway));
         await adminApp.register(adminChannels(gateway));
         await adminApp.register(adminBilling(gateway));

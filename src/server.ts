@@ -1,8 +1,10 @@
 /** `npm start`: the gateway alone, configured from the environment (see README). */
-import { loadConfig } from './config.js';
+import { loadConfig, startupWarnings } from './config.js';
 import { Gateway } from './gateway.js';
 
-const gateway = await Gateway.create(loadConfig());
+const config = loadConfig();
+const gateway = await Gateway.create(config);
+for (const warning of startupWarnings(config)) gateway.deps.log.warn(warning);
 const url = await gateway.listen();
 gateway.deps.log.info(`Reelay listening on ${url}`);
 if (gateway.generatedAdminToken) {

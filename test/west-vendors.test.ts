@@ -146,6 +146,9 @@ describe.each(testDatabases())('Veo, Vertex, Runway and Luma through the gateway
       const channel = await h.admin('GET', `/channels/${channelId}`);
       expect(channel.body.enabled).toBe(false);
       expect(channel.body.disabled_reason).toBeTruthy();
+      // Vertex: the token endpoint's refusal is the reason, and no call went to Vertex without a token.
+      if (vendor === 'vertex')
+        expect(channel.body.disabled_reason).toContain("Google's token endpoint refused the service account");
       expect((await h.submit(key, textWith(vendor, alias))).status).toBe(503);
     });
 

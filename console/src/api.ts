@@ -32,6 +32,8 @@ export async function call<T>(
       method,
       headers: {
         authorization: `Bearer ${token}`,
+        // The admin audit trail tells console sessions from direct API use.
+        'x-reelay-client': 'console',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -123,6 +125,9 @@ export interface ApiKey {
   revoked_at: number | null;
   spend_limit: number | null;
   spent: number;
+  /** Tasks the key may submit per minute, and have processing at once; null: no limit. */
+  rpm: number | null;
+  max_concurrent_tasks: number | null;
   created_at: number;
 }
 

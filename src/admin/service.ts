@@ -25,6 +25,7 @@ import { usageSeries } from '../store/usage-series.js';
 export { priceOf } from '../store/billing.js';
 export { bucketMs } from '../store/usage-series.js';
 import { deliveriesOfTask } from '../store/webhooks.js';
+import { insertAuditEntry, listAuditEntries } from '../store/audit-log.js';
 
 /** Store functions with the database already given: each takes its own arguments only. */
 type Bound<F> = {
@@ -68,6 +69,8 @@ export function adminService(database: Database) {
     listTasks,
     findTask,
     deliveriesOfTask,
+    insertAuditEntry,
+    listAuditEntries,
   });
 }
 

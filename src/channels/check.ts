@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { VendorAdapter, VideoJob } from '../vendors/adapter.js';
+import { plainJob } from '../vendors/video-job.js';
 import { WireError, type Wire } from '../vendors/wire.js';
 import type { Channel } from './directory.js';
 
@@ -16,19 +17,8 @@ export interface ChannelCheck {
 }
 
 /** A text-only job: every adapter can prepare it for some model, which yields the poll context it needs. */
-const probeJob = (model: string, channel: Channel): VideoJob => ({
-  model,
-  upstreamModel: channel.modelMapping[model] ?? model,
-  prompt: 'channel check',
-  durationSeconds: null,
-  fps: null,
-  width: null,
-  height: null,
-  image: null,
-  seed: null,
-  metadata: {},
-  externalId: 'check',
-});
+const probeJob = (model: string, channel: Channel): VideoJob =>
+  plainJob(channel.modelMapping[model] ?? model, 'channel check', { model, externalId: 'check' });
 
 /** The poll context a real job on this channel would carry (Jimeng's req_key, Kling's endpoint). */
 function pollContextFor(adapter: VendorAdapter<unknown>, channel: Channel): Record<string, string> {

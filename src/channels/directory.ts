@@ -5,7 +5,7 @@
 import type { Database } from '../store/db.js';
 import { disableChannel, listChannels } from '../store/channels.js';
 import type { ChannelRow } from '../store/schema.js';
-import type { Sealer } from '../security/secrets.js';
+import { credentialsPlace, type Sealer } from '../security/sealing.js';
 
 export interface Channel {
   id: string;
@@ -99,7 +99,7 @@ export class ChannelDirectory {
       vendor: row.vendor,
       name: row.name,
       baseUrl: row.base_url,
-      credentials: this.sealer.open(row.credentials),
+      credentials: this.sealer.open(row.credentials, credentialsPlace(row.id)),
       models: JSON.parse(row.models) as string[],
       modelMapping: JSON.parse(row.model_mapping) as Record<string, string>,
       priority: row.priority,

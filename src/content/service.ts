@@ -3,13 +3,14 @@
  * streaming it to clients with HTTP Range (from storage, or through Reelay from the vendor), and removing it when
  * its retention ends. Every vendor fetch goes through the SSRF guard.
  */
+import { servedContentHeaders } from './served-types.js';
 import type { Logger } from 'pino';
 import parseRange from 'range-parser';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
 import {
   BlockedTargetError,
-  isInternalUrl,
+  internalOriginOf,
   type GuardedFetch,
   type GuardedRequest,
 } from '../security/fetch-guard.js';
@@ -204,7 +205,10 @@ export class ContentService {
   }
 
   private openStored(file: StoredFile, size: number, rangeHeader: string | undefined): ContentStream {
-    const headers: Record<string, string> = { 'content-type': file.contentType, 'accept-ranges': 'bytes' };
+    const headers: Record<string, string> = {
+      ...servedContentHeaders(file.contentType),
+      'accept-ranges': 'bytes',
+    };
     const range = requestedRange(size, rangeHeader);
     if (range === 'unsatisfiable') {
       return { status: 416, headers: { ...headers, 'content-range': `bytes */${size}` }, body: null };
@@ -262,9 +266,9 @@ export class ContentService {
       await res.body.dump();
       throw new UpstreamError(`The vendor answered HTTP ${res.statusCode} when asked for the video`);
     }
-    const headers: Record<string, string> = {
-      'content-type': mediaType(res.headers['content-type'], variant) ?? defaultType[variant],
-    };
+    const headers = servedContentHeaders(
+      mediaType(res.headers['content-type'], variant) ?? defaultType[variant],
+    );
     for (const name of ['content-length', 'content-range', 'accept-ranges']) {
       const value = res.headers[name];
       if (typeof value === 'string') headers[name] = value;
@@ -278,8 +282,8 @@ export class ContentService {
 
   /** The fetch of a result location: a public URL as is, or a path on the vendor's API signed like any call. */
   private async vendorRequest(channel: Channel | undefined, location: string): Promise<GuardedRequest> {
-    const allowInternal = channel ? await isInternalUrl(channel.baseUrl) : false;
-    if (!location.startsWith('/')) return { url: location, headers: {}, allowInternal };
+    const internalOrigin = channel ? await internalOriginOf(channel.baseUrl) : null;
+    if (!location.startsWith('/')) return { url: location, headers: {}, internalOrigin };
     const adapter = channel ? adapterFor(channel.vendor) : undefined;
     if (!channel || !adapter)
       throw new VendorContentError('the channel that made this video no longer exists');
@@ -289,7 +293,7 @@ export class ContentService {
       channel.credentials,
       this.deps.signContext,
     );
-    return { url: signed.url, headers: { ...signed.headers, accept: '*/*' }, allowInternal };
+    return { url: signed.url, headers: { ...signed.headers, accept: '*/*' }, internalOrigin };
   }
 }
 

@@ -5,6 +5,7 @@
 import type { Channel } from '../channels/directory.js';
 import type { VendorAdapter, VendorAnswer, VendorCall, VendorTrouble } from '../vendors/adapter.js';
 import { adapterFor } from '../vendors/registry.js';
+import { CredentialsRefusedError } from '../vendors/errors.js';
 import { WireError } from '../vendors/wire.js';
 import type { EngineDeps } from './deps.js';
 
@@ -50,6 +51,10 @@ export class VendorCaller {
         ),
       );
     } catch (err) {
+      if (err instanceof CredentialsRefusedError) {
+        health.recordFailure(channel.id, err.message);
+        return { kind: 'channel_broken', message: err.message };
+      }
       if (!(err instanceof WireError)) throw err;
       health.recordFailure(channel.id, err.message);
       return { kind: 'retry_later', message: err.message, ambiguous: err.ambiguous };

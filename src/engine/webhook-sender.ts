@@ -8,7 +8,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import type { Config } from '../config.js';
-import { newWebhookSecret, type Sealer } from '../security/secrets.js';
+import { newWebhookSecret } from '../security/secrets.js';
+import { webhookSecretPlace, type Sealer } from '../security/sealing.js';
 import { BlockedWebhookTargetError, type WebhookTargetPolicy } from '../security/webhook-targets.js';
 import type { Database } from '../store/db.js';
 import type { TaskSurface, WebhookDeliveryRow } from '../store/schema.js';
@@ -194,10 +195,14 @@ export class WebhookSender {
     const { database } = this.deps;
     let sealed = await findWebhookSecret(database, keyId);
     if (!sealed) {
-      await setFirstWebhookSecret(database, keyId, this.deps.sealer.seal(newWebhookSecret()));
+      await setFirstWebhookSecret(
+        database,
+        keyId,
+        this.deps.sealer.seal(newWebhookSecret(), webhookSecretPlace(keyId)),
+      );
       sealed = await findWebhookSecret(database, keyId);
     }
-    return this.deps.sealer.open(sealed!) as string;
+    return this.deps.sealer.open(sealed!, webhookSecretPlace(keyId)) as string;
   }
 }
 

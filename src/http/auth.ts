@@ -1,10 +1,11 @@
 /** API-key authentication for the public surfaces: `Authorization: Bearer sk-…`. */
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError, RateLimitError } from '../errors.js';
 import type { Caller } from '../tasks/submit.js';
 import type { ApiKeyRow } from '../store/schema.js';
 import { sha256Hex } from '../security/secrets.js';
+import type { FailedAuthThrottle } from '../security/auth-throttle.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,6 +20,30 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match ? match[1]! : null;
 }
 
+/**
+ * Runs a credential check under the failed-authentication throttle: an address over its budget of failures is
+ * refused before the check (no lookup), and every failed check counts against it.
+ */
+export async function throttled<T>(
+  throttle: FailedAuthThrottle,
+  request: FastifyRequest,
+  check: () => T | Promise<T>,
+): Promise<T> {
+  const wait = throttle.retryAfterSeconds(request.ip);
+  if (wait !== null)
+    throw new RateLimitError(
+      `Too many failed authentication attempts from this address; try again in ${wait} s`,
+      wait,
+      'too_many_failed_authentications',
+    );
+  try {
+    return await check();
+  } catch (err) {
+    if (err instanceof AuthenticationError) throttle.recordFailure(request.ip);
+    throw err;
+  }
+}
+
 interface KnownKey {
   row: ApiKeyRow;
   caller: Caller;
@@ -28,21 +53,30 @@ interface KnownKey {
  * Checks API keys, keeping the keys it found in memory for `ttlMs` (CACHE_TTL_MS): every request authenticates,
  * and the database lookup was the largest part of answering a task query (docs/benchmarks.md). A key revoked or
  * changed on this instance is re-read at once (`forget`); through another instance, within `ttlMs`. Expiry is
- * checked on every request. Unknown keys are not remembered: a key just created elsewhere works at once.
+ * checked on every request. Unknown key hashes are remembered for a short while too (`unknownTtlMs`), so a guesser
+ * repeating keys costs no lookups: a new key is random, so nobody can have tried it before it was created.
+ * Failures are throttled per client address (security/auth-throttle.ts).
  */
 export class ApiKeyAuth {
   private readonly known: LRUCache<string, KnownKey> | null;
+  private readonly unknown: LRUCache<string, true>;
 
   constructor(
     /** The key with this SHA-256 hash, from the database. */
     private readonly findKeyByHash: (keyHash: string) => Promise<ApiKeyRow | undefined>,
     ttlMs: number,
-    maxEntries = 10_000,
+    private readonly throttle: FailedAuthThrottle,
+    { maxEntries = 10_000, unknownTtlMs = 60_000 } = {},
   ) {
     this.known = ttlMs > 0 ? new LRUCache({ max: maxEntries, ttl: ttlMs }) : null;
+    this.unknown = new LRUCache({ max: maxEntries, ttl: unknownTtlMs });
   }
 
-  async authenticate(request: FastifyRequest): Promise<Caller> {
+  authenticate(request: FastifyRequest): Promise<Caller> {
+    return throttled(this.throttle, request, () => this.check(request));
+  }
+
+  private async check(request: FastifyRequest): Promise<Caller> {
     const token = bearerToken(request);
     if (!token)
       throw new AuthenticationError('Missing API key: send Authorization: Bearer sk-…', 'missing_api_key');
@@ -50,8 +84,12 @@ export class ApiKeyAuth {
     const keyHash = sha256Hex(token);
     let key = this.known?.get(keyHash);
     if (!key) {
+      if (this.unknown.has(keyHash)) throw new AuthenticationError('Invalid API key');
       const row = await this.findKeyByHash(keyHash);
-      if (!row) throw new AuthenticationError('Invalid API key');
+      if (!row) {
+        this.unknown.set(keyHash, true);
+        throw new AuthenticationError('Invalid API key');
+      }
       key = {
         row,
         caller: {

@@ -1,6 +1,6 @@
 /** Renders every failure in the shape of the surface it happened on; never a 500 for a client's mistake. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { ApiError, InvalidRequestError, NotFoundError, RateLimitError } from '../errors.js';
 
 /** The generations surface's error body: `{code, message, param, type}`. */
 export function generationsErrorBody(error: ApiError) {
@@ -56,6 +56,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const apiError = error instanceof ApiError ? error : fromFastifyError(error);
     if (apiError) {
       if (apiError.status >= 500) request.log.warn({ code: apiError.code }, apiError.message);
+      if (apiError instanceof RateLimitError) reply.header('retry-after', String(apiError.retryAfterSeconds));
       return reply.code(apiError.status).send(render(apiError));
     }
     request.log.error({ err: error }, 'unhandled error');

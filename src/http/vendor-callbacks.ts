@@ -9,6 +9,7 @@ import { NotFoundError } from '../errors.js';
 import { vendorCallbackPath } from '../security/vendor-callback-tokens.js';
 import type { Gateway } from '../gateway.js';
 import { adapterFor } from '../vendors/registry.js';
+import { nestsDeeperThan } from '../security/json-depth.js';
 
 export function vendorCallbacksApi(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {
@@ -18,9 +19,15 @@ export function vendorCallbacksApi(gateway: Gateway) {
       done(null, parseJsonOrNothing(body as string)),
     );
 
+    // The token is checked before the body is read: a forged callback costs no more than its headers.
+    app.addHook('onRequest', async (request) => {
+      const { token } = request.params as { token?: string };
+      if (!token || !gateway.vendorCallbacks.jobIdFrom(token))
+        throw new NotFoundError('Unknown callback', null, 'callback_not_found');
+    });
+
     app.post<{ Params: { token: string } }>(`${vendorCallbackPath}/:token`, async (request) => {
-      const jobId = gateway.vendorCallbacks.jobIdFrom(request.params.token);
-      if (!jobId) throw new NotFoundError('Unknown callback', null, 'callback_not_found');
+      const jobId = gateway.vendorCallbacks.jobIdFrom(request.params.token)!;
       const adapter = await adapterOfJob(gateway, jobId);
       // A vendor checking the URL before use (MiniMax's challenge) gets its answer and no poll.
       const handshake = adapter?.answerCallbackHandshake?.(request.body) ?? null;
@@ -44,6 +51,7 @@ async function adapterOfJob(gateway: Gateway, jobId: string) {
 }
 
 function parseJsonOrNothing(text: string): unknown {
+  if (nestsDeeperThan(text)) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -1,8 +1,9 @@
 /**
  * Fetches of URLs that vendors hand back (result files, covers), guarded against server-side request forgery:
  * no loopback, private, link-local or otherwise non-public targets, checked on the address actually connected
- * to (so DNS rebinding cannot slip past) and again after every redirect. Internal targets are allowed only for
- * a channel whose own base URL is internal, which is how the simulators and self-hosted upstreams run.
+ * to (so DNS rebinding cannot slip past) and again after every redirect. A channel whose own base URL is internal
+ * (the simulators, a self-hosted upstream) may be fetched from at that origin (host and port) only; link-local and
+ * cloud-metadata addresses are never reached, whatever the channel.
  */
 import ipaddr from 'ipaddr.js';
 import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
@@ -21,6 +22,26 @@ export class BlockedTargetError extends Error {
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   return ipaddr.process(address).range() === 'unicast';
+}
+
+/** Cloud metadata services outside the link-local range (Alibaba; AWS over IPv6). */
+const metadataAddresses = new Set(['100.100.100.200', 'fd00:ec2::254']);
+
+/** Link-local (169.254.0.0/16, where most clouds' metadata lives, and fe80::/10) and metadata addresses. */
+export function isNeverReachable(address: string): boolean {
+  if (!ipaddr.isValid(address)) return true;
+  const parsed = ipaddr.process(address);
+  return parsed.range() === 'linkLocal' || metadataAddresses.has(parsed.toNormalizedString());
+}
+
+/** host:port of a URL (default ports filled in): what "the channel's own origin" compares. */
+function hostPort(url: URL): string {
+  return `${hostOf(url)}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}
+
+/** The internal origin a channel's fetches may reach: its base URL's host:port when that is internal, else null. */
+export async function internalOriginOf(baseUrl: string): Promise<string | null> {
+  return (await isInternalUrl(baseUrl)) ? hostPort(new URL(baseUrl)) : null;
 }
 
 /** The host of a URL without IPv6 brackets. */
@@ -46,22 +67,24 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
-/** dns.lookup that only ever returns public addresses: the connection cannot reach anything else. */
-function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-  lookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err, []);
-    const allowed = addresses.filter((a) => isPublicAddress(a.address));
-    if (allowed.length === 0) return callback(new BlockedTargetError(hostname), []);
-    if (options.all) return callback(null, allowed);
-    callback(null, allowed[0]!.address, allowed[0]!.family);
-  });
-}
+/** dns.lookup that only ever returns addresses `allow` accepts: the connection cannot reach anything else. */
+const lookupOnly =
+  (allow: (address: string) => boolean) =>
+  (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, []);
+      const allowed = addresses.filter((a) => allow(a.address));
+      if (allowed.length === 0) return callback(new BlockedTargetError(hostname), []);
+      if (options.all) return callback(null, allowed);
+      callback(null, allowed[0]!.address, allowed[0]!.family);
+    });
+  };
 
 export interface GuardedRequest {
   url: string;
   headers: Record<string, string>;
-  /** Whether internal addresses may be reached (the channel's own base URL is internal). */
-  allowInternal: boolean;
+  /** The one internal host:port that may be reached (internalOriginOf the channel's base URL), or null. */
+  internalOrigin: string | null;
   signal?: AbortSignal;
 }
 
@@ -76,7 +99,8 @@ const maxRedirects = 5;
 
 export class GuardedFetch {
   private readonly publicOnly: Agent;
-  private readonly anyAddress: Agent;
+  /** For a channel's own internal origin: anything but link-local and metadata addresses. */
+  private readonly ownOrigin: Agent;
 
   constructor(timeouts: FetchTimeouts) {
     const options = {
@@ -86,9 +110,12 @@ export class GuardedFetch {
     };
     this.publicOnly = new Agent({
       ...options,
-      connect: { timeout: timeouts.connectMs, lookup: publicOnlyLookup },
+      connect: { timeout: timeouts.connectMs, lookup: lookupOnly(isPublicAddress) },
     });
-    this.anyAddress = new Agent({ ...options, connect: { timeout: timeouts.connectMs } });
+    this.ownOrigin = new Agent({
+      ...options,
+      connect: { timeout: timeouts.connectMs, lookup: lookupOnly((a) => !isNeverReachable(a)) },
+    });
   }
 
   /** GET, following redirects (each one checked; credentials are not carried to another origin). */
@@ -96,11 +123,12 @@ export class GuardedFetch {
     let target = new URL(req.url);
     let headers = req.headers;
     for (let hop = 0; ; hop++) {
-      this.check(target, req.allowInternal);
+      const ownOrigin = req.internalOrigin !== null && hostPort(target) === req.internalOrigin;
+      this.check(target, ownOrigin);
       const res = await request(target, {
         method: 'GET',
         headers,
-        dispatcher: req.allowInternal ? this.anyAddress : this.publicOnly,
+        dispatcher: ownOrigin ? this.ownOrigin : this.publicOnly,
         signal: req.signal,
       });
       const location = res.headers.location;
@@ -114,14 +142,15 @@ export class GuardedFetch {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.publicOnly.close(), this.anyAddress.close()]);
+    await Promise.all([this.publicOnly.close(), this.ownOrigin.close()]);
   }
 
   /** Schemes and literal addresses; names are checked by the lookup when connecting. */
-  private check(url: URL, allowInternal: boolean): void {
+  private check(url: URL, ownOrigin: boolean): void {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BlockedTargetError(url.protocol);
     const host = hostOf(url);
-    if (!allowInternal && isIP(host) && !isPublicAddress(host)) throw new BlockedTargetError(host);
+    if (!isIP(host)) return;
+    if (isNeverReachable(host) || (!ownOrigin && !isPublicAddress(host))) throw new BlockedTargetError(host);
   }
 }
 

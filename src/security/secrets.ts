@@ -1,5 +1,5 @@
-/** Keys, tokens and vendor credentials: how they are made, hashed and sealed at rest. */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+/** Keys and tokens: how they are made and hashed; the secret that seals credentials at rest (security/sealing.ts). */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -31,31 +31,6 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
-/** Seals JSON with AES-256-GCM: "v1:" + base64(iv ‖ tag ‖ ciphertext). */
-export class Sealer {
-  private readonly key: Buffer;
-
-  constructor(secret: string) {
-    this.key = createHash('sha256').update(secret).digest();
-  }
-
-  seal(value: unknown): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-    return `v1:${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64')}`;
-  }
-
-  open(sealed: string): unknown {
-    if (!sealed.startsWith('v1:')) throw new Error('unknown sealed format');
-    const raw = Buffer.from(sealed.slice(3), 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    const plain = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]);
-    return JSON.parse(plain.toString('utf8')) as unknown;
-  }
-}
-
 /**
  * The credential-encryption secret: REELAY_SECRET when set (required when several instances share a
  * database), otherwise generated once into the data directory and kept there.
@@ -63,10 +38,15 @@ export class Sealer {
 export function loadOrCreateSecret(dataDir: string, fromEnv: string | undefined): string {
   if (fromEnv) return fromEnv;
   const file = join(dataDir, 'secret.key');
+  privateDirectory(dataDir);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, secret + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
   return secret;
+}
+
+/** The data directory, created readable by its owner only (it holds the database and, by default, the key). */
+export function privateDirectory(dir: string): void {
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
 }

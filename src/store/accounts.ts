@@ -4,7 +4,17 @@ import type { ApiKeyRow, UserRow } from './schema.js';
 
 /** What an operator may change on a key after it is made (its secret and owner stay). */
 export type ApiKeyChanges = Partial<
-  Pick<ApiKeyRow, 'name' | 'models' | 'expires_at' | 'spend_limit' | 'webhook_url' | 'webhook_secret'>
+  Pick<
+    ApiKeyRow,
+    | 'name'
+    | 'models'
+    | 'expires_at'
+    | 'spend_limit'
+    | 'webhook_url'
+    | 'webhook_secret'
+    | 'rpm'
+    | 'max_concurrent_tasks'
+  >
 >;
 
 export async function insertUser(database: Database, user: UserRow): Promise<void> {

@@ -10,10 +10,11 @@ import {
   type SqliteDatabase,
   type SqliteStatement,
 } from 'kysely';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import * as baseline from './migrations/001-baseline.js';
+import * as security from './migrations/002-security.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -56,6 +57,7 @@ pg.types.setTypeParser(20, (value) => Number(value));
 /** In order; a new migration is the next number. */
 const migrations: Record<string, Migration> = {
   '001-baseline': baseline,
+  '002-security': security,
 };
 
 export interface OpenOptions {
@@ -93,7 +95,11 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 
 function openSqlite(url: string): Database {
   const file = url.replace(/^sqlite:(\/\/)?/, '');
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // Owner only: the database holds key hashes, sealed credentials and every task.
+    if (!existsSync(dirname(file))) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    if (!existsSync(file)) writeFileSync(file, '', { mode: 0o600 });
+  }
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

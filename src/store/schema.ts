@@ -30,6 +30,10 @@ export interface ApiKeysTable {
   webhook_url: string | null;
   /** The key's webhook signing secret (`whsec_…`), sealed like channel credentials; made on first need. */
   webhook_secret: string | null;
+  /** Most tasks this key may submit in any 60 seconds; null = no limit. */
+  rpm: number | null;
+  /** Most tasks this key may have processing at once; null = no limit. */
+  max_concurrent_tasks: number | null;
 }
 
 export interface ChannelsTable {
@@ -216,8 +220,22 @@ export interface Schema {
   idempotency_keys: IdempotencyKeysTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  admin_audit_log: AdminAuditLogTable;
 }
 
+/** One change made through the admin API: who (which credential), what, the state before and after (secrets masked). */
+export interface AdminAuditLogTable {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  /** JSON, or null where there was nothing (a creation's before, a deletion's after). */
+  before: string | null;
+  after: string | null;
+}
+
+export type AdminAuditRow = Selectable<AdminAuditLogTable>;
 export type UserRow = Selectable<UsersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type ChannelRow = Selectable<ChannelsTable>;

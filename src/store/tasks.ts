@@ -2,6 +2,7 @@
  * Tasks and their jobs (one job per generation). Every change to a job is a compare-and-set on its
  * lease token, so a slow poll, a second poller or a restarted process can never move a job twice.
  */
+import { checkKeyLimits, keyLimitError } from './key-limits.js';
 import { jobCosts, reserve, settleReservation } from './billing.js';
 import { inTransaction, type Database } from './db.js';
 import { precompiled } from './precompiled.js';
@@ -25,6 +26,8 @@ export async function insertTaskWithJobs(
   idempotency: { key: string; requestHash: string } | null = null,
 ): Promise<void> {
   await inTransaction(database, async (trx) => {
+    const verdict = await checkKeyLimits(trx, task.key_id, task.created_at);
+    if (verdict.kind !== 'ok') throw keyLimitError(verdict);
     if (idempotency) {
       await recordIdempotencyKey(trx, {
         user_id: task.user_id,

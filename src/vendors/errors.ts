@@ -33,3 +33,14 @@ export class InvalidRequestError extends ApiError {
     super(400, 'invalid_request_error', message, param, code);
   }
 }
+
+/**
+ * Thrown by sign() when the vendor refuses the channel's credentials before the call can be made (Vertex's token
+ * endpoint refusing the service account): the engine treats it as the account being unusable (channel_broken).
+ */
+export class CredentialsRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CredentialsRefusedError';
+  }
+}

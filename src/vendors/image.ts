@@ -2,7 +2,8 @@
 import { InvalidRequestError } from './errors.js';
 import type { ImageInput } from './adapter.js';
 
-const maxImageBytes = 10 * 1024 * 1024;
+/** The largest image Reelay takes, decoded. */
+export const maxImageBytes = 10 * 1024 * 1024;
 const base64Pattern = /^[A-Za-z0-9+/]+={0,2}$/;
 const dataUrlPattern = /^data:([\w.+-]+\/[\w.+-]+)?(;[\w-]+=[\w.-]+)*;base64,(.*)$/s;
 

@@ -3,6 +3,7 @@
  * never a 5xx, and the gateway must stay healthy. Inputs come from a seeded generator, so a failure reproduces.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { Harness } from '../support/harness.js';
 
@@ -100,7 +101,8 @@ describe('a flood of bad input', () => {
   let keeperId: string;
 
   beforeAll(async () => {
-    h = await Harness.start({ config: { BODY_LIMIT_BYTES: 2 * 1024 * 1024 } });
+    // The flood is one client sending many wrong keys: it is not throttled here (test/security/auth-throttle.test.ts).
+    h = await Harness.start({ config: { BODY_LIMIT_BYTES: 2 * 1024 * 1024, AUTH_FAILURE_LIMIT: 1_000_000 } });
     await h.channel('kling');
     ({ key, userId } = await h.user());
     taskId = (await h.submit(key, { model: 'kling-v1', prompt: 'a real task' })).body.task_id;
@@ -121,7 +123,10 @@ describe('a flood of bad input', () => {
         `bearer  ${key}x`,
         'Bearer ' + key.slice(0, -1),
       ]);
-    const adminAuth = () => pick(['Bearer test-admin-token-0123456789', 'Bearer nope', '']);
+    // An Idempotency-Key makes the gateway fingerprint the body (a walk through all of it).
+    const idempotency = (): Record<string, string> =>
+      next() < 0.3 ? { 'idempotency-key': `flood-${Math.floor(next() * 1e9)}` } : {};
+    const adminAuth = () => pick(['Bearer test-admin-token-0123456789abcdefghij', 'Bearer nope', '']);
     const mutate = (fields: string[], base: Record<string, unknown>) => {
       const body: Record<string, unknown> = { ...base };
       const changes = 1 + Math.floor(next() * 3);
@@ -143,6 +148,7 @@ describe('a flood of bad input', () => {
         '12',
         '{"model":"kling-v1","prompt":"p"',
         deepJson(2000),
+        deepJson(20_000),
         '\u0000\u0001',
         '{"__proto__":{"x":1}}',
         '{"constructor":{"prototype":{"x":1}}}',
@@ -169,7 +175,7 @@ describe('a flood of bad input', () => {
             method: 'POST',
             path: '/v1/video/generations',
             body: next() < 0.8 ? mutate(seedFields, { model: 'kling-v1', prompt: 'p' }) : rawBodies(),
-            headers: { ...json, authorization: auth() },
+            headers: { ...json, authorization: auth(), ...idempotency() },
           });
           break;
         case 3:
@@ -184,7 +190,7 @@ describe('a flood of bad input', () => {
             method: 'POST',
             path: '/v1/videos',
             body: next() < 0.8 ? mutate(openaiFields, { model: 'kling-v1', prompt: 'p' }) : rawBodies(),
-            headers: { ...json, authorization: auth() },
+            headers: { ...json, authorization: auth(), ...idempotency() },
           });
           break;
         case 5: {
@@ -354,5 +360,43 @@ describe('a flood of bad input', () => {
     expect((await h.http('GET', '/healthz')).status).toBe(200);
     // A real task goes on undisturbed through all of it.
     expect((await h.waitForEnd(key, keeperId)).body.status).toBe('succeeded');
+  });
+
+  it('refuses oversized multipart forms (300 MB in all) with 413s, holding none of them in memory', async () => {
+    const boundary = 'flood';
+    const field = Buffer.alloc(1024 * 1024, 'x');
+    // 75 fields of 1 MB each, streamed: what the body limit (2 MB here) must stop early.
+    const oversized = () =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < 75; i++) {
+            yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\n`);
+            yield field;
+            yield Buffer.from('\r\n');
+          }
+          yield Buffer.from(`--${boundary}--\r\n`);
+        })(),
+      );
+    const rssBefore = process.memoryUsage().rss;
+    const statuses = await Promise.all(
+      ['/v1/videos', '/v1/videos', `/v1/videos/${taskId}/remix`, `/v1/videos/${taskId}/remix`].map(
+        async (path) => {
+          const res = await request(h.url + path, {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${key}`,
+              'content-type': `multipart/form-data; boundary=${boundary}`,
+            },
+            body: oversized(),
+          });
+          await res.body.dump();
+          return res.statusCode;
+        },
+      ),
+    );
+    expect(statuses).toEqual([413, 413, 413, 413]);
+    // The gateway runs in this process: a generous bound, far below the 300 MB sent.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
+    expect((await h.http('GET', '/healthz')).status).toBe(200);
   });
 });

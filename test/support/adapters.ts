@@ -1,4 +1,5 @@
 /** Driving one vendor adapter against its simulator over real HTTP, as core/jobs.ts does, for adapter tests. */
+import { plainJob } from '../../src/vendors/video-job.js';
 import { ApiError } from '../../src/vendors/errors.js';
 import {
   maxFollowCalls,
@@ -13,20 +14,7 @@ import type { RunningSimulator } from '../../src/simulator/server.js';
 
 /** A text-to-video job for `model` with nothing else asked; override what a test is about. */
 export function videoJob(model: string, overrides: Partial<VideoJob> = {}): VideoJob {
-  return {
-    model,
-    upstreamModel: model,
-    prompt: 'a cat walking on the moon',
-    durationSeconds: null,
-    fps: null,
-    width: null,
-    height: null,
-    image: null,
-    seed: null,
-    metadata: {},
-    externalId: `job_${Math.random().toString(36).slice(2)}`,
-    ...overrides,
-  };
+  return plainJob(model, 'a cat walking on the moon', overrides);
 }
 
 /** The `param` of the 400 that `fn` throws (fails the test when it throws nothing or something else). */

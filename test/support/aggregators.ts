@@ -1,4 +1,5 @@
 /** Jobs and a driver for the aggregator adapters (fal, Replicate) against their simulators, over real HTTP. */
+import { plainJob } from '../../src/vendors/video-job.js';
 import type { VendorAdapter, VendorCall, VideoJob } from '../../src/vendors/adapter.js';
 import { Wire } from '../../src/vendors/wire.js';
 import type { RunningSimulator } from '../../src/simulator/server.js';
@@ -9,20 +10,7 @@ export const pngBase64 =
 
 /** A unified job for an upstream model, as the engine hands it to an adapter. */
 export function jobFor(upstreamModel: string, fields: Partial<VideoJob> = {}): VideoJob {
-  return {
-    model: upstreamModel,
-    upstreamModel,
-    prompt: 'a lighthouse at dusk',
-    durationSeconds: null,
-    fps: null,
-    width: null,
-    height: null,
-    image: null,
-    seed: null,
-    metadata: {},
-    externalId: 'job_test',
-    ...fields,
-  };
+  return plainJob(upstreamModel, 'a lighthouse at dusk', { externalId: 'job_test', ...fields });
 }
 
 /** Sends an adapter's calls to the simulator as the engine does (sign, wire), keeping each job's poll context. */

@@ -29,7 +29,7 @@ export function testDatabases(): DatabaseKind[] {
   return ['sqlite'];
 }
 
-export const adminToken = 'test-admin-token-0123456789';
+export const adminToken = 'test-admin-token-0123456789abcdefghij';
 
 /** Fast timings so tasks finish in a fraction of a second. */
 export const fastConfig: Partial<Config> = {

@@ -1,4 +1,5 @@
 /** Inputs the Veo, Vertex, Runway and Luma tests share. */
+import { plainJob } from '../../src/vendors/video-job.js';
 import { adapterFor } from '../../src/vendors/registry.js';
 import type { Harness } from './harness.js';
 import type { VendorAdapter, VendorCall, VideoJob } from '../../src/vendors/adapter.js';
@@ -71,19 +72,7 @@ export async function addWestChannels(h: Harness): Promise<void> {
 
 /** A job as the engine hands it to an adapter (no size, duration or image unless given). */
 export function jobOf(job: Partial<VideoJob> & { upstreamModel: string }): VideoJob {
-  return {
-    model: job.upstreamModel,
-    prompt: 'a lighthouse at dusk',
-    durationSeconds: null,
-    fps: null,
-    width: null,
-    height: null,
-    image: null,
-    seed: null,
-    metadata: {},
-    externalId: 'job_test',
-    ...job,
-  };
+  return plainJob(job.upstreamModel, 'a lighthouse at dusk', { externalId: 'job_test', ...job });
 }
 
 /** An adapter driven against its simulator over real HTTP, as the engine drives it. */

@@ -273,6 +273,8 @@ interface LimitsDraft {
   name: string;
   models: string;
   spendLimit: string;
+  rpm: string;
+  maxConcurrentTasks: string;
   /** A date (YYYY-MM-DD); the key works until the end of that day, local time. */
   expires: string;
 }
@@ -282,7 +284,17 @@ interface Limits {
   name: string | null;
   models: string[] | null;
   spend_limit: number | null;
+  rpm: number | null;
+  max_concurrent_tasks: number | null;
   expires_at: number | null;
+}
+
+/** A whole number of at least 1, or null for an empty field; throws `message` for anything else. */
+function countOf(text: string, message: string): number | null {
+  const trimmed = text.trim();
+  if (!trimmed) return null;
+  if (!/^[1-9]\d{0,6}$/.test(trimmed)) throw new Error(message);
+  return Number(trimmed);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -296,6 +308,8 @@ function draftOf(key: ApiKey | null): LimitsDraft {
     name: key?.name ?? '',
     models: key?.models?.join(', ') ?? '',
     spendLimit: key?.spend_limit == null ? '' : units(key.spend_limit),
+    rpm: key?.rpm == null ? '' : String(key.rpm),
+    maxConcurrentTasks: key?.max_concurrent_tasks == null ? '' : String(key.max_concurrent_tasks),
     expires: key?.expires_at == null ? '' : localDate(key.expires_at),
   };
 }
@@ -314,6 +328,11 @@ function limitsOf(draft: LimitsDraft): Limits {
     name: draft.name.trim() || null,
     models: models.length > 0 ? models : null,
     spend_limit: spendLimit,
+    rpm: countOf(draft.rpm, 'Tasks per minute must be a whole number of at least 1'),
+    max_concurrent_tasks: countOf(
+      draft.maxConcurrentTasks,
+      'Tasks at once must be a whole number of at least 1',
+    ),
     expires_at: draft.expires ? Math.floor(new Date(`${draft.expires}T23:59:59`).getTime() / 1000) : null,
   };
 }
@@ -358,6 +377,26 @@ function KeyLimitsFields({
             inputMode="decimal"
             value={draft.spendLimit}
             onChange={(e) => set({ spendLimit: e.target.value })}
+          />
+        )}
+      </Field>
+      <Field label="Tasks per minute" hint="Submits in any 60 seconds; empty: no limit.">
+        {(props) => (
+          <input
+            {...props}
+            inputMode="numeric"
+            value={draft.rpm}
+            onChange={(e) => set({ rpm: e.target.value })}
+          />
+        )}
+      </Field>
+      <Field label="Tasks at once" hint="Tasks processing at the same time; empty: no limit.">
+        {(props) => (
+          <input
+            {...props}
+            inputMode="numeric"
+            value={draft.maxConcurrentTasks}
+            onChange={(e) => set({ maxConcurrentTasks: e.target.value })}
           />
         )}
       </Field>

@@ -31,6 +31,8 @@ export function accountApi(gateway: Gateway) {
           models: allowed,
           spend_limit: key.spend_limit,
           spent: key.spent,
+          rpm: key.rpm,
+          max_concurrent_tasks: key.max_concurrent_tasks,
           expires_at: toSeconds(key.expires_at),
         },
         /** Models this key can use right now: served by an enabled channel and allowed for the key. */

@@ -5,6 +5,7 @@ import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { invalidRequestFrom } from '../generations/request.js';
 import type { ChannelRow } from '../../store/schema.js';
 import { newId } from '../../security/secrets.js';
+import { credentialsPlace } from '../../security/sealing.js';
 import { adapterFor, vendorNames } from '../../vendors/registry.js';
 import type { Gateway } from '../../gateway.js';
 import { parseBody, toSeconds } from './validation.js';
@@ -107,12 +108,13 @@ export function adminChannels(gateway: Gateway) {
       checkCredentials(body.vendor, body.credentials);
       checkMapping(body.models, body.model_mapping ?? {});
       const now = Date.now();
+      const id = newId('ch');
       const row: ChannelRow = {
-        id: newId('ch'),
+        id,
         vendor: body.vendor,
         name: body.name,
         base_url: body.base_url ?? adapter.defaultBaseUrl,
-        credentials: sealer.seal(body.credentials),
+        credentials: sealer.seal(body.credentials, credentialsPlace(id)),
         models: JSON.stringify(body.models),
         model_mapping: JSON.stringify(body.model_mapping ?? {}),
         priority: body.priority ?? 0,
@@ -139,6 +141,13 @@ export function adminChannels(gateway: Gateway) {
       const body = parseBody(patchChannel, request.body);
       const row = await requireChannel(request.params.id);
       if (body.credentials) checkCredentials(row.vendor, body.credentials);
+      // Credentials are write-only: pointing a channel elsewhere would send them there (a /test would suffice).
+      if (body.base_url !== undefined && body.base_url !== row.base_url && !body.credentials)
+        throw new InvalidRequestError(
+          'Changing base_url requires the credentials again: the stored ones are sent only to the URL they were given for',
+          'credentials',
+          'credentials_required',
+        );
       checkMapping(
         body.models ?? (JSON.parse(row.models) as string[]),
         body.model_mapping ?? (JSON.parse(row.model_mapping) as Record<string, string>),
@@ -146,7 +155,9 @@ export function adminChannels(gateway: Gateway) {
       await admin.updateChannel(row.id, {
         ...(body.name !== undefined && { name: body.name }),
         ...(body.base_url !== undefined && { base_url: body.base_url }),
-        ...(body.credentials !== undefined && { credentials: sealer.seal(body.credentials) }),
+        ...(body.credentials !== undefined && {
+          credentials: sealer.seal(body.credentials, credentialsPlace(row.id)),
+        }),
         ...(body.models !== undefined && { models: JSON.stringify(body.models) }),
         ...(body.model_mapping !== undefined && { model_mapping: JSON.stringify(body.model_mapping) }),
         ...(body.priority !== undefined && { priority: body.priority }),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import type { ApiKeyChanges } from '../../store/accounts.js';
 import type { ApiKeyRow, UserRow } from '../../store/schema.js';
+import { webhookSecretPlace } from '../../security/sealing.js';
 import { newApiKey, newId, newWebhookSecret, sha256Hex } from '../../security/secrets.js';
 import type { Gateway } from '../../gateway.js';
 import { parseBody, toSeconds } from './validation.js';
@@ -21,6 +22,10 @@ const keyFields = {
   spend_limit: z.number().int().min(0),
   /** Where this key's tasks are reported when they end (unless a task names its own callback_url). */
   webhook_url: z.string().max(2048),
+  /** Tasks this key may submit in any 60 seconds. */
+  rpm: z.number().int().min(1).max(1_000_000),
+  /** Tasks this key may have processing at once. */
+  max_concurrent_tasks: z.number().int().min(1).max(1_000_000),
 };
 
 const createKey = z
@@ -30,6 +35,8 @@ const createKey = z
     expires_at: keyFields.expires_at.optional(),
     spend_limit: keyFields.spend_limit.optional(),
     webhook_url: keyFields.webhook_url.optional(),
+    rpm: keyFields.rpm.optional(),
+    max_concurrent_tasks: keyFields.max_concurrent_tasks.optional(),
   })
   .strict();
 
@@ -41,6 +48,8 @@ const updateKey = z
     expires_at: keyFields.expires_at.nullable(),
     spend_limit: keyFields.spend_limit.nullable(),
     webhook_url: keyFields.webhook_url.nullable(),
+    rpm: keyFields.rpm.nullable(),
+    max_concurrent_tasks: keyFields.max_concurrent_tasks.nullable(),
   })
   .partial()
   .strict();
@@ -72,6 +81,8 @@ const keyView = (key: ApiKeyRow) => ({
   spend_limit: key.spend_limit,
   spent: key.spent,
   webhook_url: key.webhook_url,
+  rpm: key.rpm,
+  max_concurrent_tasks: key.max_concurrent_tasks,
   created_at: toSeconds(key.created_at),
 });
 
@@ -114,8 +125,9 @@ export function adminUsers(gateway: Gateway) {
       const now = Date.now();
       const secret = newApiKey();
       const webhookSecret = newWebhookSecret();
+      const keyId = newId('key');
       const key: ApiKeyRow = {
-        id: newId('key'),
+        id: keyId,
         user_id: user.id,
         name: body.name ?? null,
         key_hash: sha256Hex(secret),
@@ -125,9 +137,11 @@ export function adminUsers(gateway: Gateway) {
         revoked_at: null,
         spend_limit: body.spend_limit ?? null,
         spent: 0,
+        rpm: body.rpm ?? null,
+        max_concurrent_tasks: body.max_concurrent_tasks ?? null,
         created_at: now,
         webhook_url: webhookUrl(body.webhook_url) ?? null,
-        webhook_secret: gateway.sealer.seal(webhookSecret),
+        webhook_secret: gateway.sealer.seal(webhookSecret, webhookSecretPlace(keyId)),
       };
       await admin.insertApiKey(key);
       return reply.code(201).send({ ...keyView(key), key: secret, webhook_secret: webhookSecret });
@@ -144,6 +158,8 @@ export function adminUsers(gateway: Gateway) {
         changes.expires_at = body.expires_at === null ? null : expiryMs(body.expires_at, Date.now());
       if (body.spend_limit !== undefined) changes.spend_limit = body.spend_limit;
       if (body.webhook_url !== undefined) changes.webhook_url = webhookUrl(body.webhook_url);
+      if (body.rpm !== undefined) changes.rpm = body.rpm;
+      if (body.max_concurrent_tasks !== undefined) changes.max_concurrent_tasks = body.max_concurrent_tasks;
       await admin.updateApiKey(user.id, request.params.keyId, changes);
       gateway.apiKeys.forget();
       return keyView(await requireKey(user.id, request.params.keyId));
@@ -157,7 +173,7 @@ export function adminUsers(gateway: Gateway) {
         await requireKey(user.id, request.params.keyId);
         const webhookSecret = newWebhookSecret();
         await admin.updateApiKey(user.id, request.params.keyId, {
-          webhook_secret: gateway.sealer.seal(webhookSecret),
+          webhook_secret: gateway.sealer.seal(webhookSecret, webhookSecretPlace(request.params.keyId)),
         });
         return { id: request.params.keyId, webhook_secret: webhookSecret };
       },

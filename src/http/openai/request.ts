@@ -8,6 +8,7 @@ import { parseImage } from '../../vendors/image.js';
 import type { VideoRequest } from '../../tasks/video-request.js';
 import { invalidRequestFrom, parseGenerationsRequest } from '../generations/request.js';
 import { isObject } from '../../vendors/answers.js';
+import type { WebhookTargetPolicy } from '../../security/webhook-targets.js';
 
 /** OpenAI's default model, used when a create names none. */
 export const defaultOpenAIModel = 'sora-2';
@@ -69,7 +70,12 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
-export function parseOpenAICreate(body: unknown, file: UploadedFile | null): VideoRequest {
+/** `targets` refuses a metadata.callback_url Reelay must not POST to, as on the generations surface. */
+export function parseOpenAICreate(
+  body: unknown,
+  file: UploadedFile | null,
+  targets: WebhookTargetPolicy,
+): VideoRequest {
   if (!isObject(body))
     throw new InvalidRequestError('The request body must be a JSON object or a multipart form', null);
   if (file && file.fieldname !== 'input_reference')
@@ -95,13 +101,16 @@ export function parseOpenAICreate(body: unknown, file: UploadedFile | null): Vid
       'input_reference.image_url',
     );
   }
-  const request = parseGenerationsRequest({
-    model: req.model ?? defaultOpenAIModel,
-    prompt: req.prompt,
-    duration: req.seconds,
-    size: req.size,
-    metadata: req.metadata,
-  });
+  const request = parseGenerationsRequest(
+    {
+      model: req.model ?? defaultOpenAIModel,
+      prompt: req.prompt,
+      duration: req.seconds,
+      size: req.size,
+      metadata: req.metadata,
+    },
+    targets,
+  );
   if (file) {
     // A declared image type is kept; anything else (application/octet-stream) is recognised from the bytes.
     const base64 = file.data.toString('base64');

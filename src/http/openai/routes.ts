@@ -26,7 +26,7 @@ import type { TaskWithJobs } from '../../store/tasks.js';
 import { afterPreferredWait } from '../prefer-wait.js';
 import { taskEventStreams } from '../task-events.js';
 import { idempotencyOf } from '../idempotency.js';
-import { readBody } from './form-body.js';
+import { multipartLimits, readBody } from './form-body.js';
 
 type VideoParams = { Params: { video_id: string } };
 
@@ -92,14 +92,7 @@ export function openaiVideos(gateway: Gateway) {
   }
 
   return async function plugin(app: FastifyInstance) {
-    await app.register(multipart, {
-      limits: {
-        fileSize: gateway.config.BODY_LIMIT_BYTES,
-        fieldSize: gateway.config.BODY_LIMIT_BYTES,
-        files: 1,
-        fields: 50,
-      },
-    });
+    await app.register(multipart, { limits: multipartLimits(gateway.config.BODY_LIMIT_BYTES) });
 
     app.addHook('onRequest', async (request, reply) => {
       // Every OpenAI answer names its request (the SDK shows it as _request_id).
@@ -117,8 +110,8 @@ export function openaiVideos(gateway: Gateway) {
 
     app.post('/v1/videos', async (request, reply) => {
       try {
-        const { fields, file } = await readBody(request);
-        const videoRequest = parseOpenAICreate(fields, file);
+        const { fields, file } = await readBody(request, gateway.config.BODY_LIMIT_BYTES);
+        const videoRequest = parseOpenAICreate(fields, file, gateway.webhookTargets);
         const idempotency = idempotencyOf(request, videoRequest);
         const task = await tasks.submit(request.caller, videoRequest, { idempotency, surface: 'openai' });
         return openaiVideoView(await afterPreferredWait(request, reply, tasks, task, waiting));
@@ -214,7 +207,7 @@ export function openaiVideos(gateway: Gateway) {
     });
 
     app.post<VideoParams>('/v1/videos/:video_id/remix', async (request) => {
-      const { fields, file } = await readBody(request);
+      const { fields, file } = await readBody(request, gateway.config.BODY_LIMIT_BYTES);
       if (file) throw new InvalidRequestError('A remix takes no file: send the prompt only', file.fieldname);
       const { prompt } = parseOpenAIRemix(fields);
       const source = await ownVideo(request, request.params.video_id);

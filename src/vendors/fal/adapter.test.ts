@@ -160,6 +160,7 @@ describe('fal adapter against the simulator', () => {
       kind: 'rejected',
       code: 'vendor_invalid_request',
       message: expect.stringContaining('input field num_inference_steps'),
+      param: 'num_inference_steps',
     });
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plainJob } from '../video-job.js';
 import { ApiError } from '../errors.js';
 import { defaultKlingAccount } from '../../simulator/kling.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
@@ -11,20 +12,7 @@ const png =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 function job(overrides: Partial<VideoJob> = {}): VideoJob {
-  return {
-    model: 'kling-v1',
-    upstreamModel: 'kling-v1',
-    prompt: 'an astronaut on the moon',
-    durationSeconds: null,
-    fps: null,
-    width: null,
-    height: null,
-    image: null,
-    seed: null,
-    metadata: {},
-    externalId: `job_${Math.random().toString(36).slice(2)}`,
-    ...overrides,
-  };
+  return plainJob('kling-v1', 'an astronaut on the moon', overrides);
 }
 
 const bodyOf = (j: VideoJob) => klingAdapter.prepareSubmit(j).call.body as Record<string, unknown>;

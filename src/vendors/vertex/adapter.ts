@@ -128,10 +128,6 @@ export const vertexAdapter: VendorAdapter<VertexCredentials> = {
             parameters: { ...(call.body.parameters as object), storageUri: credentials.storage_uri },
           }
         : call.body;
-    return jsonCall(
-      { ...call, path: fill(call.path), body },
-      base,
-      token ? { authorization: `Bearer ${token}` } : {},
-    );
+    return jsonCall({ ...call, path: fill(call.path), body }, base, { authorization: `Bearer ${token}` });
   },
 };

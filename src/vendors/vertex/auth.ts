@@ -7,6 +7,7 @@ import { importPKCS8, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { SignContext } from '../adapter.js';
 import { isObject } from '../answers.js';
+import { CredentialsRefusedError } from '../errors.js';
 import { WireError } from '../wire.js';
 
 /** The service-account JSON key file as Google issues it; the fields used here, the rest kept. */
@@ -49,7 +50,7 @@ interface CachedToken {
 }
 
 const tokens = new WeakMap<VertexCredentials, CachedToken>();
-const minting = new WeakMap<VertexCredentials, Promise<string | null>>();
+const minting = new WeakMap<VertexCredentials, Promise<string>>();
 const keys = new WeakMap<VertexCredentials, Promise<CryptoKey>>();
 
 const tokenAnswer = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
@@ -77,11 +78,10 @@ async function assertion(credentials: VertexCredentials): Promise<string> {
 }
 
 /**
- * Exchanges a fresh assertion for an access token. Null when the token endpoint refuses the account (invalid_grant:
- * a revoked key, a deleted account): the call then goes out without a token and Vertex's own 401 disables the
- * channel, since sign() has no way of its own to say so. Throws WireError (retry later) for a passing failure.
+ * Exchanges a fresh assertion for an access token. Throws CredentialsRefusedError when the token endpoint refuses
+ * the account (invalid_grant: a revoked key, a deleted account), WireError (retry later) for a passing failure.
  */
-async function mint(credentials: VertexCredentials, context: SignContext): Promise<string | null> {
+async function mint(credentials: VertexCredentials, context: SignContext): Promise<string> {
   const answer = await context.send({
     method: 'POST',
     url: credentials.service_account.token_uri,
@@ -91,7 +91,14 @@ async function mint(credentials: VertexCredentials, context: SignContext): Promi
       assertion: await assertion(credentials),
     }).toString(),
   });
-  if (answer.status === 400 || answer.status === 401 || answer.status === 403) return null;
+  if (answer.status === 400 || answer.status === 401 || answer.status === 403) {
+    const error = isObject(answer.json)
+      ? [answer.json.error, answer.json.error_description].filter(Boolean).join(': ')
+      : '';
+    throw new CredentialsRefusedError(
+      `Google's token endpoint refused the service account (HTTP ${answer.status}${error ? `: ${error}` : ''})`,
+    );
+  }
   const parsed = tokenAnswer.safeParse(answer.json);
   if (answer.status !== 200 || !parsed.success) {
     const error = isObject(answer.json) ? String(answer.json.error ?? '') : '';
@@ -109,7 +116,7 @@ async function mint(credentials: VertexCredentials, context: SignContext): Promi
 export async function vertexAccessToken(
   credentials: VertexCredentials,
   context: SignContext,
-): Promise<string | null> {
+): Promise<string> {
   const cached = tokens.get(credentials);
   if (cached && Date.now() < cached.refreshAt) return cached.token;
   let pending = minting.get(credentials);

@@ -1,0 +1,117 @@
+/**
+ * The admin audit trail. Every change made through /admin/v1 (any method but GET) that succeeds is recorded before
+ * its answer is sent: who (which credential: the admin token or a console session signed in with it, named by a
+ * fingerprint, never the token), what (method and path), the resource before (its GET, where it has one) and after
+ * (the answer), secrets masked. Listed at GET /admin/v1/audit-log.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { InvalidRequestError } from '../../errors.js';
+import { newId, sha256Hex } from '../../security/secrets.js';
+import type { Gateway } from '../../gateway.js';
+import { bearerToken } from '../auth.js';
+import { toSeconds } from './validation.js';
+import { parseWith } from '../openai/request.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auditBefore?: unknown;
+  }
+}
+
+/** Field names whose values are secrets: masked wherever they appear in a recorded state. */
+const secretFields =
+  /^(key|webhook_secret|credentials|secret|secret_key|secret_access_key|api_key|token|password)$/i;
+
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([name, inner]) => [
+      name,
+      secretFields.test(name) && inner !== null && inner !== 'set' ? '***' : maskSecrets(inner),
+    ]),
+  );
+}
+
+/** The console says it is the console (console/src/api.ts); either way the credential is the admin token. */
+function actorOf(request: FastifyRequest): string {
+  const via = request.headers['x-reelay-client'] === 'console' ? 'console' : 'token';
+  return `${via}:${sha256Hex(bearerToken(request) ?? '').slice(0, 8)}`;
+}
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string' || text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+const listQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    before: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+
+/** Adds the trail's hooks to the admin scope (before its routes are registered, so they cover them all). */
+export function installAdminAuditTrail(app: FastifyInstance, gateway: Gateway): void {
+  const { admin } = gateway;
+  const isChange = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD';
+
+  /** The resource as its GET shows it, before the change; null where the path has no GET (a creation, an action). */
+  async function stateBefore(request: FastifyRequest): Promise<unknown> {
+    if (request.method === 'POST') return null;
+    const res = await app.inject({
+      method: 'GET',
+      url: request.url,
+      headers: { authorization: request.headers.authorization ?? '' },
+    });
+    return res.statusCode === 200 ? res.json() : null;
+  }
+
+  async function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
+    const path = request.url.split('?')[0]!;
+    await admin.insertAuditEntry({
+      id: newId('aud'),
+      at: Date.now(),
+      actor: actorOf(request),
+      action: `${request.method} ${path}`,
+      target: path.replace(/^\/admin\/v1/, ''),
+      before: request.auditBefore == null ? null : JSON.stringify(maskSecrets(request.auditBefore)),
+      after:
+        request.method === 'DELETE' || reply.statusCode === 204
+          ? null
+          : JSON.stringify(maskSecrets(parseJson(payload))),
+    });
+  }
+
+  app.addHook('preHandler', async (request) => {
+    if (isChange(request)) request.auditBefore = await stateBefore(request);
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (isChange(request) && reply.statusCode < 300) await record(request, reply, payload);
+    return payload;
+  });
+
+  app.get('/audit-log', async (request) => {
+    const query = parseWith(listQuery, request.query);
+    const page = await admin.listAuditEntries({ limit: query.limit, before: query.before ?? null });
+    if ('unknownCursor' in page)
+      throw new InvalidRequestError(`before: no audit entry ${query.before}`, 'before');
+    return {
+      data: page.entries.map((entry) => ({
+        id: entry.id,
+        at: toSeconds(entry.at),
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        before: parseJson(entry.before),
+        after: parseJson(entry.after),
+      })),
+      has_more: page.hasMore,
+    };
+  });
+}
