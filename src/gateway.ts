@@ -5,6 +5,8 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { HealthBoard } from './channels/health.js';
 import { ChannelLimits } from './channels/limits.js';
+import { PostgresSharedGate } from './channels/shared-limits.js';
+import { SharedCircuits } from './channels/shared-circuits.js';
 import { ChannelDirectory } from './channels/directory.js';
 import { ContentService } from './content/service.js';
 import { ContentLinks, type ResultLinks } from './content/links.js';
@@ -157,15 +159,27 @@ export class Gateway implements GatewayParts {
       views: { generations: (task) => generationsTaskView(task, outsideLinks()), openai: openaiVideoView },
     });
     const vendorCallbacks = new VendorCallbacks(secret, () => config.PUBLIC_URL);
+    const health = new HealthBoard({
+      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      openMs: config.CIRCUIT_OPEN_MS,
+      window: 50,
+    });
+    const sharedCircuits = database.capabilities.severalWriters
+      ? new SharedCircuits(database, health, (err) => log.warn({ err }, 'shared circuits: database trouble'))
+      : null;
     const deps: EngineDeps = {
       database,
       channels,
-      health: new HealthBoard({
-        failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
-        openMs: config.CIRCUIT_OPEN_MS,
-        window: 50,
-      }),
-      limits: new ChannelLimits(config.CHANNEL_QUEUE_LIMIT),
+      health,
+      limits: new ChannelLimits(
+        config.CHANNEL_QUEUE_LIMIT,
+        database.capabilities.severalWriters
+          ? // A slot outlives any vendor call (VENDOR_TIMEOUT_MS bounds each) before a killed holder loses it.
+            new PostgresSharedGate(database, 2 * config.VENDOR_TIMEOUT_MS + 5_000, (err) =>
+              log.warn({ err }, 'shared channel limits: database trouble, retrying'),
+            )
+          : null,
+      ),
       wire,
       config,
       log,
@@ -222,6 +236,25 @@ export class Gateway implements GatewayParts {
       admin,
       generatedAdminToken: adminToken.generated,
     });
+    // What another instance changed reaches this one's caches at once (PostgreSQL LISTEN/NOTIFY).
+    database.changes.subscribe({
+      onChange: ({ topic, id }) => {
+        if (topic === 'api_key') gateway.apiKeys.forget();
+        else if (topic === 'channel') channels.invalidate();
+        else if (topic === 'task') endedTasks.forget(id);
+        else if (topic === 'circuit') void sharedCircuits?.refresh(id);
+      },
+      onMissed: () => {
+        gateway.apiKeys.forget();
+        channels.invalidate();
+        endedTasks.forgetAll();
+        void sharedCircuits?.refresh();
+      },
+    });
+    await sharedCircuits?.refresh();
+    await database.changes.start((err) =>
+      log.warn({ err }, 'change notifications interrupted; reconnecting (caches start afresh)'),
+    );
     installErrorHandling(app);
     installJsonBodies(app);
     app.get('/healthz', async () => {

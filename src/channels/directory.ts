@@ -1,6 +1,7 @@
 /**
  * Channels as the core uses them: credentials opened, lists parsed, cached in memory (the submit path reads
- * them on every request) and refreshed after admin changes or a short TTL (other instances' changes).
+ * them on every request) and refreshed after a change (this instance's, or one another instance announced) or
+ * after a short TTL (a missed announcement).
  */
 import type { Database } from '../store/db.js';
 import { disableChannel, listChannels } from '../store/channels.js';
@@ -25,6 +26,8 @@ export interface Channel {
 export class ChannelDirectory {
   private cache: { loadedAt: number; byId: Map<string, Channel> } | null = null;
   private loading: Promise<Map<string, Channel>> | null = null;
+  /** Counts invalidations: a load that started before one must not be kept (it may predate the change). */
+  private generation = 0;
 
   constructor(
     private readonly database: Database,
@@ -33,12 +36,18 @@ export class ChannelDirectory {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Forget the cache (after an admin change on this instance). */
+  /** Forget the cache (after a change to channels, made here or announced by another instance). */
   invalidate(): void {
+    this.generation++;
     this.cache = null;
+    this.loading = null;
   }
 
+  /** The channel, read afresh when not cached: one created on another instance may not be known here yet. */
   async get(id: string): Promise<Channel | undefined> {
+    const cached = (await this.all()).get(id);
+    if (cached) return cached;
+    this.invalidate();
     return (await this.all()).get(id);
   }
 
@@ -82,14 +91,20 @@ export class ChannelDirectory {
 
   private async all(): Promise<Map<string, Channel>> {
     if (this.cache && Date.now() - this.cache.loadedAt < this.ttlMs) return this.cache.byId;
-    this.loading ??= this.load().finally(() => (this.loading = null));
+    if (!this.loading) {
+      const loading = this.load().finally(() => {
+        if (this.loading === loading) this.loading = null;
+      });
+      this.loading = loading;
+    }
     return this.loading;
   }
 
   private async load(): Promise<Map<string, Channel>> {
+    const generation = this.generation;
     const rows = await listChannels(this.database);
     const byId = new Map(rows.map((row) => [row.id, this.open(row)]));
-    this.cache = { loadedAt: Date.now(), byId };
+    if (generation === this.generation) this.cache = { loadedAt: Date.now(), byId };
     return byId;
   }
 

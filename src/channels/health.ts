@@ -1,7 +1,8 @@
 /**
  * How each channel is doing, as this instance sees it: a circuit breaker that steers traffic away from a
  * failing vendor account (open after repeated failures, one probe after a cool-down, closed on success), plus
- * the recent error rate and last error for operators.
+ * the recent error rate and last error for operators. With several instances, a circuit opening or closing here
+ * is told (`onCircuit`) to shared-circuits.ts, which shares it; what another instance found arrives by `adopt`.
  */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -35,13 +36,39 @@ export interface HealthView {
   last_error_at: number | null;
 }
 
+/** A circuit as instances share it: open since `openedAt`, or closed. */
+export interface SharedCircuit {
+  state: 'open' | 'closed';
+  openedAt: number;
+}
+
 export class HealthBoard {
   private readonly channels = new Map<string, ChannelHealth>();
+  /** Told when a circuit opens, or closes after being open, through this instance's own calls. */
+  onCircuit: (channelId: string, circuit: SharedCircuit) => void = () => undefined;
 
   constructor(
     private readonly options: HealthOptions = defaultHealthOptions,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * Takes on what another instance found: a circuit it opened rests the channel here too (from the same moment),
+   * and one it closed with a successful probe lets calls through here.
+   */
+  adopt(channelId: string, circuit: SharedCircuit): void {
+    const health = this.get(channelId);
+    if (circuit.state === 'open') {
+      if (health.state !== 'closed' && health.openedAt >= circuit.openedAt) return;
+      health.state = 'open';
+      health.openedAt = circuit.openedAt;
+    } else {
+      if (health.state === 'closed' || health.openedAt > circuit.openedAt) return;
+      health.state = 'closed';
+      health.consecutiveFailures = 0;
+    }
+    health.probeInFlight = false;
+  }
 
   /**
    * Whether a call may go to the channel now. An open circuit says no until its cool-down ends; then exactly one
@@ -72,8 +99,10 @@ export class HealthBoard {
     const health = this.get(channelId);
     this.remember(health, true);
     health.consecutiveFailures = 0;
+    const wasOpen = health.state !== 'closed';
     health.state = 'closed';
     health.probeInFlight = false;
+    if (wasOpen) this.onCircuit(channelId, { state: 'closed', openedAt: health.openedAt });
   }
 
   recordFailure(channelId: string, reason: string): void {
@@ -83,9 +112,11 @@ export class HealthBoard {
     health.lastError = reason;
     health.lastErrorAt = this.now();
     if (health.state === 'half_open' || health.consecutiveFailures >= this.options.failureThreshold) {
+      const opening = health.state !== 'open';
       health.state = 'open';
       health.openedAt = this.now();
       health.probeInFlight = false;
+      if (opening) this.onCircuit(channelId, { state: 'open', openedAt: health.openedAt });
     }
   }
 

@@ -1,9 +1,11 @@
 /**
  * Limits toward each vendor account: at most `maxConcurrency` calls in flight and `maxRps` starts per second,
  * with the rest waiting in order. A vendor's 429 pauses the channel. Submits wait in a bounded queue (a clear
- * 429 beyond it); polls always wait, since the poller already bounds how many it holds.
+ * 429 beyond it); polls always wait, since the poller already bounds how many it holds. With several instances on
+ * one PostgreSQL, a SharedGate (shared-limits.ts) holds the limits across all of them, behind this instance's own.
  */
 import { ApiError } from '../errors.js';
+import type { SharedGate } from './shared-limits.js';
 
 export interface GateLimits {
   maxConcurrency: number | null;
@@ -35,8 +37,10 @@ class ChannelGate {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
+    private readonly channelId: string,
     public limits: GateLimits,
     private readonly maxQueue: number,
+    private readonly shared: SharedGate | null,
   ) {}
 
   get queued(): number {
@@ -46,7 +50,14 @@ class ChannelGate {
   async run<T>(work: () => Promise<T>, bounded: boolean, busy: () => Error): Promise<T> {
     await this.acquire(bounded, busy);
     try {
-      return await work();
+      if (!this.shared || (this.limits.maxConcurrency === null && this.limits.maxRps === null))
+        return await work();
+      const leave = await this.shared.enter({ id: this.channelId, ...this.limits });
+      try {
+        return await work();
+      } finally {
+        leave();
+      }
     } finally {
       this.inFlight--;
       this.pump();
@@ -55,6 +66,7 @@ class ChannelGate {
 
   pause(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + Math.min(ms, maxPauseMs));
+    if (this.shared && this.limits.maxRps !== null) this.shared.pause(this.channelId, this.pausedUntil);
   }
 
   private acquire(bounded: boolean, busy: () => Error): Promise<void> {
@@ -95,7 +107,11 @@ class ChannelGate {
 export class ChannelLimits {
   private readonly gates = new Map<string, ChannelGate>();
 
-  constructor(private readonly maxQueue = 100) {}
+  constructor(
+    private readonly maxQueue = 100,
+    /** Limits held with other instances (PostgreSQL); null: this instance is the only one (SQLite). */
+    private readonly shared: SharedGate | null = null,
+  ) {}
 
   /** Runs one vendor call under the channel's limits. */
   run<T>(
@@ -125,8 +141,10 @@ export class ChannelLimits {
     let gate = this.gates.get(channel.id);
     if (!gate) {
       gate = new ChannelGate(
+        channel.id,
         { maxConcurrency: channel.maxConcurrency, maxRps: channel.maxRps },
         this.maxQueue,
+        this.shared,
       );
       this.gates.set(channel.id, gate);
     }

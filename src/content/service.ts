@@ -17,6 +17,7 @@ import {
 import type { Database } from '../store/db.js';
 import type { TaskJobRow } from '../store/schema.js';
 import { forgetHostedContent, jobsWithExpiredContent } from '../store/videos.js';
+import { runAlone } from '../store/one-instance.js';
 import { ContentTooLargeError, type ByteRange, type ContentStorage } from './storage/storage.js';
 import { adapterFor } from '../vendors/registry.js';
 import type { SignContext } from '../vendors/adapter.js';
@@ -154,9 +155,10 @@ export class ContentService {
 
   startSweeping(): void {
     if (this.sweeper) return;
+    // One instance sweeps for all (they share the database), never two at once.
     const sweep = () =>
-      void this.sweepExpired().catch((err: unknown) =>
-        this.deps.log.error({ err }, 'content retention sweep failed'),
+      void runAlone(this.deps.database, 'content-retention-sweep', () => this.sweepExpired()).catch(
+        (err: unknown) => this.deps.log.error({ err }, 'content retention sweep failed'),
       );
     this.sweeper = setInterval(sweep, sweepEveryMs);
     this.sweeper.unref();

@@ -147,7 +147,12 @@ export class Poller {
 
   /** How late polling runs: how long ago the most overdue job this process keeps came due (0: none is overdue). */
   lateness(now = Date.now()): number {
-    const next = this.keptByDue.peek();
+    // Entries replaced since (a job claimed again, or made due by a callback) are dropped, not read as overdue.
+    let next = this.keptByDue.peek();
+    while (next && this.kept.get(next.job.id) !== next) {
+      this.keptByDue.pop();
+      next = this.keptByDue.peek();
+    }
     return next && next.dueAt < now ? now - next.dueAt : 0;
   }
 

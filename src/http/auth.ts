@@ -52,14 +52,18 @@ interface KnownKey {
 /**
  * Checks API keys, keeping the keys it found in memory for `ttlMs` (CACHE_TTL_MS): every request authenticates,
  * and the database lookup was the largest part of answering a task query (docs/benchmarks.md). A key revoked or
- * changed on this instance is re-read at once (`forget`); through another instance, within `ttlMs`. Expiry is
- * checked on every request. Unknown key hashes are remembered for a short while too (`unknownTtlMs`), so a guesser
- * repeating keys costs no lookups: a new key is random, so nobody can have tried it before it was created.
- * Failures are throttled per client address (security/auth-throttle.ts).
+
+ * changed is re-read at once (`forget`: on this instance directly, on others when PostgreSQL's notice arrives),
+ * and within `ttlMs` should a notice be missed. Expiry is checked on every request. Unknown key hashes are
+ * remembered for a short while too (`unknownTtlMs`), so a guesser repeating keys costs no lookups: a new key is
+ * random, so nobody can have tried it before it was created (a key made elsewhere works at once). Failures are
+ * throttled per client address (security/auth-throttle.ts).
  */
 export class ApiKeyAuth {
   private readonly known: LRUCache<string, KnownKey> | null;
   private readonly unknown: LRUCache<string, true>;
+  /** Counts `forget`s: a lookup that started before one must not be remembered (it may predate the change). */
+  private generation = 0;
 
   constructor(
     /** The key with this SHA-256 hash, from the database. */
@@ -85,6 +89,7 @@ export class ApiKeyAuth {
     let key = this.known?.get(keyHash);
     if (!key) {
       if (this.unknown.has(keyHash)) throw new AuthenticationError('Invalid API key');
+      const generation = this.generation;
       const row = await this.findKeyByHash(keyHash);
       if (!row) {
         this.unknown.set(keyHash, true);
@@ -98,7 +103,7 @@ export class ApiKeyAuth {
           models: row.models ? (JSON.parse(row.models) as string[]) : null,
         },
       };
-      this.known?.set(keyHash, key);
+      if (generation === this.generation) this.known?.set(keyHash, key);
     }
     const { row, caller } = key;
     if (row.revoked_at !== null)
@@ -108,8 +113,9 @@ export class ApiKeyAuth {
     return caller;
   }
 
-  /** After a key changed on this instance (revoked, edited): the next request reads keys afresh. */
+  /** After a key changed (revoked, edited), here or on another instance: the next request reads keys afresh. */
   forget(): void {
+    this.generation++;
     this.known?.clear();
   }
 }

@@ -39,6 +39,18 @@ export interface RunningSimulator {
 export async function buildSimulator(world: SimWorld, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
   const video = options.videoBytes ? paddedVideo(options.videoBytes) : sampleVideo;
+  // Counted from the request's arrival until its answer is sent or the connection closes.
+  app.addHook('onRequest', async (request, reply) => {
+    const vendor = request.url.split('/')[1] ?? '';
+    world.callStarted(vendor);
+    // A GET of one URL queries one task (Kling, Vidu, OpenAI name it in the path; Jimeng's POST queries are not counted).
+    const query = request.method === 'GET' && vendor !== 'files' ? request.url : null;
+    if (query) world.queryStarted(query);
+    reply.raw.once('close', () => {
+      world.callEnded(vendor);
+      if (query) world.queryEnded(query);
+    });
+  });
   app.addHook('onSend', async (request) => {
     const delayMs = answerDelays.get(request);
     if (delayMs) await sleep(delayMs);

@@ -67,6 +67,12 @@ export class SimWorld {
   readonly faults: ScriptedFault[] = [];
   /** Requests seen, by `${vendor}.${phase}`: lets tests check what reached the vendor. */
   readonly counters = new Map<string, number>();
+  /** Calls being answered now, and the most seen at once, by vendor: lets tests check concurrency limits. */
+  private readonly inFlight = new Map<string, number>();
+  private readonly peaks = new Map<string, number>();
+  /** Status queries in flight by URL (one task's), and how often a second came while one was: polled twice at once. */
+  private readonly queriesInFlight = new Map<string, number>();
+  overlappingQueries = 0;
   private readonly files = new Map<string, { expiresAt: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -79,6 +85,33 @@ export class SimWorld {
 
   requests(vendor: string, phase: Phase | string): number {
     return this.counters.get(`${vendor}.${phase}`) ?? 0;
+  }
+
+  callStarted(vendor: string): void {
+    const now = (this.inFlight.get(vendor) ?? 0) + 1;
+    this.inFlight.set(vendor, now);
+    this.peaks.set(vendor, Math.max(now, this.peaks.get(vendor) ?? 0));
+  }
+
+  callEnded(vendor: string): void {
+    this.inFlight.set(vendor, (this.inFlight.get(vendor) ?? 1) - 1);
+  }
+
+  queryStarted(url: string): void {
+    const now = (this.queriesInFlight.get(url) ?? 0) + 1;
+    if (now > 1) this.overlappingQueries++;
+    this.queriesInFlight.set(url, now);
+  }
+
+  queryEnded(url: string): void {
+    const now = (this.queriesInFlight.get(url) ?? 1) - 1;
+    if (now === 0) this.queriesInFlight.delete(url);
+    else this.queriesInFlight.set(url, now);
+  }
+
+  /** The most calls to this vendor that were in flight at the same moment. */
+  peakInFlight(vendor: string): number {
+    return this.peaks.get(vendor) ?? 0;
   }
 
   /** Script a fault; `count` requests (default 1) will see it. */

@@ -1,4 +1,5 @@
 /** Users and their API keys. */
+import { announceChange } from './change-feed.js';
 import type { Database } from './db.js';
 import type { ApiKeyRow, UserRow } from './schema.js';
 
@@ -60,7 +61,9 @@ export async function updateApiKey(
     .where('id', '=', keyId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  if (result.numUpdatedRows === 0n) return false;
+  await announceChange(database, 'api_key', keyId);
+  return true;
 }
 
 export async function revokeApiKey(
@@ -76,7 +79,9 @@ export async function revokeApiKey(
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  if (result.numUpdatedRows === 0n) return false;
+  await announceChange(database, 'api_key', keyId);
+  return true;
 }
 
 export async function getSetting(database: Database, key: string): Promise<string | undefined> {

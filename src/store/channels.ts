@@ -1,9 +1,11 @@
 /** Channels: one vendor account each. Credentials stay sealed here; channels/directory.ts opens them. */
+import { announceChange } from './change-feed.js';
 import type { Database } from './db.js';
 import type { ChannelRow, ChannelsTable } from './schema.js';
 
 export async function insertChannel(database: Database, channel: ChannelRow): Promise<void> {
   await database.db.insertInto('channels').values(channel).execute();
+  await announceChange(database, 'channel', channel.id);
 }
 
 export async function listChannels(database: Database): Promise<ChannelRow[]> {
@@ -24,7 +26,9 @@ export async function updateChannel(
     .set(changes)
     .where('id', '=', id)
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  if (result.numUpdatedRows === 0n) return false;
+  await announceChange(database, 'channel', id);
+  return true;
 }
 
 /** Disables a channel that the vendor refuses (credentials, arrears), keeping the reason for the operator. */
@@ -34,15 +38,18 @@ export async function disableChannel(
   reason: string,
   now: number,
 ): Promise<void> {
-  await database.db
+  const result = await database.db
     .updateTable('channels')
     .set({ enabled: 0, disabled_reason: reason, updated_at: now })
     .where('id', '=', id)
     .where('enabled', '=', 1)
-    .execute();
+    .executeTakeFirst();
+  if (result.numUpdatedRows > 0n) await announceChange(database, 'channel', id);
 }
 
 export async function deleteChannel(database: Database, id: string): Promise<boolean> {
   const result = await database.db.deleteFrom('channels').where('id', '=', id).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+  if (result.numDeletedRows === 0n) return false;
+  await announceChange(database, 'channel', id);
+  return true;
 }

@@ -13,8 +13,10 @@ import {
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
+import { PostgresChangeFeed, SilentChangeFeed, type ChangeFeed } from './change-feed.js';
 import * as baseline from './migrations/001-baseline.js';
 import * as security from './migrations/002-security.js';
+import * as sharedLimits from './migrations/003-shared-limits.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -28,6 +30,8 @@ export interface Capabilities {
    * it read, and transactions stay short. SQLite has one writer, which is one process.
    */
   severalWriters: boolean;
+  /** Changes can be announced to every instance (LISTEN/NOTIFY; change-feed.ts). */
+  notifications: boolean;
 }
 
 /**
@@ -38,12 +42,14 @@ export interface Database {
   db: Kysely<Schema>;
   dialect: Dialect;
   capabilities: Capabilities;
+  /** Changes other instances made (keys, channels, deleted tasks); silent on SQLite. Started by the gateway. */
+  changes: ChangeFeed;
   close(): Promise<void>;
 }
 
 const capabilitiesOf: Record<Dialect, Capabilities> = {
-  sqlite: { skipLocked: false, severalWriters: false },
-  postgres: { skipLocked: true, severalWriters: true },
+  sqlite: { skipLocked: false, severalWriters: false, notifications: false },
+  postgres: { skipLocked: true, severalWriters: true, notifications: true },
 };
 
 /** Runs `work` in one transaction; the store functions it calls take `trx` as their database. */
@@ -58,6 +64,7 @@ pg.types.setTypeParser(20, (value) => Number(value));
 const migrations: Record<string, Migration> = {
   '001-baseline': baseline,
   '002-security': security,
+  '003-shared-limits': sharedLimits,
 };
 
 export interface OpenOptions {
@@ -106,7 +113,13 @@ function openSqlite(url: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }) });
-  return { db, dialect: 'sqlite', capabilities: capabilitiesOf.sqlite, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    capabilities: capabilitiesOf.sqlite,
+    changes: new SilentChangeFeed(),
+    close: () => db.destroy(),
+  };
 }
 
 /** Prepared statements kept per SQL text (most recently used first out of `limit`). */
@@ -138,13 +151,28 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     await admin.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
     await admin.end();
   }
-  const pool = new pg.Pool({
+  const connection = {
     connectionString: url,
-    max: 10,
     ...(options.schema ? { options: `-c search_path="${options.schema}"` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...connection, max: 10 });
+  // A connection lost (PostgreSQL restarted, backend terminated) emits an error: unheard, it would end the process.
+  // An idle one leaves the pool by itself; one held between the queries of a transaction fails its next query,
+  // which rolls the transaction back. Later queries open new connections.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  const changes = new PostgresChangeFeed(connection);
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', capabilities: capabilitiesOf.postgres, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    capabilities: capabilitiesOf.postgres,
+    changes,
+    close: async () => {
+      await changes.close();
+      await db.destroy();
+    },
+  };
 }
 
 /** A write refused by a unique or primary-key constraint, on either database. */

@@ -208,6 +208,28 @@ export interface SettingsTable {
   value: string;
 }
 
+/** One slot of a concurrency limit shared by instances (store/shared-limits.ts). */
+export interface LimitLeasesTable {
+  scope: string;
+  slot: number;
+  holder: string | null;
+  expires_at: number;
+}
+
+/** A rate limit shared by instances: the earliest the next call may start. */
+export interface LimitSchedulesTable {
+  scope: string;
+  next_start_at: number;
+}
+
+/** A channel's circuit as instances share it (store/circuits.ts). */
+export interface ChannelCircuitsTable {
+  channel_id: string;
+  state: 'open' | 'closed';
+  opened_at: number;
+  updated_at: number;
+}
+
 export interface Schema {
   users: UsersTable;
   api_keys: ApiKeysTable;
@@ -221,6 +243,9 @@ export interface Schema {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   admin_audit_log: AdminAuditLogTable;
+  limit_leases: LimitLeasesTable;
+  limit_schedules: LimitSchedulesTable;
+  channel_circuits: ChannelCircuitsTable;
 }
 
 /** One change made through the admin API: who (which credential), what, the state before and after (secrets masked). */

@@ -1,4 +1,5 @@
 /** Queries of the OpenAI-compatible surface and of content retention: listing, soft deletion, expired content. */
+import { announceChange } from './change-feed.js';
 import type { Database } from './db.js';
 import { precompiled } from './precompiled.js';
 import type { TaskJobRow } from './schema.js';
@@ -71,7 +72,9 @@ export async function softDeleteTask(
     .where('user_id', '=', userId)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  if (result.numUpdatedRows === 0n) return false;
+  await announceChange(database, 'task', taskId);
+  return true;
 }
 
 /** Jobs holding stored content whose retention has run out, oldest first. */

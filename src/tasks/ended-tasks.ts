@@ -2,8 +2,9 @@
  * Ended tasks as their owners read them, kept in memory for a short while. Clients poll a task until it ends and
  * then read it again (and SDKs retrieve before downloading): those reads are answered without the database.
  * An ended task whose results are copied into storage changes only when it is deleted (or its content expires):
- * this instance forgets a task it deletes at once, and a delete made on another instance is seen here within
- * `ttlMs` (CACHE_TTL_MS). Running tasks, and those with a copy still to make, are always read afresh.
+ * this instance forgets a task it deletes at once, and one deleted on another instance when PostgreSQL's notice
+ * arrives (or within `ttlMs`, CACHE_TTL_MS, should it be missed). Running tasks, and those with a copy still to
+ * make, are always read afresh.
  */
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../store/db.js';
@@ -27,6 +28,8 @@ export class EndedTasks {
   private readonly cache: LRUCache<string, TaskWithJobs> | null;
   /** The last answer made of each task the cache holds; it goes when the task leaves the cache. */
   private readonly serialized = new WeakMap<TaskWithJobs, { key: string; json: string }>();
+  /** Counts forgets: a read that started before one must not be kept (it may predate the delete). */
+  private generation = 0;
 
   constructor(
     private readonly database: Database,
@@ -51,8 +54,9 @@ export class EndedTasks {
   async findForUser(taskId: string, userId: string): Promise<TaskWithJobs | undefined> {
     const cached = this.cache?.get(taskId);
     if (cached) return cached.task.user_id === userId ? cached : undefined;
+    const generation = this.generation;
     const found = await findTaskForUser(this.database, taskId, userId);
-    if (found && settled(found)) this.cache?.set(taskId, found);
+    if (found && settled(found) && generation === this.generation) this.cache?.set(taskId, found);
     return found;
   }
 
@@ -69,8 +73,15 @@ export class EndedTasks {
     return json;
   }
 
-  /** After this instance deleted the task. */
+  /** After the task was deleted, here or on another instance. */
   forget(taskId: string): void {
+    this.generation++;
     this.cache?.delete(taskId);
+  }
+
+  /** Announcements may have been missed: read every task afresh. */
+  forgetAll(): void {
+    this.generation++;
+    this.cache?.clear();
   }
 }

@@ -3,82 +3,33 @@
  * every task a client was told about (a 200) exists and finishes, no task stays in limbo, and every
  * reservation is settled or refunded.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import { defaultKlingAccount } from '../../src/simulator/kling.js';
 import { openDatabase } from '../../src/store/db.js';
-import { randomBase62 } from '../../src/security/secrets.js';
 import { testDatabases } from '../support/harness.js';
+import { call, postgresSchema, startGateway, type GatewayProcess } from '../support/gateway-process.js';
 
 const adminToken = 'crash-test-admin-token-0123456789';
-const repoRoot = join(import.meta.dirname, '../..');
-
-interface Child {
-  process: ChildProcess;
-  url: string;
-}
-
-/** Starts `src/server.ts` as a child process and waits for it to say where it listens. */
-function startGateway(env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 40_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Reelay listening on (http:\/\/[\d.]+:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ process: child, url: match[1]! });
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`gateway exited (${code}) before listening:\n${output}`)));
-  });
-}
-
-async function call(base: string, method: string, path: string, token: string, body?: unknown) {
-  const res = await request(base + path, {
-    method: method as 'GET',
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: (await res.body.json()) as any };
-}
 
 describe.each(testDatabases())('a gateway killed mid-stream on %s', (database) => {
   let sim: RunningSimulator;
   let dataDir: string;
-  let schema: string | null = null;
+  let dropSchema: (() => Promise<void>) | null = null;
   let env: Record<string, string>;
-  let gateway: Child | null = null;
+  let gateway: GatewayProcess | null = null;
 
   beforeAll(async () => {
     sim = await startSimulator({ taskDurationMs: 400 });
     dataDir = mkdtempSync(join(tmpdir(), 'reelay-crash-'));
     let databaseUrl = `sqlite:${join(dataDir, 'reelay.db')}`;
     if (database === 'postgres') {
-      schema = `reelay_crash_${randomBase62(8).toLowerCase()}`;
-      const client = new pg.Client({ connectionString: process.env.DATABASE_URL_TEST });
-      await client.connect();
-      await client.query(`CREATE SCHEMA "${schema}"`);
-      await client.end();
-      const url = new URL(process.env.DATABASE_URL_TEST!);
-      url.searchParams.set('options', `-c search_path=${schema}`);
-      databaseUrl = url.toString();
+      const schema = await postgresSchema('reelay_crash');
+      databaseUrl = schema.url;
+      dropSchema = schema.drop;
     }
     env = {
       PORT: '0',
@@ -100,12 +51,7 @@ describe.each(testDatabases())('a gateway killed mid-stream on %s', (database) =
     gateway?.process.kill('SIGKILL');
     await sim.close();
     rmSync(dataDir, { recursive: true, force: true });
-    if (schema) {
-      const client = new pg.Client({ connectionString: process.env.DATABASE_URL_TEST });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    }
+    await dropSchema?.();
   });
 
   it('keeps every accepted task and every unit of money', async () => {

@@ -140,7 +140,7 @@ function readQuery(answer: VendorAnswer): PollOutcome {
       kind: 'follow',
       call: { method: 'GET', path: `/v1/files/retrieve?file_id=${encodeURIComponent(String(fileId))}` },
       // The query reports the size; the file retrieve that follows does not.
-      facts: width && height ? { width, height } : {},
+      ...(width && height ? { facts: { width, height } } : {}),
     };
   }
   if (status === 'Fail') {

@@ -1,0 +1,96 @@
+/** Gateways as their own processes (`src/server.ts`), for tests that kill them or run several on one database. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import pg from 'pg';
+import { request } from 'undici';
+import { randomBase62 } from '../../src/security/secrets.js';
+
+const repoRoot = join(import.meta.dirname, '../..');
+
+export interface GatewayProcess {
+  process: ChildProcess;
+  url: string;
+  /** Everything it printed (JSON log lines). */
+  output(): string;
+}
+
+/** Starts `src/server.ts` as a child process and waits for it to say where it listens. */
+export function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 120_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Reelay listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ process: child, url: match[1]!, output: () => output });
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`gateway exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+/** Kills the process and waits until it is gone. */
+export async function killGateway(
+  gateway: GatewayProcess,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<void> {
+  if (gateway.process.exitCode !== null || gateway.process.signalCode !== null) return;
+  const exited = new Promise((resolve) => gateway.process.once('exit', resolve));
+  gateway.process.kill(signal);
+  await exited;
+}
+
+export async function call(base: string, method: string, path: string, token: string, body?: unknown) {
+  const res = await request(base + path, {
+    method: method as 'GET',
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.statusCode, body: (await res.body.json()) as any };
+}
+
+/**
+ * A fresh schema in DATABASE_URL_TEST, and the URL that makes a gateway use it. Its connections carry the schema's
+ * name as application_name, so `terminateConnections` cuts exactly these (other tests share the server).
+ */
+export async function postgresSchema(
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void>; terminateConnections(): Promise<number> }> {
+  const schema = `${prefix}_${randomBase62(8).toLowerCase()}`;
+  const admin = async (query: string, values: unknown[] = []) => {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL_TEST });
+    await client.connect();
+    try {
+      return await client.query(query, values);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE SCHEMA "${schema}"`);
+  const url = new URL(process.env.DATABASE_URL_TEST!);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  url.searchParams.set('application_name', schema);
+  return {
+    url: url.toString(),
+    drop: async () => void (await admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)),
+    terminateConnections: async () =>
+      // The pools' connections, and the listeners (which name themselves after their schema).
+      (
+        await admin(
+          'select pg_terminate_backend(pid) from pg_stat_activity where application_name in ($1, $2)',
+          [schema, `reelay changes ${schema}`],
+        )
+      ).rowCount ?? 0,
+  };
+}
