@@ -31,6 +31,7 @@ import { adminUsageSeries } from './http/admin/usage-series.js';
 import { adminVendors } from './http/admin/vendors.js';
 import { adminWebhooks } from './http/admin/webhooks.js';
 import { accountApi } from './http/account/routes.js';
+import { modelsApi } from './http/account/models.js';
 import { ApiKeyAuth, throttled } from './http/auth.js';
 import { FailedAuthThrottle } from './security/auth-throttle.js';
 import { consoleApp } from './http/console.js';
@@ -264,6 +265,7 @@ export class Gateway implements GatewayParts {
     await app.register(openaiVideos(gateway));
     await app.register(vendorCallbacksApi(gateway));
     await app.register(accountApi(gateway));
+    await app.register(modelsApi(gateway));
     await app.register(consoleApp());
     await app.register(
       async (adminApp) => {

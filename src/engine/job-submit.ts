@@ -11,6 +11,7 @@ import type { VideoRequest } from '../tasks/video-request.js';
 import type { PreparedSubmit, SubmitOutcome, VendorAdapter, VideoJob } from '../vendors/adapter.js';
 import { completionKey, type CompletionTimes } from './completion-times.js';
 import type { EngineDeps } from './deps.js';
+import { cancelAtVendor } from './job-cancel.js';
 import type { JobWrites } from './job-writes.js';
 import { requireAdapter, type CallTrouble, type VendorCaller } from './vendor-call.js';
 
@@ -127,7 +128,7 @@ export class JobSubmitter {
             this.deps.config.POLL_INITIAL_DELAY_MS,
             this.completions.earliestMs(completionKey(channel.id, vendorJob.upstreamModel)),
           );
-          await updateLeasedJob(this.deps.database, job.id, leaseToken, {
+          const recorded = await updateLeasedJob(this.deps.database, job.id, leaseToken, {
             state: 'processing',
             upstream_task_id: outcome.upstreamTaskId,
             ...(outcome.pollContext
@@ -137,6 +138,18 @@ export class JobSubmitter {
             next_poll_at: now + firstPollIn,
             updated_at: now,
           });
+          if (!recorded) {
+            // Cancelled (or taken over) while the vendor was accepting it: stop the vendor's job, which no one follows.
+            const stopped = await cancelAtVendor(this.vendor, adapter, channel, outcome.upstreamTaskId, {
+              ...prepared.pollContext,
+              ...outcome.pollContext,
+            });
+            log.warn(
+              { upstream: outcome.upstreamTaskId, cancel: stopped.kind },
+              'job accepted after it ended',
+            );
+            return { kind: 'accepted' };
+          }
           log.info('job submitted');
           return { kind: 'accepted' };
         }

@@ -12,9 +12,9 @@ export function openaiErrorBody(error: ApiError) {
   return { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
 }
 
-/** Each surface renders errors its own way: OpenAI's shape under /v1/videos, the generations surface's everywhere else. */
+/** Each surface renders errors its own way: OpenAI's shape under /v1/videos and /v1/models, the generations surface's everywhere else. */
 function errorBodyFor(url: string): (error: ApiError) => unknown {
-  return /^\/v1\/videos(?:[/?]|$)/.test(url) ? openaiErrorBody : generationsErrorBody;
+  return /^\/v1\/(?:videos|models)(?:[/?]|$)/.test(url) ? openaiErrorBody : generationsErrorBody;
 }
 
 /** Fastify's own client errors (bad JSON, wrong content type, body too large) as ApiErrors. */

@@ -290,7 +290,11 @@ function checkBody(endpoint: Endpoint, raw: unknown): Checked {
 
 /** A task_fails fault names the err_code; any other reason fails the task as an internal error. */
 const errCodeOf = (task: SimTask) =>
-  task.failReason && taskErrCodes.has(task.failReason) ? task.failReason : 'InternalServiceFailure';
+  task.request.cancelled
+    ? 'UserCancelled'
+    : task.failReason && taskErrCodes.has(task.failReason)
+      ? task.failReason
+      : 'InternalServiceFailure';
 
 export function viduSimulator(world: SimWorld, accounts: ViduAccount[] = [defaultViduAccount]) {
   const keys = new Set(accounts.map((a) => a.api_key));
@@ -321,6 +325,8 @@ export function viduSimulator(world: SimWorld, accounts: ViduAccount[] = [defaul
 
   /** Vidu's state for the world's stage; the queued stage is split: created first, then queueing. */
   function stateOf(task: SimTask): 'created' | 'queueing' | 'processing' | 'success' | 'failed' {
+    // [UNVERIFIED] Vidu does not say how a cancelled task reads; here it fails with err_code UserCancelled.
+    if (task.request.cancelled) return 'failed';
     const stage = world.stage(task);
     if (stage === 'queued') return world.progress(task) < 10 ? 'created' : 'queueing';
     return ({ running: 'processing', succeeded: 'success', failed: 'failed' } as const)[stage];
@@ -390,6 +396,27 @@ export function viduSimulator(world: SimWorld, accounts: ViduAccount[] = [defaul
         off_peak: body.off_peak ?? false,
         creations,
       });
+    });
+
+    // Cancel Generation: only a task still waiting (created, queueing) can be cancelled; `{}` when it was.
+    app.post<{ Params: { id: string } }>('/ent/v2/tasks/:id/cancel', async (request, reply) => {
+      world.count('vidu', 'cancel');
+      if (!authenticate(request, reply)) return reply;
+      const task = world.tasks.get(request.params.id);
+      if (!task || task.vendor !== 'vidu') {
+        return viduError(reply, { status: 404, reason: 'TaskNotFound', message: 'task not found' });
+      }
+      const state = stateOf(task);
+      if (state !== 'created' && state !== 'queueing') {
+        const word = state === 'processing' ? 'scheduled' : state;
+        return viduError(reply, {
+          status: 400,
+          reason: 'BadRequest',
+          message: `task state is ${word}, can not cancel`,
+        });
+      }
+      task.request.cancelled = true;
+      return reply.send({});
     });
 
     // Covers live as long as their video.

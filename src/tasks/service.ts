@@ -2,7 +2,10 @@
  * What the API surfaces do with tasks, in one place: submit, find the caller's own, list, delete, and read their
  * webhook deliveries. Routes parse and render; this decides and reads (store/ stays below it).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContentService } from '../content/service.js';
+import { ApiError, ServiceUnavailableError } from '../errors.js';
+import { cancelledCode } from '../store/task-cancel.js';
 import type { EngineDeps } from '../engine/deps.js';
 import type { JobRunner } from '../engine/job-runner.js';
 import { channelOfJob } from '../store/tasks.js';
@@ -60,6 +63,46 @@ export class TaskService {
     return this.endedTasks.serialize(found, key, view);
   }
 
+  /**
+   * Cancels the caller's task (engine/job-cancel.ts) and answers it as it now is. Cancelling a cancelled task
+   * answers it; one that ended otherwise, or that its vendor cannot stop, is a 409 naming why.
+   */
+  async cancelOwn(found: TaskWithJobs, userId: string): Promise<TaskWithJobs> {
+    if (found.task.status !== 'processing') {
+      if (found.task.error_code === cancelledCode) return found;
+      throw cancelNotPossible(`it has already ended (${found.task.status})`);
+    }
+    const result = await this.runner.cancel(found);
+    if (result.kind === 'not_possible') throw cancelNotPossible(result.reason);
+    if (result.kind === 'trouble') {
+      throw new ServiceUnavailableError(
+        `The vendor could not be asked to cancel the task now (${result.message}); try again`,
+        'cancel_unavailable',
+      );
+    }
+    this.endedTasks.forget(found.task.id);
+    return (await this.findOwn(found.task.id, userId, { fresh: true })) ?? found;
+  }
+
+  /**
+   * The caller's task as the database has it, read every `intervalMs` until it ends (the last one yielded is the
+   * ended task), it is gone, or `signal` aborts. Reading the database, not this process's memory, makes it see
+   * what any instance did.
+   */
+  async *watchOwn(
+    taskId: string,
+    userId: string,
+    { intervalMs, signal }: { intervalMs: number; signal: AbortSignal },
+  ): AsyncGenerator<TaskWithJobs> {
+    while (!signal.aborted) {
+      const found = await this.findOwn(taskId, userId, { fresh: true });
+      if (!found) return;
+      yield found;
+      if (found.task.status !== 'processing') return;
+      await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
   deliveries(taskId: string): Promise<DeliveryWithAttempts[]> {
     return deliveriesOfTask(this.deps.database, taskId);
   }
@@ -68,4 +111,14 @@ export class TaskService {
   channelOfJob(jobId: string): Promise<string | null | undefined> {
     return channelOfJob(this.deps.database, jobId);
   }
+}
+
+function cancelNotPossible(reason: string): ApiError {
+  return new ApiError(
+    409,
+    'conflict_error',
+    `This task cannot be cancelled: ${reason}`,
+    null,
+    'cancel_not_possible',
+  );
 }

@@ -8,6 +8,7 @@ import { newId } from '../security/secrets.js';
 import { findPrice, type PriceSnapshot } from '../store/billing.js';
 import type { TaskJobRow, TaskRow, TaskSurface } from '../store/schema.js';
 import { isUniqueViolation } from '../store/db.js';
+import { cancelledCode } from '../store/task-cancel.js';
 import { findIdempotencyKey, releaseIdempotencyKey } from '../store/idempotency.js';
 import { findTask, findTaskForUser, insertTaskWithJobs, type TaskWithJobs } from '../store/tasks.js';
 import {
@@ -69,7 +70,7 @@ export async function submitTask(
       );
     }
     throw new InvalidRequestError(
-      `Model ${request.model} is not available on this gateway`,
+      `Model ${request.model} is not available on this gateway; GET /v1/models lists the models this key can use`,
       'model',
       'model_not_found',
     );
@@ -177,7 +178,8 @@ export async function submitTask(
   const results = await Promise.all(jobs.map((job) => runner.submit(job, leaseToken, request, candidates)));
   const saved = await findTask(deps.database, taskId);
   if (!saved) throw new Error(`task ${taskId} vanished after submit`);
-  if (saved.task.status === 'failed') {
+  // Cancelled by its owner while it was being sent: the answer is the task as it now is.
+  if (saved.task.status === 'failed' && saved.task.error_code !== cancelledCode) {
     // Not accepted: the client may retry with the same key.
     if (idempotency) await releaseIdempotencyKey(deps.database, caller.userId, idempotency.key, taskId);
     throw errorForClient(results);

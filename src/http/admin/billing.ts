@@ -35,7 +35,7 @@ const usageQuery = period.extend({
 });
 
 export function parseQuery<T>(schema: z.ZodType<T>, query: unknown): T {
-  const parsed = schema.safeParse(query ?? {});
+  const parsed = schema.safeParse(query ?? {}, { reportInput: true });
   if (!parsed.success) throw invalidRequestFrom(parsed.error);
   return parsed.data;
 }

@@ -65,7 +65,7 @@ function channelView(row: ChannelRow) {
 }
 
 function checkCredentials(vendor: string, credentials: unknown): void {
-  const parsed = adapterFor(vendor)!.credentials.safeParse(credentials);
+  const parsed = adapterFor(vendor)!.credentials.safeParse(credentials, { reportInput: true });
   if (!parsed.success) throw invalidRequestFrom(parsed.error, ['credentials']);
 }
 

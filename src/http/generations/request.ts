@@ -7,6 +7,7 @@ import { InvalidRequestError } from '../../errors.js';
 import { parseImage } from '../../vendors/image.js';
 import type { VideoRequest } from '../../tasks/video-request.js';
 import type { WebhookTargetPolicy } from '../../security/webhook-targets.js';
+import { issueMessage } from '../issue-messages.js';
 
 const dimension = z.number().int().min(64).max(8192);
 
@@ -36,7 +37,7 @@ export const generationsRequestSchema = z
 
 export type GenerationsRequestBody = z.infer<typeof generationsRequestSchema>;
 
-/** A zod failure as the client's 400: the first problem, naming its field. */
+/** A zod failure as the client's 400: the first problem, naming its field (parse with reportInput: see issueMessage). */
 export function invalidRequestFrom(error: z.ZodError, prefix: string[] = []): InvalidRequestError {
   const issue = error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
@@ -44,7 +45,7 @@ export function invalidRequestFrom(error: z.ZodError, prefix: string[] = []): In
     return new InvalidRequestError(`Unknown parameter: ${param}`, param, 'unknown_parameter');
   }
   const param = [...prefix, ...issue.path.map(String)].join('.') || null;
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+  const message = issueMessage(issue);
   return new InvalidRequestError(param ? `${param}: ${message}` : message, param);
 }
 
@@ -53,7 +54,7 @@ export function parseGenerationsRequest(body: unknown, targets?: WebhookTargetPo
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidRequestError('The request body must be a JSON object', null);
   }
-  const parsed = generationsRequestSchema.safeParse(body);
+  const parsed = generationsRequestSchema.safeParse(body, { reportInput: true });
   if (!parsed.success) throw invalidRequestFrom(parsed.error);
   const req = parsed.data;
 

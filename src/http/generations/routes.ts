@@ -9,6 +9,8 @@ import type { TaskWithJobs } from '../../store/tasks.js';
 import type { Gateway } from '../../gateway.js';
 import { idempotencyOf } from '../idempotency.js';
 import { publicBaseUrl } from '../public-url.js';
+import { afterPreferredWait } from '../prefer-wait.js';
+import { taskEventStreams } from '../task-events.js';
 
 export function generationsApi(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {
@@ -16,10 +18,18 @@ export function generationsApi(gateway: Gateway) {
       request.caller = await gateway.apiKeys.authenticate(request);
     });
 
-    app.post('/v1/video/generations', async (request) => {
+    const { config } = gateway;
+    const waiting = { intervalMs: config.TASK_WATCH_INTERVAL_MS, maxSeconds: config.PREFER_WAIT_MAX_SECONDS };
+    const events = taskEventStreams(app, gateway.tasks, {
+      intervalMs: config.TASK_WATCH_INTERVAL_MS,
+      heartbeatMs: config.EVENT_STREAM_HEARTBEAT_MS,
+    });
+
+    app.post('/v1/video/generations', async (request, reply) => {
       const videoRequest = parseGenerationsRequest(request.body, gateway.webhookTargets);
       const idempotency = idempotencyOf(request, videoRequest);
-      const task = await gateway.tasks.submit(request.caller, videoRequest, { idempotency });
+      const submitted = await gateway.tasks.submit(request.caller, videoRequest, { idempotency });
+      const task = await afterPreferredWait(request, reply, gateway.tasks, submitted, waiting);
       return generationsTaskView(task, gateway.links.forBase(publicBaseUrl(gateway.config, request)));
     });
 
@@ -45,7 +55,13 @@ export function generationsApi(gateway: Gateway) {
     }
 
     app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id', async (request, reply) => {
-      const found = await ownTask(request.params.task_id, request.caller.userId);
+      const found = await afterPreferredWait(
+        request,
+        reply,
+        gateway.tasks,
+        await ownTask(request.params.task_id, request.caller.userId),
+        waiting,
+      );
       const now = Date.now();
       const base = publicBaseUrl(gateway.config, request);
       const json = gateway.tasks.serialize(
@@ -54,6 +70,23 @@ export function generationsApi(gateway: Gateway) {
         (task) => generationsTaskView(task, gateway.links.forBase(base, now)),
       );
       return reply.type('application/json; charset=utf-8').send(json);
+    });
+
+    app.get<{ Params: { task_id: string } }>(
+      '/v1/video/generations/:task_id/events',
+      async (request, reply) => {
+        const { task } = await ownTask(request.params.task_id, request.caller.userId);
+        const base = publicBaseUrl(gateway.config, request);
+        await events.stream(request, reply, task.id, (found) =>
+          generationsTaskView(found, gateway.links.forBase(base)),
+        );
+      },
+    );
+
+    app.post<{ Params: { task_id: string } }>('/v1/video/generations/:task_id/cancel', async (request) => {
+      const found = await ownTask(request.params.task_id, request.caller.userId);
+      const task = await gateway.tasks.cancelOwn(found, request.caller.userId);
+      return generationsTaskView(task, gateway.links.forBase(publicBaseUrl(gateway.config, request)));
     });
 
     // The task's webhook deliveries and every attempt: what was sent where, and what the receiver answered.

@@ -65,7 +65,7 @@ export interface UploadedFile {
 }
 
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { reportInput: true });
   if (!parsed.success) throw invalidRequestFrom(parsed.error);
   return parsed.data;
 }

@@ -23,6 +23,8 @@ import type { VideoRequest } from '../../tasks/video-request.js';
 import { leadJob } from '../../tasks/task.js';
 import type { Gateway } from '../../gateway.js';
 import type { TaskWithJobs } from '../../store/tasks.js';
+import { afterPreferredWait } from '../prefer-wait.js';
+import { taskEventStreams } from '../task-events.js';
 import { idempotencyOf } from '../idempotency.js';
 import { multipartLimits, readBody } from './form-body.js';
 
@@ -99,13 +101,20 @@ export function openaiVideos(gateway: Gateway) {
       request.caller = await gateway.apiKeys.authenticate(request);
     });
 
-    app.post('/v1/videos', async (request) => {
+    const { config } = gateway;
+    const waiting = { intervalMs: config.TASK_WATCH_INTERVAL_MS, maxSeconds: config.PREFER_WAIT_MAX_SECONDS };
+    const events = taskEventStreams(app, tasks, {
+      intervalMs: config.TASK_WATCH_INTERVAL_MS,
+      heartbeatMs: config.EVENT_STREAM_HEARTBEAT_MS,
+    });
+
+    app.post('/v1/videos', async (request, reply) => {
       try {
         const { fields, file } = await readBody(request, gateway.config.BODY_LIMIT_BYTES);
         const videoRequest = parseOpenAICreate(fields, file, gateway.webhookTargets);
         const idempotency = idempotencyOf(request, videoRequest);
         const task = await tasks.submit(request.caller, videoRequest, { idempotency, surface: 'openai' });
-        return openaiVideoView(task);
+        return openaiVideoView(await afterPreferredWait(request, reply, tasks, task, waiting));
       } catch (err) {
         throw inOpenAITerms(err);
       }
@@ -132,9 +141,20 @@ export function openaiVideos(gateway: Gateway) {
     });
 
     app.get<VideoParams>('/v1/videos/:video_id', async (request, reply) => {
-      const found = await ownVideo(request, request.params.video_id);
+      const owned = await ownVideo(request, request.params.video_id);
+      const found = await afterPreferredWait(request, reply, tasks, owned, waiting);
       const json = tasks.serialize(found, 'openai', openaiVideoView);
       return reply.type('application/json; charset=utf-8').send(json);
+    });
+
+    app.get<VideoParams>('/v1/videos/:video_id/events', async (request, reply) => {
+      const { task } = await ownVideo(request, request.params.video_id);
+      await events.stream(request, reply, task.id, openaiVideoView);
+    });
+
+    app.post<VideoParams>('/v1/videos/:video_id/cancel', async (request) => {
+      const found = await ownVideo(request, request.params.video_id);
+      return openaiVideoView(await tasks.cancelOwn(found, request.caller.userId));
     });
 
     app.delete<VideoParams>('/v1/videos/:video_id', async (request) => {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { imageAsDataUrl, parseImage } from '../image.js';
 import type {
+  CancelOutcome,
   ImageInput,
   PollOutcome,
   PreparedSubmit,
@@ -377,7 +378,8 @@ function explainFailure(errCode: string | undefined): { code: string; message: s
   const reason = errCode ? viduReason(errCode) : undefined;
   if (reason) {
     return {
-      code: failureCodes[reason.kind],
+      // A task cancelled through the API (or the Vidu console) reads as a cancel, whoever saw it end first.
+      code: errCode === 'UserCancelled' ? 'cancelled' : failureCodes[reason.kind],
       message: `Vidu could not generate the video: ${reason.meaning} (err_code ${errCode})`,
     };
   }
@@ -516,6 +518,29 @@ export const viduAdapter: VendorAdapter<ViduCredentials> = {
     }
     if (state === 'failed') return { kind: 'failed', ...explainFailure(errCode) };
     return { kind: 'retry_later', message: `Vidu reported an unknown task state ${JSON.stringify(state)}` };
+  },
+
+  // Vidu's "Cancel Generation" (platform.vidu.com/docs/cancel-generation): POST /ent/v2/tasks/{id}/cancel with
+  // {"id"}; `{}` when cancelled, a 400 such as "task state is scheduled, can not cancel" once it runs.
+  prepareCancel(upstreamTaskId) {
+    const id = encodeURIComponent(upstreamTaskId);
+    return { method: 'POST', path: `/ent/v2/tasks/${id}/cancel`, body: { id: upstreamTaskId } };
+  },
+
+  readCancel(answer): CancelOutcome {
+    if (answer.status === 200) return { kind: 'cancelled' };
+    const error = readError(answer);
+    if (!error) return troubleFromStatus(answer, 'Vidu cancel');
+    switch (error.kind) {
+      case 'invalid_request':
+        return { kind: 'not_cancellable', reason: `Vidu refused: ${error.text}` };
+      case 'task_lost':
+        return { kind: 'not_cancellable', reason: 'Vidu no longer knows this task' };
+      case 'account':
+        return { kind: 'channel_broken', message: error.text };
+      default:
+        return { kind: 'retry_later', message: error.text, retryAfterMs: retryAfterMs(answer) };
+    }
   },
 
   async sign(call, baseUrl, credentials) {
