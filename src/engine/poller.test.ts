@@ -250,4 +250,30 @@ describe.each(testDatabases())('poller on %s', (database) => {
     expect(done.body.status).toBe('succeeded');
     expect(h.sim.world.requests('kling', 'submit')).toBe(1);
   });
+
+  it('adopts a job whose resubmit the vendor refuses because it already has it', async () => {
+    const h = await start({ config: { SUBMIT_LEASE_MS: 50 } });
+    const { key, taskId } = await submitAndCrash(h, async (jobId) => {
+      const channel = (await h.gateway.deps.channels.candidates('kling-v1'))[0]!;
+      const prepared = klingAdapter.prepareSubmit(
+        jobFor(parseGenerationsRequest({ model: 'kling-v1', prompt: 'x' }), jobId, channel),
+      );
+      const signed = await klingAdapter.sign(
+        prepared.call,
+        channel.baseUrl,
+        channel.credentials as never,
+        h.gateway.deps.wire,
+      );
+      expect(klingAdapter.readSubmit(await h.gateway.deps.wire.send(signed)).kind).toBe('accepted');
+    });
+    // The recovery's lookup misses (as when it ran before the first send arrived), so it submits again: Kling
+    // refuses the repeated external_task_id, and the job it already has is adopted rather than failed.
+    h.sim.world.inject('kling', 'poll', { type: 'http_error', status: 404 });
+
+    const restarted = await start({ reuse: h });
+    const done = await restarted.waitForEnd(key, taskId);
+    expect(done.body.status).toBe('succeeded');
+    expect(h.sim.world.requests('kling', 'submit')).toBe(2);
+    expect(h.sim.world.tasks.size).toBe(1);
+  });
 });

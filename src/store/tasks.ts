@@ -83,6 +83,16 @@ const jobsOfTask = precompiled((db, v: { taskId: string }) =>
   db.selectFrom('task_jobs').selectAll().where('task_id', '=', v.taskId).orderBy('position'),
 );
 
+/** The vendor's id for a job's task, once a submit (or a recovery) recorded it. */
+export async function upstreamTaskIdOf(database: Database, jobId: string): Promise<string | null> {
+  const row = await database.db
+    .selectFrom('task_jobs')
+    .select('upstream_task_id')
+    .where('id', '=', jobId)
+    .executeTakeFirst();
+  return row?.upstream_task_id ?? null;
+}
+
 /** Changes a job still held under the lease `leaseToken`. False when someone else has it now, or it ended. */
 export async function updateLeasedJob(
   database: Database,
