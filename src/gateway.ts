@@ -201,13 +201,13 @@ export class Gateway implements GatewayParts {
     );
 
     const app: FastifyInstance = Fastify({
-      loggerInstance: log as FastifyBaseLogger,
+      // Every request's logger writes URLs without the secrets some carry (security/log-redaction.ts). Set once
+      // here, not per request: a child logger given serializers rebuilds them, on every request (the query path's
+      // profile). Requests' children inherit it (no route sets logSerializers, which would replace it).
+      loggerInstance: log.child({}, { serializers: { req: requestLogView } }) as FastifyBaseLogger,
       bodyLimit: config.BODY_LIMIT_BYTES,
       trustProxy: config.TRUST_PROXY,
       frameworkErrors,
-      // Every request's logger writes URLs without the secrets some carry (security/log-redaction.ts).
-      childLoggerFactory: (logger, bindings, options) =>
-        logger.child(bindings, { ...options, serializers: { ...options.serializers, req: requestLogView } }),
 
       // One line per request is noise at production volumes; debug brings it back.
       logController: new LogController({
