@@ -55,6 +55,26 @@ describe.skipIf(!testDatabases().includes('postgres'))('three instances on one P
     return channel.body.id as string;
   }
 
+  /**
+   * Every task of the user ends (none left processing: those saved for a client that heard an error included), and
+   * the vendor started exactly one upstream task for each that succeeded since `upstreamBefore`.
+   */
+  async function expectEveryTaskEndedAndStartedOnce(
+    gateway: GatewayProcess,
+    userId: string,
+    upstreamBefore: number,
+  ): Promise<void> {
+    const listed = async () =>
+      (await admin(gateway, 'GET', `/tasks?user_id=${userId}&limit=100`)).body.data as { status: string }[];
+    let tasks = await listed();
+    for (let tries = 0; tasks.some((t) => t.status === 'processing') && tries < 600; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      tasks = await listed();
+    }
+    expect(tasks.filter((t) => t.status === 'processing')).toEqual([]);
+    expect(sim.world.tasks.size - upstreamBefore).toBe(tasks.filter((t) => t.status === 'succeeded').length);
+  }
+
   beforeAll(async () => {
     sim = await startSimulator({ taskDurationMs: 300 });
     dataDir = mkdtempSync(join(tmpdir(), 'reelay-scale-'));
@@ -200,17 +220,8 @@ describe.skipIf(!testDatabases().includes('postgres'))('three instances on one P
       }
       expect(status).toBe('succeeded');
     }
-    // Nothing in limbo (tasks saved for a client that heard an error included), each started upstream once, and
-    // the ledger balanced.
-    const listed = async () =>
-      (await admin(a, 'GET', `/tasks?user_id=${user.id}&limit=100`)).body.data as { status: string }[];
-    let tasks = await listed();
-    for (let tries = 0; tasks.some((t) => t.status === 'processing') && tries < 600; tries++) {
-      await new Promise((r) => setTimeout(r, 100));
-      tasks = await listed();
-    }
-    expect(tasks.filter((t) => t.status === 'processing')).toEqual([]);
-    expect(sim.world.tasks.size - upstreamBefore).toBe(tasks.filter((t) => t.status === 'succeeded').length);
+    // Nothing in limbo, each started upstream once, and the ledger balanced.
+    await expectEveryTaskEndedAndStartedOnce(a, user.id, upstreamBefore);
     expect((await admin(a, 'GET', '/audit')).body.balanced).toBe(true);
 
     // The listeners are back: a key revoked through A is refused by B and C (their caches live ten minutes).
@@ -271,15 +282,7 @@ describe.skipIf(!testDatabases().includes('postgres'))('three instances on one P
     }
     // No task left in limbo (those saved just before the kill that no client heard of included), each started
     // upstream once, no task polled by two instances at once, and the ledger balanced.
-    const listed = async () =>
-      (await admin(a, 'GET', `/tasks?user_id=${user.id}&limit=100`)).body.data as { status: string }[];
-    let tasks = await listed();
-    for (let tries = 0; tasks.some((t) => t.status === 'processing') && tries < 600; tries++) {
-      await new Promise((r) => setTimeout(r, 100));
-      tasks = await listed();
-    }
-    expect(tasks.filter((t) => t.status === 'processing')).toEqual([]);
-    expect(sim.world.tasks.size - upstreamBefore).toBe(tasks.filter((t) => t.status === 'succeeded').length);
+    await expectEveryTaskEndedAndStartedOnce(a, user.id, upstreamBefore);
     expect(sim.world.overlappingQueries - overlapsBefore).toBe(0);
     expect((await admin(a, 'GET', '/audit')).body.balanced).toBe(true);
   }, 240_000);
