@@ -49,6 +49,10 @@ import { LocalDirectoryStorage } from './content/storage/local.js';
 import { findApiKeyByHash } from './store/accounts.js';
 import { openDatabase, type Database, type OpenOptions } from './store/db.js';
 import { Wire } from './vendors/wire.js';
+import { Metrics } from './observability/metrics.js';
+import { installRequestMetrics, metricsRoute, serveMetricsPort } from './http/metrics.js';
+import { pendingCopies, pendingDeliveries } from './store/backlogs.js';
+import type { Server } from 'node:http';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -73,6 +77,7 @@ export interface GatewayParts {
   /** What the admin API and the account routes read and change. */
   admin: AdminService;
   app: FastifyInstance;
+  metrics: Metrics;
   /** Set on the first start without REELAY_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken: string | null;
 }
@@ -93,6 +98,8 @@ export class Gateway implements GatewayParts {
   readonly tasks: TaskService;
   readonly admin: AdminService;
   readonly app: FastifyInstance;
+  readonly metrics: Metrics;
+  private metricsServer: Server | null = null;
   readonly generatedAdminToken: string | null;
 
   private constructor(parts: GatewayParts) {
@@ -112,6 +119,7 @@ export class Gateway implements GatewayParts {
       tasks: this.tasks,
       admin: this.admin,
       app: this.app,
+      metrics: this.metrics,
       generatedAdminToken: this.generatedAdminToken,
     } = parts);
   }
@@ -127,6 +135,7 @@ export class Gateway implements GatewayParts {
       log.warn(
         `PostgreSQL with the sealing key in ${config.REELAY_DATA_DIR}/secret.key: every instance sharing the database needs the same key, and a backup of the database is readable with that directory's. Set REELAY_SECRET on every instance (docs/security.md).`,
       );
+    const metrics = new Metrics();
     const links = new ContentLinks(secret, config.CONTENT_LINK_TTL_SECONDS);
     const wire = new Wire({
       connectMs: config.VENDOR_CONNECT_TIMEOUT_MS,
@@ -155,6 +164,7 @@ export class Gateway implements GatewayParts {
       log,
       sealer,
       targets: webhookTargets,
+      metrics,
       // Each surface's task view; the webhook for a task is rendered in the shape of the surface it came from.
       views: { generations: (task) => generationsTaskView(task, outsideLinks()), openai: openaiVideoView },
     });
@@ -183,6 +193,7 @@ export class Gateway implements GatewayParts {
       wire,
       config,
       log,
+      metrics,
       content,
       // The ended task's webhook is already in the outbox (same transaction): send it now.
       onWebhookQueued: () => webhooks.wake(),
@@ -233,6 +244,7 @@ export class Gateway implements GatewayParts {
       endedTasks,
       tasks: new TaskService(deps, runner, endedTasks, content),
       app,
+      metrics,
       admin,
       generatedAdminToken: adminToken.generated,
     });
@@ -257,6 +269,21 @@ export class Gateway implements GatewayParts {
     );
     installErrorHandling(app);
     installJsonBodies(app);
+    installRequestMetrics(app, metrics);
+    metrics.observe({
+      channels: async () =>
+        (await channels.list()).map((channel) => ({
+          channel,
+          circuit: health.view(channel.id).state,
+          queued: deps.limits.queued(channel.id),
+        })),
+      outboxDepth: () => pendingDeliveries(database),
+      copiesPending: () => pendingCopies(database),
+      pollsInFlight: () => poller.inFlight,
+    });
+    await app.register(
+      metricsRoute(metrics, (request) => throttled(authThrottle, request, () => adminToken.check(request))),
+    );
     app.get('/healthz', async () => {
       await database.db.selectFrom('settings').select('key').limit(1).execute();
       return { status: 'ok' };
@@ -289,6 +316,8 @@ export class Gateway implements GatewayParts {
   /** Starts serving HTTP and following tasks; returns the base URL. */
   async listen(port = this.config.PORT, host = this.config.HOST): Promise<string> {
     await this.app.listen({ port, host });
+    if (this.config.METRICS_PORT !== undefined)
+      this.metricsServer = await serveMetricsPort(this.metrics, this.config.METRICS_PORT, host);
     this.poller.start();
     this.copier.start();
     this.webhooks.start();
@@ -310,6 +339,8 @@ export class Gateway implements GatewayParts {
     // whole keep-alive timeout: let such connections go as soon as they are idle.
     const idleSweep = setInterval(() => this.app.server.closeIdleConnections(), 100);
     await this.app.close().finally(() => clearInterval(idleSweep));
+    this.metricsServer?.closeAllConnections();
+    await new Promise((resolve) => (this.metricsServer ? this.metricsServer.close(resolve) : resolve(null)));
     await this.poller.stop();
     await this.copier.stop();
     await this.webhooks.stop();
