@@ -19,6 +19,10 @@ import { Poller } from './engine/poller.js';
 import { ResultCopier } from './engine/result-copier.js';
 import { openaiVideoView } from './http/openai/view.js';
 import { generationsTaskView } from './http/generations/view.js';
+import { klingTaskView } from './http/native/kling/view.js';
+import { viduCreationsView } from './http/native/vidu/view.js';
+import { klingNativeApi } from './http/native/kling/routes.js';
+import { viduNativeApi } from './http/native/vidu/routes.js';
 import { VendorCallbacks } from './security/vendor-callback-tokens.js';
 import { WebhookSender } from './engine/webhook-sender.js';
 import { adminBilling } from './http/admin/billing.js';
@@ -166,7 +170,13 @@ export class Gateway implements GatewayParts {
       targets: webhookTargets,
       metrics,
       // Each surface's task view; the webhook for a task is rendered in the shape of the surface it came from.
-      views: { generations: (task) => generationsTaskView(task, outsideLinks()), openai: openaiVideoView },
+      views: {
+        generations: (task) => generationsTaskView(task, outsideLinks()),
+        openai: openaiVideoView,
+        // Kling and Vidu call back with their query answer's data.
+        kling: (task) => klingTaskView(task, outsideLinks()),
+        vidu: (task) => viduCreationsView(task, outsideLinks()),
+      },
     });
     const vendorCallbacks = new VendorCallbacks(secret, () => config.PUBLIC_URL);
     const health = new HealthBoard({
@@ -290,6 +300,8 @@ export class Gateway implements GatewayParts {
     });
     await app.register(generationsApi(gateway));
     await app.register(openaiVideos(gateway));
+    await app.register(klingNativeApi(gateway));
+    await app.register(viduNativeApi(gateway));
     await app.register(vendorCallbacksApi(gateway));
     await app.register(accountApi(gateway));
     await app.register(modelsApi(gateway));
