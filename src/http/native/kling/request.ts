@@ -11,7 +11,8 @@ import type { VideoRequest } from '../../../tasks/video-request.js';
 import type { WebhookTargetPolicy } from '../../../security/webhook-targets.js';
 import { parseImage } from '../../../vendors/image.js';
 import { klingCreateBody } from '../../../vendors/kling/types.js';
-import { invalidRequestFrom, parseCallbackUrl } from '../../generations/request.js';
+import { parseCallbackUrl } from '../../generations/request.js';
+import { parseJsonObject } from '../json-object.js';
 
 export const klingEndpoints = ['text2video', 'image2video'] as const;
 export type KlingNativeEndpoint = (typeof klingEndpoints)[number];
@@ -54,12 +55,7 @@ export function parseKlingRequest(
   endpoint: KlingNativeEndpoint,
   targets: WebhookTargetPolicy,
 ): VideoRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidRequestError('The request body must be a JSON object', null);
-  }
-  const parsed = klingNativeRequestSchema.safeParse(body, { reportInput: true });
-  if (!parsed.success) throw invalidRequestFrom(parsed.error);
-  const req = parsed.data;
+  const req = parseJsonObject(klingNativeRequestSchema, body);
   checkEndpointFields(req, endpoint);
   if (req.voice_list !== undefined) {
     throw new InvalidRequestError(

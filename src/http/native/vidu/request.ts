@@ -10,7 +10,8 @@ import { InvalidRequestError } from '../../../errors.js';
 import type { VideoRequest } from '../../../tasks/video-request.js';
 import type { WebhookTargetPolicy } from '../../../security/webhook-targets.js';
 import { viduCreateBody, type ViduEndpoint } from '../../../vendors/vidu/types.js';
-import { invalidRequestFrom, parseCallbackUrl } from '../../generations/request.js';
+import { parseCallbackUrl } from '../../generations/request.js';
+import { parseJsonObject } from '../json-object.js';
 
 /** Vidu's create body, all four endpoints; reference2video's `subjects` variant is refused (not carried). */
 export const viduNativeRequestSchema = viduCreateBody
@@ -23,35 +24,21 @@ export const viduNativeRequestSchema = viduCreateBody
   .strict();
 export type ViduNativeRequest = z.infer<typeof viduNativeRequestSchema>;
 
-/** Vidu's fields handed to the adapter as they are (metadata, Vidu's names; it checks them per endpoint). */
-const passedThrough = [
-  'resolution',
-  'aspect_ratio',
-  'movement_amplitude',
-  'style',
-  'bgm',
-  'audio',
-  'voice_id',
-  'is_rec',
-  'payload',
-  'off_peak',
-  'watermark',
-  'wm_position',
-  'wm_url',
-  'meta_data',
-] as const;
+/** The fields Reelay reads itself; every other Vidu field goes to the adapter as it is (it checks each per endpoint). */
+const readByReelay = new Set(['model', 'prompt', 'images', 'duration', 'seed', 'callback_url']);
+const passedThrough = Object.keys(viduCreateBody.shape).filter(
+  (field) => !readByReelay.has(field),
+) as Exclude<
+  keyof ViduNativeRequest,
+  'model' | 'prompt' | 'images' | 'duration' | 'seed' | 'callback_url' | 'subjects'
+>[];
 
 export function parseViduRequest(
   body: unknown,
   endpoint: ViduEndpoint,
   targets: WebhookTargetPolicy,
 ): VideoRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidRequestError('The request body must be a JSON object', null);
-  }
-  const parsed = viduNativeRequestSchema.safeParse(body, { reportInput: true });
-  if (!parsed.success) throw invalidRequestFrom(parsed.error);
-  const req = parsed.data;
+  const req = parseJsonObject(viduNativeRequestSchema, body);
   if (req.subjects !== undefined) {
     throw new InvalidRequestError(
       'subjects is not supported through Reelay; send the reference images as images',
