@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { adminToken, Harness, testDatabases } from '../../test/support/harness.js';
 import { sampleSum } from '../../test/support/prometheus.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
+import { Metrics } from '../observability/metrics.js';
 import { serveMetricsPort } from './metrics.js';
 
 const price = 100_000;
@@ -155,5 +157,24 @@ describe('METRICS_PORT', () => {
       await new Promise((resolve) => server.close(resolve));
       await h.close();
     }
+  });
+});
+
+describe('the metrics docs and the example dashboard', () => {
+  it('list every metric the gateway exports, and use no other', async () => {
+    const metrics = new Metrics();
+    metrics.observe({
+      channels: async () => [],
+      outboxDepth: async () => 0,
+      copiesPending: async () => 0,
+      pollsInFlight: () => 0,
+    });
+    const exported = new Set((await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name));
+    const documented = new Set(readFileSync('docs/metrics.md', 'utf8').match(/reelay_[a-z_]+/g));
+    const dashboard = readFileSync('docs/grafana-dashboard.json', 'utf8').match(/reelay_[a-z_]+/g) ?? [];
+    const family = (name: string) => name.replace(/_(bucket|count|sum)$/, '');
+    expect([...documented].map(family).filter((name) => !exported.has(name))).toEqual([]);
+    expect([...exported].filter((name) => !documented.has(name))).toEqual([]);
+    expect(dashboard.map(family).filter((name) => !exported.has(name))).toEqual([]);
   });
 });
