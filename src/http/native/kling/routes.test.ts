@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Harness, testDatabases } from '../../../../test/support/harness.js';
 import { download, followNative } from '../../../../test/support/native.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../../test/support/webhook-receiver.js';
+import { klingTaskResponseSchema } from './view.js';
 
 /**
  * Kling's image-to-video request example, verbatim (Kling API reference, "Image to Video" → Create Task:
@@ -95,6 +96,8 @@ describe.each(testDatabases())('Kling-native routes (%s)', (database) => {
     const created = await post('text2video', klingText2VideoBody);
     expect(created.status).toBe(200);
     const answer = klingAnswer.parse(created.body);
+    // The route's own schema (the one the API document is made from) agrees with what it answers.
+    klingTaskResponseSchema.parse(created.body);
     expect(answer.data.task_id).toMatch(/^task_/);
     expect(answer.data.task_status).toMatch(/^(submitted|processing)$/);
     expect(answer.data.task_info).toEqual({ external_task_id: 'my-order-42' });
@@ -173,6 +176,12 @@ describe.each(testDatabases())('Kling-native routes (%s)', (database) => {
       expect(error.message).not.toContain('metadata.');
     },
   );
+
+  it("passes Kling's content-safety refusal back with Kling's code 1301", async () => {
+    h.sim.world.inject('kling', 'submit', { type: 'content_safety' });
+    const res = await post('text2video', { prompt: 'something Kling refuses' });
+    expect([res.status, klingError.parse(res.body).code]).toEqual([400, 1301]);
+  });
 
   it("answers auth and lookup failures with Kling's codes", async () => {
     const missing = await h.http('POST', '/kling/v1/videos/text2video', { body: { prompt: 'a cat' } });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Harness, testDatabases } from '../../../../test/support/harness.js';
 import { download, followNative } from '../../../../test/support/native.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../../test/support/webhook-receiver.js';
+import { viduCreateResponseSchema, viduCreationsResponseSchema } from './view.js';
 
 /**
  * Vidu's request examples, verbatim, from its API reference (platform.vidu.cn → API 文档: 文生视频, 图生视频, 首尾帧,
@@ -162,10 +163,12 @@ describe.each(testDatabases())('Vidu-native routes (%s)', (database) => {
       expect(answer.state).toMatch(/^(created|queueing|processing)$/);
       if ('images' in example) expect(answer.images).toEqual(example.images);
 
+      viduCreateResponseSchema.parse(created.body);
       const done = viduCreations.parse(
         await followNative(h, `/ent/v2/tasks/${answer.task_id}/creations`, token(), ended),
       );
       expect(done).toMatchObject({ id: answer.task_id, state: 'success', err_code: '' });
+      viduCreationsResponseSchema.parse(done);
       const file = await download(done.creations[0]!.url);
       expect(file).toMatchObject({ status: 200, type: 'video/mp4' });
       const seen = await h.query(user.key, answer.task_id);
@@ -226,5 +229,33 @@ describe.each(testDatabases())('Vidu-native routes (%s)', (database) => {
       headers: { authorization: token() },
     });
     expect([unknown.status, viduError.parse(unknown.body).code]).toEqual([404, 404]);
+  });
+});
+
+describe('Vidu-native routes fail over', () => {
+  it('sends the task to the next channel serving the model when the first one fails', async () => {
+    const h = await Harness.start();
+    try {
+      await h.channel('vidu', { priority: 10 });
+      const fallback = await h.channel('vidu', { priority: 0 });
+      const { key } = await h.user();
+      h.sim.world.inject('vidu', 'submit', { type: 'http_error', status: 500 });
+      const created = await h.http('POST', '/ent/v2/text2video', {
+        body: viduExamples.text2video,
+        headers: { authorization: `Token ${key}` },
+      });
+      expect(created.status).toBe(200);
+      const taskId = viduCreateAnswer.parse(created.body).task_id;
+      const done = viduCreations.parse(
+        await followNative(h, `/ent/v2/tasks/${taskId}/creations`, `Token ${key}`, (b) =>
+          ['success', 'failed'].includes(b.state),
+        ),
+      );
+      expect(done.state).toBe('success');
+      expect(h.sim.world.requests('vidu', 'submit')).toBe(2);
+      expect((await h.admin('GET', `/tasks/${taskId}`)).body.channel_ids).toEqual([fallback]);
+    } finally {
+      await h.close();
+    }
   });
 });
