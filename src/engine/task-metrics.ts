@@ -7,9 +7,9 @@ export function meterTaskEnd(deps: EngineDeps, ended: EndedTask): void {
   const outcome = ended.errorCode === cancelledCode ? 'cancelled' : ended.status;
   const count = (vendor: string) => deps.metrics.taskEnded({ ...ended, vendor, outcome });
   if (!ended.channelId) return count('none');
-  // The directory answers from memory; a channel deleted since is counted as such, never lost.
-  deps.channels.get(ended.channelId).then(
-    (channel) => count(channel?.vendor ?? 'deleted'),
+  // The directory's cached list (a miss must not reload it); a channel deleted since is counted as such.
+  deps.channels.list().then(
+    (channels) => count(channels.find((channel) => channel.id === ended.channelId)?.vendor ?? 'deleted'),
     () => count('unknown'),
   );
 }
