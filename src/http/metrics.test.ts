@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { request } from 'undici';
 import { adminToken, Harness, testDatabases } from '../../test/support/harness.js';
 import { sampleSum } from '../../test/support/prometheus.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
 import { Metrics } from '../observability/metrics.js';
-import { serveMetricsPort } from './metrics.js';
+import { loadConfig } from '../config.js';
+import { Gateway } from '../gateway.js';
 
 const price = 100_000;
 
@@ -141,24 +147,49 @@ describe.each(testDatabases())('GET /metrics after a run of tasks (%s)', (databa
 });
 
 describe('METRICS_PORT', () => {
-  it('serves /metrics without auth on its own port, and nothing else', async () => {
-    const h = await Harness.start();
-    const server = await serveMetricsPort(h.gateway.metrics, 0, '127.0.0.1');
+  it('serves /metrics without auth on its own port, and nothing else; the main port still asks for the token', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'reelay-metrics-'));
+    const metricsPort = await freePort();
+    const config = loadConfig(
+      {},
+      {
+        DATABASE_URL: `sqlite:${join(dataDir, 'reelay.db')}`,
+        REELAY_DATA_DIR: dataDir,
+        REELAY_ADMIN_TOKEN: adminToken,
+        LOG_LEVEL: 'silent',
+        METRICS_PORT: metricsPort,
+      },
+    );
+    const gateway = await Gateway.create(config, { logger: pino({ level: 'silent' }) });
+    const base = `http://127.0.0.1:${metricsPort}`;
     try {
-      const address = server.address();
-      const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const url = await gateway.listen(0, '127.0.0.1');
       const metrics = await request(`${base}/metrics`);
       expect(metrics.statusCode).toBe(200);
       expect(await metrics.body.text()).toContain('# TYPE reelay_tasks_created_total counter');
       const other = await request(`${base}/v1/video/generations`);
       expect(other.statusCode).toBe(404);
       await other.body.dump();
+      const main = await request(`${url}/metrics`);
+      expect(main.statusCode).toBe(401);
+      await main.body.dump();
     } finally {
-      await new Promise((resolve) => server.close(resolve));
-      await h.close();
+      await gateway.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
+    // Closed with the gateway.
+    await expect(request(`${base}/metrics`)).rejects.toThrow();
   });
 });
+
+/** A port nothing listens on just now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('the metrics docs and the example dashboard', () => {
   it('list every metric the gateway exports, and use no other', async () => {
