@@ -243,6 +243,7 @@ export class JobSubmitter {
     try {
       outcome = await this.vendor.call(adapter, channel, prepared.call, (a) => adapter.readSubmit(a), {
         bounded: true,
+        kind: 'submit',
       });
     } catch (err) {
       if (err instanceof ChannelBusyError) return { kind: 'busy', message: err.message };
