@@ -25,6 +25,7 @@ export async function startS3Server(bucket = 'reelay-test'): Promise<RunningS3Se
   let port = 0;
   let server: S3rver | null = null;
   const start = async () => {
+    if (server) return;
     server = new S3rver({
       address: '127.0.0.1',
       port,
