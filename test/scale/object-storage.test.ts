@@ -121,7 +121,8 @@ describe.each(testDatabases())('content in an object store, on %s', (database) =
   });
 
   it('while the store is down, a success stays visible and downloadable from the vendor; the copy lands when it is back', async () => {
-    const { key, client } = await start({ REHOST_RETRY_MS: 200, REHOST_MAX_ATTEMPTS: 50 });
+    // Two attempts would give up on a failing vendor; a store that is down is waited for past them.
+    const { key, client } = await start({ REHOST_RETRY_MS: 200, REHOST_MAX_ATTEMPTS: 2 });
     await s3.stop();
     const { id } = await client.videos.create({ model: 'kling-v1', prompt: 'through an outage' });
     const done = await waitForVideo(client, id);
@@ -133,8 +134,9 @@ describe.each(testDatabases())('content in an object store, on %s', (database) =
         .select(['rehost_attempts', 'hosted_content', 'copy_due_at'])
         .where('task_id', '=', id)
         .executeTakeFirstOrThrow();
-    await waitUntil(async () => (await jobOf()).rehost_attempts >= 2);
+    await waitUntil(async () => (await jobOf()).rehost_attempts >= 3);
     expect((await jobOf()).hosted_content).toBeNull();
+    expect((await jobOf()).copy_due_at).not.toBeNull();
     // Meanwhile Reelay's link streams the video from the vendor.
     expect((await h.query(key, id)).body.url).toContain(`/v1/videos/${id}/content?`);
     expect(await bytesOf(await client.videos.downloadContent(id))).toEqual(sampleVideo);
@@ -144,6 +146,25 @@ describe.each(testDatabases())('content in an object store, on %s', (database) =
     expect((await jobOf()).copy_due_at).toBeNull();
     h.sim.world.expireAllFiles();
     expect(await bytesOf(await client.videos.downloadContent(id))).toEqual(sampleVideo);
+  });
+
+  it('leaves content to a later sweep while the store is down, and still deletes a video then', async () => {
+    const { client } = await start();
+    const kept = await client.videos.create({ model: 'kling-v1', prompt: 'swept later' });
+    const deleted = await client.videos.create({ model: 'kling-v1', prompt: 'deleted in the outage' });
+    await waitForVideo(client, kept.id, h);
+    await waitForVideo(client, deleted.id, h);
+    const objectKeys = [(await storedVideoKey(kept.id))!, (await storedVideoKey(deleted.id))!];
+    const afterRetention = Date.now() + 8 * 24 * 3_600_000;
+
+    await s3.stop();
+    expect(await client.videos.delete(deleted.id)).toMatchObject({ deleted: true });
+    expect(await h.gateway.deps.content.sweepExpired(afterRetention)).toBe(0);
+    expect(await storedVideoKey(kept.id)).toBe(objectKeys[0]);
+
+    await s3.start();
+    expect(await h.gateway.deps.content.sweepExpired(afterRetention)).toBe(2);
+    for (const objectKey of objectKeys) expect(await bucket.size(objectKey)).toBeNull();
   });
 });
 
