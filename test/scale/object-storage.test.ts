@@ -148,7 +148,7 @@ describe.each(testDatabases())('content in an object store, on %s', (database) =
     expect(await bytesOf(await client.videos.downloadContent(id))).toEqual(sampleVideo);
   });
 
-  it('leaves content to a later sweep while the store is down, and still deletes a video then', async () => {
+  it('serves from the vendor while the store is down, deletes a video then, and leaves its objects to a later sweep', async () => {
     const { client } = await start();
     const kept = await client.videos.create({ model: 'kling-v1', prompt: 'swept later' });
     const deleted = await client.videos.create({ model: 'kling-v1', prompt: 'deleted in the outage' });
@@ -158,6 +158,8 @@ describe.each(testDatabases())('content in an object store, on %s', (database) =
     const afterRetention = Date.now() + 8 * 24 * 3_600_000;
 
     await s3.stop();
+    // The vendor still has it: served from there while the store is down.
+    expect(await bytesOf(await client.videos.downloadContent(kept.id))).toEqual(sampleVideo);
     expect(await client.videos.delete(deleted.id)).toMatchObject({ deleted: true });
     expect(await h.gateway.deps.content.sweepExpired(afterRetention)).toBe(0);
     expect(await storedVideoKey(kept.id)).toBe(objectKeys[0]);
