@@ -9,7 +9,7 @@ export async function openContentStorage(config: Config): Promise<ContentStorage
   if (!config.STORAGE_URL)
     return new LocalDirectoryStorage(config.CONTENT_DIR ?? join(config.REELAY_DATA_DIR, 'content'));
   const location = parseStorageUrl(config.STORAGE_URL);
-  if ('problem' in location) throw new Error(location.problem);
+  if ('problem' in location) throw new Error(`STORAGE_URL ${location.problem}`);
   // The AWS SDK is loaded only by gateways that use it.
   const { S3Storage } = await import('./s3.js');
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = config;

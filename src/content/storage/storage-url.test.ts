@@ -22,9 +22,7 @@ describe('STORAGE_URL', () => {
       's3://ok-bucket/../up',
       's3://ok-bucket/a b',
     ])
-      expect(start({ STORAGE_URL: url }), url).toThrow(
-        /STORAGE_URL: STORAGE_URL must look like s3:\/\/bucket/,
-      );
+      expect(start({ STORAGE_URL: url }), url).toThrow(/STORAGE_URL: must look like s3:\/\/bucket/);
   });
 
   it('needs a region (or an endpoint), and keys in pairs', () => {

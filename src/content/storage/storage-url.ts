@@ -13,7 +13,7 @@ const prefixSegment = /^[A-Za-z0-9_.-]+$/;
 
 /** The bucket and prefix of `s3://bucket/prefix`, or why the URL is not one (a start-up error). */
 export function parseStorageUrl(value: string): BucketLocation | { problem: string } {
-  const example = 'STORAGE_URL must look like s3://bucket or s3://bucket/prefix';
+  const example = 'must look like s3://bucket or s3://bucket/prefix';
   const match = /^s3:\/\/([^/]*)\/?(.*)$/.exec(value);
   if (!match) return { problem: `${example}; a local directory is CONTENT_DIR` };
   const [, bucket = '', rawPrefix = ''] = match;
