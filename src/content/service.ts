@@ -122,12 +122,8 @@ export class ContentService {
       );
     }
     const stored = hostedContentOf(job)?.[variant];
-    const size = stored ? await this.storedSize(job, stored) : null;
-    if (stored && size !== null) {
-      return this.deps.config.CONTENT_DELIVERY === 'redirect'
-        ? this.redirectToStore(job, stored, linkExpiresAt)
-        : this.openStored(stored, size, range);
-    }
+    const fromStorage = stored ? await this.openFromStorage(job, stored, range, linkExpiresAt) : null;
+    if (fromStorage) return fromStorage;
     const location = variant === 'video' ? job.result_url : job.cover_url;
     if (!location) {
       throw new NotFoundError(
@@ -230,24 +226,30 @@ export class ContentService {
     return { key, contentType, size };
   }
 
-  /** The stored file's size; null when it is missing or the store is down (the vendor then serves it). */
-  private async storedSize(job: TaskJobRow, file: StoredFile): Promise<number | null> {
-    let size: number | null;
+  /** The stored file for a client; null when it is missing or the store is down (the vendor then serves it). */
+  private async openFromStorage(
+    job: TaskJobRow,
+    file: StoredFile,
+    range: string | undefined,
+    linkExpiresAt: number | undefined,
+  ): Promise<ContentStream | null> {
+    const { storage, config, log } = this.deps;
     try {
-      size = await this.deps.storage.size(file.key);
+      const size = await storage.size(file.key);
+      if (size === null) {
+        log.error({ job: job.id, key: file.key }, 'stored content is missing; serving from the vendor');
+        return null;
+      }
+      return config.CONTENT_DELIVERY === 'redirect'
+        ? await this.redirectToStore(job, file, linkExpiresAt)
+        : await this.openStored(file, size, range);
     } catch (err) {
-      this.deps.log.error(
+      log.error(
         { job: job.id, reason: describeFailure(err) },
         'stored content unreachable; serving from the vendor',
       );
       return null;
     }
-    if (size === null)
-      this.deps.log.error(
-        { job: job.id, key: file.key },
-        'stored content is missing; serving from the vendor',
-      );
-    return size;
   }
 
   /**
