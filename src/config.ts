@@ -13,6 +13,8 @@ const flag = (fallback: boolean) =>
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  /** A second port serving GET /metrics without auth (on HOST); unset: /metrics only on PORT, with the admin token. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   DATABASE_URL: z.string().default('sqlite:./data/reelay.db'),
   REELAY_DATA_DIR: z.string().default('./data'),
   REELAY_ADMIN_TOKEN: z

@@ -107,7 +107,8 @@ export class ResultCopier {
     let storeDown = false;
     try {
       if (!channel) throw new Error('the channel that made it was deleted');
-      const hosted = await content.store(job, channel, leaseToken.slice(0, 8));
+      const download = () => content.store(job, channel, leaseToken.slice(0, 8));
+      const hosted = await this.deps.metrics.timeVendorCall(channel, 'download', download);
       const now = Date.now();
       const recorded = await this.records.add({
         jobId: job.id,
