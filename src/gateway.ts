@@ -1,6 +1,5 @@
 /** Assembles Reelay: config → database → core (channels, jobs, poller) → HTTP app. Used by server, demo and tests. */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { HealthBoard } from './channels/health.js';
@@ -49,7 +48,7 @@ import { loadOrCreateSecret } from './security/secrets.js';
 import { Sealer } from './security/sealing.js';
 import { requestLogView } from './security/log-redaction.js';
 import { WebhookTargetPolicy } from './security/webhook-targets.js';
-import { LocalDirectoryStorage } from './content/storage/local.js';
+import { openContentStorage } from './content/storage/open.js';
 import { findApiKeyByHash } from './store/accounts.js';
 import { openDatabase, type Database, type OpenOptions } from './store/db.js';
 import { Wire } from './vendors/wire.js';
@@ -150,7 +149,7 @@ export class Gateway implements GatewayParts {
     const content = new ContentService({
       config,
       database,
-      storage: new LocalDirectoryStorage(config.CONTENT_DIR ?? join(config.REELAY_DATA_DIR, 'content')),
+      storage: await openContentStorage(config),
       fetch: new GuardedFetch({
         connectMs: config.VENDOR_CONNECT_TIMEOUT_MS,
         idleMs: config.VENDOR_TIMEOUT_MS,
