@@ -77,14 +77,20 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     url.startsWith('postgres://') || url.startsWith('postgresql://')
       ? await openPostgres(url, options)
       : openSqlite(url);
-  const { error, results } = await new Migrator({
+  const migrator = new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations },
     // Kysely looks for its own tables in every schema unless told which: another schema's must not count.
     ...(database.dialect === 'postgres'
       ? { migrationTableSchema: options.schema ?? (await currentSchema(database)) }
       : {}),
-  }).migrateToLatest();
+  });
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's table listing spans every schema: one dropped meanwhile by someone else (3F000) is not our failure.
+  for (let retry = 0; retry < 5 && (error as { code?: string } | undefined)?.code === '3F000'; retry++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
 
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
