@@ -1,5 +1,6 @@
 /** Gateways as their own processes (`src/server.ts`), for tests that kill them or run several on one database. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
@@ -92,5 +93,28 @@ export async function postgresSchema(
           [schema, `reelay changes ${schema}`],
         )
       ).rowCount ?? 0,
+  };
+}
+
+/** The process's resident memory in bytes, as the kernel counts it (VmRSS in /proc/<pid>/status; Linux). */
+export function residentBytes(gateway: GatewayProcess): number {
+  const status = readFileSync(`/proc/${gateway.process.pid}/status`, 'utf8');
+  const kilobytes = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kilobytes === undefined) throw new Error(`no VmRSS for process ${gateway.process.pid}`);
+  return Number(kilobytes) * 1024;
+}
+
+/** Samples a process's resident memory until stopped; the peak is what a flood cost at its worst. */
+export function watchResidentMemory(gateway: GatewayProcess, everyMs = 25): { stop(): number } {
+  let peak = residentBytes(gateway);
+  const timer = setInterval(() => {
+    // The process may be between exit and reaping at the end of a test: the last peak stands.
+    if (gateway.process.exitCode === null) peak = Math.max(peak, residentBytes(gateway));
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, residentBytes(gateway));
+    },
   };
 }
