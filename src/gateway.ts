@@ -13,6 +13,7 @@ import { ContentLinks, type ResultLinks } from './content/links.js';
 import { EndedTasks } from './tasks/ended-tasks.js';
 import type { EngineDeps } from './engine/deps.js';
 import { JobRunner } from './engine/job-runner.js';
+import { TaskChanges } from './tasks/task-changes.js';
 import { TaskService } from './tasks/service.js';
 import { adminService, type AdminService } from './admin/service.js';
 import { Poller } from './engine/poller.js';
@@ -195,6 +196,7 @@ export class Gateway implements GatewayParts {
     const admin = adminService(database);
     const adminToken = await prepareAdminToken(admin, config.REELAY_ADMIN_TOKEN);
     const endedTasks = new EndedTasks(database, config.CACHE_TTL_MS);
+    const taskChanges = new TaskChanges();
     const authThrottle = new FailedAuthThrottle(
       config.AUTH_FAILURE_LIMIT,
       config.AUTH_FAILURE_WINDOW_SECONDS * 1000,
@@ -231,7 +233,7 @@ export class Gateway implements GatewayParts {
         authThrottle,
       ),
       endedTasks,
-      tasks: new TaskService(deps, runner, endedTasks, content),
+      tasks: new TaskService(deps, runner, endedTasks, content, taskChanges),
       app,
       admin,
       generatedAdminToken: adminToken.generated,
@@ -243,11 +245,13 @@ export class Gateway implements GatewayParts {
         else if (topic === 'channel') channels.invalidate();
         else if (topic === 'task') endedTasks.forget(id);
         else if (topic === 'circuit') void sharedCircuits?.refresh(id);
+        else if (topic === 'task_state') taskChanges.changed(id);
       },
       onMissed: () => {
         gateway.apiKeys.forget();
         channels.invalidate();
         endedTasks.forgetAll();
+        taskChanges.anyChanged();
         void sharedCircuits?.refresh();
       },
     });

@@ -206,6 +206,7 @@ export class JobPolls {
         next_poll_at: now,
         updated_at: now,
       });
+      this.writes.announceMove(job.task_id);
       return null;
     }
     if ('found' in found) {
@@ -237,7 +238,8 @@ export class JobPolls {
     const dueAt = now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs, untilFastestEnd);
     const queued = changes.queued ?? job.queued;
     const progress = changes.progress ?? job.progress;
-    const seen = queued !== job.queued || progress !== job.progress || changes.last_error !== job.last_error;
+    const moved = queued !== job.queued || progress !== job.progress;
+    const seen = moved || changes.last_error !== job.last_error;
     // The job object is the caller's own: it changes in place (100,000 kept jobs, a poll every few seconds each).
     job.queued = queued;
     job.progress = progress;
@@ -256,6 +258,7 @@ export class JobPolls {
       next_poll_at: kept ?? dueAt,
       updated_at: now,
     });
+    if (written && moved) this.writes.announceMove(job.task_id);
     return kept !== null && written ? { dueAt, leaseUntil: kept } : null;
   }
 

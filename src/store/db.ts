@@ -13,7 +13,7 @@ import {
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
-import { PostgresChangeFeed, SilentChangeFeed, type ChangeFeed } from './change-feed.js';
+import { LocalChangeFeed, PostgresChangeFeed, type ChangeFeed } from './change-feed.js';
 import * as baseline from './migrations/001-baseline.js';
 import * as security from './migrations/002-security.js';
 import * as sharedLimits from './migrations/003-shared-limits.js';
@@ -42,7 +42,7 @@ export interface Database {
   db: Kysely<Schema>;
   dialect: Dialect;
   capabilities: Capabilities;
-  /** Changes other instances made (keys, channels, deleted tasks); silent on SQLite. Started by the gateway. */
+  /** Changes any instance made (keys, channels, tasks); on SQLite, this process's own. Started by the gateway. */
   changes: ChangeFeed;
   close(): Promise<void>;
 }
@@ -117,7 +117,7 @@ function openSqlite(url: string): Database {
     db,
     dialect: 'sqlite',
     capabilities: capabilitiesOf.sqlite,
-    changes: new SilentChangeFeed(),
+    changes: new LocalChangeFeed(),
     close: () => db.destroy(),
   };
 }
