@@ -17,6 +17,7 @@ import { LocalChangeFeed, PostgresChangeFeed, type ChangeFeed } from './change-f
 import * as baseline from './migrations/001-baseline.js';
 import * as security from './migrations/002-security.js';
 import * as sharedLimits from './migrations/003-shared-limits.js';
+import * as queuePosition from './migrations/004-queue-position.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -65,6 +66,7 @@ const migrations: Record<string, Migration> = {
   '001-baseline': baseline,
   '002-security': security,
   '003-shared-limits': sharedLimits,
+  '004-queue-position': queuePosition,
 };
 
 export interface OpenOptions {

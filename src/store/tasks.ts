@@ -133,6 +133,7 @@ export interface JobReschedule {
   leaseToken: string;
   keepLease: boolean;
   queued: number;
+  queue_position: number | null;
   progress: number;
   last_error: string | null;
   poll_attempts: number;
@@ -147,6 +148,7 @@ const rescheduleStatement = (keepLease: boolean) =>
       .updateTable('task_jobs')
       .set({
         queued: r.queued,
+        queue_position: r.queue_position,
         progress: r.progress,
         last_error: r.last_error,
         poll_attempts: r.poll_attempts,

@@ -119,7 +119,13 @@ export type SubmitOutcome =
   | VendorTrouble;
 
 export type PollOutcome =
-  | { kind: 'processing'; queued: boolean; progress: number | null }
+  | {
+      kind: 'processing';
+      queued: boolean;
+      progress: number | null;
+      /** While queued, how many wait ahead, where the vendor says (fal's queue_position); else absent. */
+      queuePosition?: number | null;
+    }
   /**
    * The answer points at another call that holds the rest (MiniMax's file retrieve, fal's response_url): the engine
    * makes it at once and reads its answer with readPoll too (at most `maxFollowCalls` in one poll).
