@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { defaultKlingAccount } from '../../src/simulator/kling.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
 import {
   call,
   killGateway,
+  klingUserOf,
   residentBytes,
   startGateway,
   watchResidentMemory,
@@ -122,8 +122,6 @@ describe('a flood of bad input', () => {
   /** The gateway's resident memory once warmed up, before any flood. */
   let settledRss: number;
 
-  const admin = (method: string, path: string, body?: unknown) =>
-    call(url, method, `/admin/v1${path}`, adminToken, body);
   const submit = async (prompt: string) =>
     (await call(url, 'POST', '/v1/video/generations', key, { model: 'kling-v1', prompt })).body
       .task_id as string;
@@ -149,17 +147,10 @@ describe('a flood of bad input', () => {
       POLL_TICK_MS: '20',
     });
     url = gateway.url;
-    await admin('PUT', '/prices/kling-v1', { unit: 'call', price: 1_000 });
-    await admin('POST', '/channels', {
-      vendor: 'kling',
-      name: 'kling',
-      base_url: sim.baseUrl('kling'),
-      credentials: defaultKlingAccount,
-      models: ['kling-v1'],
-    });
-    userId = (await admin('POST', '/users', { name: 'flood' })).body.id;
-    await admin('POST', `/users/${userId}/topup`, { amount: 1_000_000_000 });
-    key = (await admin('POST', `/users/${userId}/keys`, {})).body.key;
+    ({ userId, key } = await klingUserOf(gateway, adminToken, sim.baseUrl('kling'), {
+      name: 'flood',
+      balance: 1_000_000_000,
+    }));
     taskId = await submit('a real task');
     keeperId = await submit('a task no probe names');
     settledRss = residentBytes(gateway);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
 import { randomBase62 } from '../../src/security/secrets.js';
+import { defaultKlingAccount } from '../../src/simulator/kling.js';
 
 const repoRoot = join(import.meta.dirname, '../..');
 
@@ -117,4 +118,30 @@ export function watchResidentMemory(gateway: GatewayProcess, everyMs = 25): { st
       return Math.max(peak, residentBytes(gateway));
     },
   };
+}
+
+/**
+ * Through a gateway process's admin API: kling-v1 priced per call on a Kling channel at the simulator, and a user
+ * with `balance` and a key. Returns the user's id and key.
+ */
+export async function klingUserOf(
+  gateway: GatewayProcess,
+  adminToken: string,
+  klingBaseUrl: string,
+  { name, balance }: { name: string; balance: number },
+): Promise<{ userId: string; key: string }> {
+  const admin = (method: string, path: string, body?: unknown) =>
+    call(gateway.url, method, `/admin/v1${path}`, adminToken, body);
+  await admin('PUT', '/prices/kling-v1', { unit: 'call', price: 1_000 });
+  await admin('POST', '/channels', {
+    vendor: 'kling',
+    name: 'kling',
+    base_url: klingBaseUrl,
+    credentials: defaultKlingAccount,
+    models: ['kling-v1'],
+  });
+  const userId = (await admin('POST', '/users', { name })).body.id as string;
+  await admin('POST', `/users/${userId}/topup`, { amount: balance });
+  const key = (await admin('POST', `/users/${userId}/keys`, {})).body.key as string;
+  return { userId, key };
 }
