@@ -1,6 +1,7 @@
 /** All settings, from the environment, with defaults that run a complete gateway on one machine. */
 import { z } from 'zod';
 import { parseNetworks } from './security/webhook-targets.js';
+import { parseStorageUrl } from './content/storage/storage-url.js';
 
 const number = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 const flag = (fallback: boolean) =>
@@ -12,6 +13,8 @@ const flag = (fallback: boolean) =>
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  /** A second port serving GET /metrics without auth (on HOST); unset: /metrics only on PORT, with the admin token. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   DATABASE_URL: z.string().default('sqlite:./data/reelay.db'),
   REELAY_DATA_DIR: z.string().default('./data'),
   REELAY_ADMIN_TOKEN: z
@@ -80,8 +83,29 @@ const envSchema = z.object({
     ),
   /** Copy every result into Reelay's storage when it succeeds, so it outlives the vendor's URL. */
   REHOST_CONTENT: flag(true),
-  /** Where re-hosted content is kept; `<REELAY_DATA_DIR>/content` when unset. */
+  /** Where re-hosted content is kept; `<REELAY_DATA_DIR>/content` when unset (and STORAGE_URL is unset). */
   CONTENT_DIR: z.string().optional(),
+  /**
+   * `s3://bucket/prefix`: re-hosted content goes to an S3-compatible object store that every instance shares,
+   * instead of CONTENT_DIR. Configured by the AWS SDK's own variables below.
+   */
+  STORAGE_URL: z
+    .string()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value))
+    .superRefine((value, ctx) => {
+      const parsed = value === undefined ? null : parseStorageUrl(value);
+      if (parsed && 'problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    }),
+  /** How stored content reaches clients: `stream` through Reelay, or `redirect` (302) to a presigned URL. */
+  CONTENT_DELIVERY: z.enum(['stream', 'redirect']).default('stream'),
+  /** An S3-compatible store's address (MinIO, R2, …); buckets are then addressed by path. */
+  AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  /** Keys for the bucket; unset, the AWS SDK's default chain (shared config, instance role, …). */
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
   /** How long re-hosted content is kept after the task ends. */
   CONTENT_RETENTION_HOURS: z.coerce
     .number()
@@ -163,5 +187,22 @@ export function loadConfig(
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);
   }
-  return { ...parsed.data, ...overrides };
+  const config = { ...parsed.data, ...overrides };
+  const problems = objectStorageProblems(config);
+  if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  return config;
+}
+
+/** Settings that are each valid but do not go together. */
+function objectStorageProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.CONTENT_DELIVERY === 'redirect' && !config.STORAGE_URL)
+    problems.push(
+      'CONTENT_DELIVERY=redirect needs STORAGE_URL=s3://…: a local directory has no URL of its own to redirect to',
+    );
+  if (config.STORAGE_URL && !config.AWS_REGION && !config.AWS_ENDPOINT_URL)
+    problems.push("AWS_REGION must be set with STORAGE_URL: the bucket's region, e.g. eu-west-1");
+  if (!config.AWS_ACCESS_KEY_ID !== !config.AWS_SECRET_ACCESS_KEY)
+    problems.push('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both or neither');
+  return problems;
 }

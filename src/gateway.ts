@@ -1,6 +1,5 @@
 /** Assembles Reelay: config → database → core (channels, jobs, poller) → HTTP app. Used by server, demo and tests. */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { HealthBoard } from './channels/health.js';
@@ -20,6 +19,10 @@ import { Poller } from './engine/poller.js';
 import { ResultCopier } from './engine/result-copier.js';
 import { openaiVideoView } from './http/openai/view.js';
 import { generationsTaskView } from './http/generations/view.js';
+import { klingTaskView } from './http/native/kling/view.js';
+import { viduCreationsView } from './http/native/vidu/view.js';
+import { klingNativeApi } from './http/native/kling/routes.js';
+import { viduNativeApi } from './http/native/vidu/routes.js';
 import { VendorCallbacks } from './security/vendor-callback-tokens.js';
 import { WebhookSender } from './engine/webhook-sender.js';
 import { adminBilling } from './http/admin/billing.js';
@@ -46,10 +49,14 @@ import { loadOrCreateSecret } from './security/secrets.js';
 import { Sealer } from './security/sealing.js';
 import { requestLogView } from './security/log-redaction.js';
 import { WebhookTargetPolicy } from './security/webhook-targets.js';
-import { LocalDirectoryStorage } from './content/storage/local.js';
+import { openContentStorage } from './content/storage/open.js';
 import { findApiKeyByHash } from './store/accounts.js';
 import { openDatabase, type Database, type OpenOptions } from './store/db.js';
 import { Wire } from './vendors/wire.js';
+import { Metrics } from './observability/metrics.js';
+import { installRequestMetrics, metricsRoute, serveMetricsPort } from './http/metrics.js';
+import { pendingCopies, pendingDeliveries } from './store/backlogs.js';
+import type { Server } from 'node:http';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -74,6 +81,7 @@ export interface GatewayParts {
   /** What the admin API and the account routes read and change. */
   admin: AdminService;
   app: FastifyInstance;
+  metrics: Metrics;
   /** Set on the first start without REELAY_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken: string | null;
 }
@@ -94,6 +102,8 @@ export class Gateway implements GatewayParts {
   readonly tasks: TaskService;
   readonly admin: AdminService;
   readonly app: FastifyInstance;
+  readonly metrics: Metrics;
+  private metricsServer: Server | null = null;
   readonly generatedAdminToken: string | null;
 
   private constructor(parts: GatewayParts) {
@@ -113,6 +123,7 @@ export class Gateway implements GatewayParts {
       tasks: this.tasks,
       admin: this.admin,
       app: this.app,
+      metrics: this.metrics,
       generatedAdminToken: this.generatedAdminToken,
     } = parts);
   }
@@ -128,6 +139,7 @@ export class Gateway implements GatewayParts {
       log.warn(
         `PostgreSQL with the sealing key in ${config.REELAY_DATA_DIR}/secret.key: every instance sharing the database needs the same key, and a backup of the database is readable with that directory's. Set REELAY_SECRET on every instance (docs/security.md).`,
       );
+    const metrics = new Metrics();
     const links = new ContentLinks(secret, config.CONTENT_LINK_TTL_SECONDS);
     const wire = new Wire({
       connectMs: config.VENDOR_CONNECT_TIMEOUT_MS,
@@ -138,7 +150,7 @@ export class Gateway implements GatewayParts {
     const content = new ContentService({
       config,
       database,
-      storage: new LocalDirectoryStorage(config.CONTENT_DIR ?? join(config.REELAY_DATA_DIR, 'content')),
+      storage: await openContentStorage(config),
       fetch: new GuardedFetch({
         connectMs: config.VENDOR_CONNECT_TIMEOUT_MS,
         idleMs: config.VENDOR_TIMEOUT_MS,
@@ -156,8 +168,15 @@ export class Gateway implements GatewayParts {
       log,
       sealer,
       targets: webhookTargets,
+      metrics,
       // Each surface's task view; the webhook for a task is rendered in the shape of the surface it came from.
-      views: { generations: (task) => generationsTaskView(task, outsideLinks()), openai: openaiVideoView },
+      views: {
+        generations: (task) => generationsTaskView(task, outsideLinks()),
+        openai: openaiVideoView,
+        // Kling and Vidu call back with their query answer's data.
+        kling: (task) => klingTaskView(task, outsideLinks()),
+        vidu: (task) => viduCreationsView(task, outsideLinks()),
+      },
     });
     const vendorCallbacks = new VendorCallbacks(secret, () => config.PUBLIC_URL);
     const health = new HealthBoard({
@@ -184,6 +203,7 @@ export class Gateway implements GatewayParts {
       wire,
       config,
       log,
+      metrics,
       content,
       // The ended task's webhook is already in the outbox (same transaction): send it now.
       onWebhookQueued: () => webhooks.wake(),
@@ -203,13 +223,13 @@ export class Gateway implements GatewayParts {
     );
 
     const app: FastifyInstance = Fastify({
-      loggerInstance: log as FastifyBaseLogger,
+      // Every request's logger writes URLs without the secrets some carry (security/log-redaction.ts). Set once
+      // here, not per request: a child logger given serializers rebuilds them, on every request (the query path's
+      // profile). Requests' children inherit it (no route sets logSerializers, which would replace it).
+      loggerInstance: log.child({}, { serializers: { req: requestLogView } }) as FastifyBaseLogger,
       bodyLimit: config.BODY_LIMIT_BYTES,
       trustProxy: config.TRUST_PROXY,
       frameworkErrors,
-      // Every request's logger writes URLs without the secrets some carry (security/log-redaction.ts).
-      childLoggerFactory: (logger, bindings, options) =>
-        logger.child(bindings, { ...options, serializers: { ...options.serializers, req: requestLogView } }),
 
       // One line per request is noise at production volumes; debug brings it back.
       logController: new LogController({
@@ -235,6 +255,7 @@ export class Gateway implements GatewayParts {
       endedTasks,
       tasks: new TaskService(deps, runner, endedTasks, content, taskChanges),
       app,
+      metrics,
       admin,
       generatedAdminToken: adminToken.generated,
     });
@@ -261,12 +282,29 @@ export class Gateway implements GatewayParts {
     );
     installErrorHandling(app);
     installJsonBodies(app);
+    installRequestMetrics(app, metrics);
+    metrics.observe({
+      channels: async () =>
+        (await channels.list()).map((channel) => ({
+          channel,
+          circuit: health.view(channel.id).state,
+          queued: deps.limits.queued(channel.id),
+        })),
+      outboxDepth: () => pendingDeliveries(database),
+      copiesPending: () => pendingCopies(database),
+      pollsInFlight: () => poller.inFlight,
+    });
+    await app.register(
+      metricsRoute(metrics, (request) => throttled(authThrottle, request, () => adminToken.check(request))),
+    );
     app.get('/healthz', async () => {
       await database.db.selectFrom('settings').select('key').limit(1).execute();
       return { status: 'ok' };
     });
     await app.register(generationsApi(gateway));
     await app.register(openaiVideos(gateway));
+    await app.register(klingNativeApi(gateway));
+    await app.register(viduNativeApi(gateway));
     await app.register(vendorCallbacksApi(gateway));
     await app.register(accountApi(gateway));
     await app.register(modelsApi(gateway));
@@ -293,6 +331,8 @@ export class Gateway implements GatewayParts {
   /** Starts serving HTTP and following tasks; returns the base URL. */
   async listen(port = this.config.PORT, host = this.config.HOST): Promise<string> {
     await this.app.listen({ port, host });
+    if (this.config.METRICS_PORT !== undefined)
+      this.metricsServer = await serveMetricsPort(this.metrics, this.config.METRICS_PORT, host);
     this.poller.start();
     this.copier.start();
     this.webhooks.start();
@@ -314,6 +354,8 @@ export class Gateway implements GatewayParts {
     // whole keep-alive timeout: let such connections go as soon as they are idle.
     const idleSweep = setInterval(() => this.app.server.closeIdleConnections(), 100);
     await this.app.close().finally(() => clearInterval(idleSweep));
+    this.metricsServer?.closeAllConnections();
+    await new Promise((resolve) => (this.metricsServer ? this.metricsServer.close(resolve) : resolve(null)));
     await this.poller.stop();
     await this.copier.stop();
     await this.webhooks.stop();

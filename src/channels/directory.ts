@@ -51,6 +51,11 @@ export class ChannelDirectory {
     return (await this.all()).get(id);
   }
 
+  /** Every configured channel, enabled or not (metrics). */
+  async list(): Promise<Channel[]> {
+    return [...(await this.all()).values()];
+  }
+
   /** Whether any channel, enabled or not, is configured for the model. */
   async isServed(model: string): Promise<boolean> {
     for (const channel of (await this.all()).values()) if (channel.models.includes(model)) return true;

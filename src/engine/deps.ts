@@ -5,6 +5,7 @@ import type { HealthBoard } from '../channels/health.js';
 import type { ChannelLimits } from '../channels/limits.js';
 import type { Config } from '../config.js';
 import type { ContentService } from '../content/service.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Database } from '../store/db.js';
 import type { Wire } from '../vendors/wire.js';
 
@@ -16,6 +17,7 @@ export interface EngineDeps {
   wire: Wire;
   config: Config;
   log: Logger;
+  metrics: Metrics;
   /** Re-hosting and streaming of results. */
   content: ContentService;
   /** Told when a task that ended left a webhook in the outbox. */

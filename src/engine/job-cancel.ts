@@ -6,6 +6,7 @@
  */
 import type { Channel } from '../channels/directory.js';
 import { endJobAsCancelled } from '../store/task-cancel.js';
+import { meterTaskEnd } from './task-metrics.js';
 import { openJobStates, type TaskWithJobs } from '../store/tasks.js';
 import type { TaskJobRow } from '../store/schema.js';
 import type { CancelOutcome, VendorAdapter } from '../vendors/adapter.js';
@@ -41,7 +42,9 @@ export async function cancelAtVendor(
     };
   }
   const read = adapter.readCancel.bind(adapter);
-  return vendor.call(adapter, channel, adapter.prepareCancel(upstreamTaskId, pollContext), read);
+  return vendor.call(adapter, channel, adapter.prepareCancel(upstreamTaskId, pollContext), read, {
+    kind: 'cancel',
+  });
 }
 
 export class JobCanceller {
@@ -87,6 +90,7 @@ export class JobCanceller {
 
   private async end(job: TaskJobRow, where: string): Promise<void> {
     const { task } = await endJobAsCancelled(this.deps.database, job, where);
+    if (task) meterTaskEnd(this.deps, task);
     if (task) this.deps.log.info({ task: job.task_id, status: task.status }, 'task cancelled');
     if (task?.webhookQueued) this.deps.onWebhookQueued();
   }

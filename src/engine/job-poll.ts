@@ -197,7 +197,10 @@ export class JobPolls {
     }
     const pollContext = JSON.parse(job.poll_context ?? '{}') as Record<string, string>;
     const call = adapter.prepareLookupByExternalId(job.id, pollContext);
-    const found = await this.vendor.call(adapter, channel, call, (a) => adapter.readLookup!(a), { slot });
+    const found = await this.vendor.call(adapter, channel, call, (a) => adapter.readLookup!(a), {
+      slot,
+      kind: 'lookup',
+    });
     if ('found' in found && found.found) {
       log.info('recovered job: the vendor had it');
       const now = Date.now();

@@ -5,7 +5,8 @@
 import { ChannelBusyError } from '../channels/limits.js';
 import type { Channel, ChannelDirectory } from '../channels/directory.js';
 import { InvalidRequestError } from '../errors.js';
-import { updateLeasedJob } from '../store/tasks.js';
+import { renewSubmitLease } from '../store/claims.js';
+import { updateLeasedJob, upstreamTaskIdOf } from '../store/tasks.js';
 import type { TaskJobRow } from '../store/schema.js';
 import type { VideoRequest } from '../tasks/video-request.js';
 import type { PreparedSubmit, SubmitOutcome, VendorAdapter, VideoJob } from '../vendors/adapter.js';
@@ -76,9 +77,44 @@ export class JobSubmitter {
   /**
    * Submits a leased job to the first channel that takes it. Retryable trouble moves on to the next channel; a
    * vendor's rejection (content safety, invalid parameters) ends the job at once. Channels whose circuit is open
-   * are skipped.
+   * are skipped. The lease is renewed for as long as the submit lasts (see holdLease).
    */
   async submit(
+    job: Pick<TaskJobRow, 'id' | 'task_id' | 'channel_id'>,
+    leaseToken: string,
+    request: VideoRequest,
+    candidates: Channel[],
+  ): Promise<SubmitResult> {
+    const release = this.holdLease(job.id, leaseToken);
+    try {
+      return await this.submitWithFailover(job, leaseToken, request, candidates);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Renews a submitting job's lease every third of SUBMIT_LEASE_MS until released. A submit may outlast one lease
+   * (a slow vendor, a wait for the channel's slot, failover over several channels); were the lease to run out
+   * meanwhile, recovery would send the job again while this send is still on its way (a second upstream task, or
+   * Kling refusing the repeated external_task_id). A dead instance renews nothing, so its jobs still come back
+   * when their lease ends.
+   */
+  private holdLease(jobId: string, leaseToken: string): () => void {
+    const { SUBMIT_LEASE_MS } = this.deps.config;
+    const timer = setInterval(() => {
+      renewSubmitLease(this.deps.database, jobId, leaseToken, Date.now() + SUBMIT_LEASE_MS).then(
+        (held) => {
+          if (!held) clearInterval(timer);
+        },
+        (err: unknown) => this.deps.log.warn({ err, job: jobId }, 'could not renew a submit lease'),
+      );
+    }, SUBMIT_LEASE_MS / 3);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async submitWithFailover(
     job: Pick<TaskJobRow, 'id' | 'task_id' | 'channel_id'>,
     leaseToken: string,
     request: VideoRequest,
@@ -139,6 +175,11 @@ export class JobSubmitter {
             updated_at: now,
           });
           if (!recorded) {
+            // Taken over by recovery, which found this very task at the vendor (by Reelay's id): it is followed.
+            if ((await upstreamTaskIdOf(this.deps.database, job.id)) === outcome.upstreamTaskId) {
+              log.warn({ upstream: outcome.upstreamTaskId }, 'job accepted after another worker adopted it');
+              return { kind: 'accepted' };
+            }
             // Cancelled (or taken over) while the vendor was accepting it: stop the vendor's job, which no one follows.
             const stopped = await cancelAtVendor(this.vendor, adapter, channel, outcome.upstreamTaskId, {
               ...prepared.pollContext,
@@ -188,7 +229,10 @@ export class JobSubmitter {
 
   /**
    * One submit to one channel. When the call broke after the request may have reached the vendor (a timeout, a
-   * reset), asks the vendor by Reelay's id where it can, so that moving on never starts the job twice.
+   * reset), asks the vendor by Reelay's id where it can, so that moving on never starts the job twice. A refusal
+   * is checked the same way: it may be the vendor refusing a job it already has (Kling: external_task_id is
+   * unique per account, a second submit with it is refused with 400/1201; reference notes on Kling K1), when an
+   * earlier send of this job reached it after all. Then the job is adopted, not failed.
    */
   private async submitOnce(
     adapter: VendorAdapter<unknown>,
@@ -200,13 +244,16 @@ export class JobSubmitter {
     try {
       outcome = await this.vendor.call(adapter, channel, prepared.call, (a) => adapter.readSubmit(a), {
         bounded: true,
+        kind: 'submit',
       });
     } catch (err) {
       if (err instanceof ChannelBusyError) return { kind: 'busy', message: err.message };
       throw err;
     }
-    if (outcome.kind !== 'retry_later' || !('ambiguous' in outcome) || !outcome.ambiguous) return outcome;
-    if (!adapter.prepareLookupByExternalId || !adapter.readLookup) return outcome;
+    const mayBeKnown =
+      outcome.kind === 'rejected' ||
+      (outcome.kind === 'retry_later' && 'ambiguous' in outcome && outcome.ambiguous);
+    if (!mayBeKnown || !adapter.prepareLookupByExternalId || !adapter.readLookup) return outcome;
     const lookup = await this.vendor.call(
       adapter,
       channel,

@@ -16,6 +16,7 @@ import {
 } from '../store/tasks.js';
 import type { TaskJobRow } from '../store/schema.js';
 import type { EngineDeps } from './deps.js';
+import { meterTaskEnd } from './task-metrics.js';
 import { TurnBatch } from './turn-batch.js';
 
 /**
@@ -60,6 +61,7 @@ export class JobWrites {
   async end(job: Pick<TaskJobRow, 'id' | 'task_id'>, leaseToken: string, end: JobEnd): Promise<void> {
     const ended = await this.ends.add({ job, leaseToken, end, now: Date.now() });
     if (ended) {
+      meterTaskEnd(this.deps, ended);
       this.deps.log.info({ task: job.task_id, status: ended.status }, 'task ended');
       if (ended.webhookQueued) this.deps.onWebhookQueued();
     }

@@ -146,6 +146,11 @@ export class Poller {
     return true;
   }
 
+  /** Polls this process is running now. */
+  get inFlight(): number {
+    return this.loop.inFlight;
+  }
+
   /** How late polling runs: how long ago the most overdue job this process keeps came due (0: none is overdue). */
   lateness(now = Date.now()): number {
     // Entries replaced since (a job claimed again, or made due by a callback) are dropped, not read as overdue.
@@ -204,6 +209,7 @@ export class Poller {
   private async poll(kept: KeptJob): Promise<void> {
     const { job, leaseToken } = kept;
     this.polling.add(job.id);
+    this.deps.metrics.pollStarted(Date.now() - kept.dueAt);
     const limit = this.limitFor(job.channel_id ?? 'none');
     // Only the vendor call waits for the channel's limit: a write-back waiting for its batch does not hold a slot.
     const slot = <T>(call: () => Promise<T>) =>

@@ -4,6 +4,7 @@
  * attempt is retried with exponential backoff until WEBHOOK_RETRY_WINDOW_HOURS after the task ended. Every
  * attempt carries the same `webhook-id`, so receivers can de-duplicate: delivery is at least once.
  */
+import type { Metrics } from '../observability/metrics.js';
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
@@ -34,6 +35,7 @@ export interface WebhookSenderDeps {
   sealer: Sealer;
   targets: WebhookTargetPolicy;
   views: Record<TaskSurface, TaskView>;
+  metrics: Metrics;
 }
 
 /** Standard Webhooks' v1 signature: base64 HMAC-SHA256 of "id.timestamp.body" under the secret's bytes. */
@@ -141,6 +143,7 @@ export class WebhookSender {
       now,
     );
     const log = this.deps.log.child({ delivery: delivery.id, task: delivery.task_id, attempt });
+    if (recorded) this.deps.metrics.webhookAttempt(next.status === 'pending' ? 'retrying' : next.status);
     if (!recorded) log.warn('webhook attempt not recorded: its lease ran out');
     else if (next.status === 'delivered') log.info('webhook delivered');
     else if (next.status === 'failed') log.warn({ reason: result.error }, 'webhook given up');

@@ -14,10 +14,16 @@ declare module 'fastify' {
 }
 
 export function bearerToken(request: FastifyRequest): string | null {
+  return authorizationToken(request, ['Bearer']);
+}
+
+/** The token of `Authorization: <scheme> <token>` for one of `schemes` (Vidu's clients send `Token`). */
+export function authorizationToken(request: FastifyRequest, schemes: readonly string[]): string | null {
   const header = request.headers.authorization;
   if (!header) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1]! : null;
+  const match = /^(\w+)\s+(\S+)\s*$/.exec(header);
+  const scheme = match?.[1]!.toLowerCase();
+  return match && schemes.some((s) => s.toLowerCase() === scheme) ? match[2]! : null;
 }
 
 /**
@@ -76,12 +82,13 @@ export class ApiKeyAuth {
     this.unknown = new LRUCache({ max: maxEntries, ttl: unknownTtlMs });
   }
 
-  authenticate(request: FastifyRequest): Promise<Caller> {
-    return throttled(this.throttle, request, () => this.check(request));
+  /** `schemes`: the Authorization schemes the surface takes (Bearer everywhere; Vidu's native routes add Token). */
+  authenticate(request: FastifyRequest, schemes: readonly string[] = ['Bearer']): Promise<Caller> {
+    return throttled(this.throttle, request, () => this.check(request, schemes));
   }
 
-  private async check(request: FastifyRequest): Promise<Caller> {
-    const token = bearerToken(request);
+  private async check(request: FastifyRequest, schemes: readonly string[]): Promise<Caller> {
+    const token = authorizationToken(request, schemes);
     if (!token)
       throw new AuthenticationError('Missing API key: send Authorization: Bearer sk-…', 'missing_api_key');
     if (!token.startsWith('sk-') || token.length > 200) throw new AuthenticationError('Invalid API key');

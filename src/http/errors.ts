@@ -1,6 +1,8 @@
 /** Renders every failure in the shape of the surface it happened on; never a 500 for a client's mistake. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, InvalidRequestError, NotFoundError, RateLimitError } from '../errors.js';
+import { klingErrorBody } from './native/kling/view.js';
+import { viduErrorBody } from './native/vidu/view.js';
 
 /** The generations surface's error body: `{code, message, param, type}`. */
 export function generationsErrorBody(error: ApiError) {
@@ -12,9 +14,15 @@ export function openaiErrorBody(error: ApiError) {
   return { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
 }
 
-/** Each surface renders errors its own way: OpenAI's shape under /v1/videos and /v1/models, the generations surface's everywhere else. */
+/** Each surface renders errors its own way, by path; the generations surface's shape where none matches. */
+const errorShapes: [RegExp, (error: ApiError) => unknown][] = [
+  [/^\/v1\/(?:videos|models)(?:[/?]|$)/, openaiErrorBody],
+  [/^\/kling\//, klingErrorBody],
+  [/^\/ent\/v2\//, viduErrorBody],
+];
+
 function errorBodyFor(url: string): (error: ApiError) => unknown {
-  return /^\/v1\/(?:videos|models)(?:[/?]|$)/.test(url) ? openaiErrorBody : generationsErrorBody;
+  return errorShapes.find(([path]) => path.test(url))?.[1] ?? generationsErrorBody;
 }
 
 /** Fastify's own client errors (bad JSON, wrong content type, body too large) as ApiErrors. */

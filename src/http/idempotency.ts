@@ -27,5 +27,10 @@ export function idempotencyOf(request: FastifyRequest, normalized: unknown): Ide
       'Idempotency-Key',
     );
   }
-  return { key: header, requestHash: sha256Hex(canonicalJson(normalized)) };
+  return idempotencyKeyed(header, normalized);
+}
+
+/** An idempotency key Reelay derives itself (Kling's external_task_id), with the request's fingerprint. */
+export function idempotencyKeyed(key: string, normalized: unknown): Idempotency {
+  return { key, requestHash: sha256Hex(canonicalJson(normalized)) };
 }

@@ -10,6 +10,7 @@ import type { TaskService } from '../tasks/service.js';
 /** The wait the client prefers, in whole seconds capped at `maxSeconds`; null when it asks for none. */
 export function preferredWait(request: FastifyRequest, maxSeconds: number): number | null {
   const header = request.headers.prefer;
+  if (header === undefined) return null;
   const values = Array.isArray(header) ? header.join(',') : (header ?? '');
   // Preferences are comma-separated, each `token[=value]` followed by optional `;` parameters.
   for (const preference of values.split(',')) {

@@ -1,5 +1,5 @@
 /** Keys and tokens: how they are made and hashed; the secret that seals credentials at rest (security/sealing.ts). */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,7 +22,8 @@ export const newApiKey = () => `sk-${randomBase62(48)}`;
 export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  // One call, no Hash object: every authenticated request hashes its key.
+  return hash('sha256', value, 'hex');
 }
 
 export function sameSecret(a: string, b: string): boolean {

@@ -15,6 +15,9 @@ export async function answerGenericFault(
     case 'slow':
       answerDelays.set(request, fault.delayMs);
       return false;
+    case 'slow_intake':
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      return false;
     case 'garbage':
       reply.code(200).header('content-type', 'application/json').send('<html>502 Bad Gateway</html>');
       return true;

@@ -19,6 +19,8 @@ export type Fault =
   | { type: 'auth_error' }
   /** Answer normally, but only after this delay. */
   | { type: 'slow'; delayMs: number }
+  /** The request reaches the vendor only after this delay (a slow network in front of it): nothing is done before. */
+  | { type: 'slow_intake'; delayMs: number }
   /** HTTP 200 with a body that is not JSON. */
   | { type: 'garbage' }
   /** Close the connection without answering. */

@@ -78,6 +78,26 @@ const claimOne = precompiled(
       .returningAll(),
 );
 
+/**
+ * Pushes the end of a submit's lease while the job is still being sent under it (not yet answered by the vendor).
+ * False when the lease is no longer this holder's, or the job has moved on.
+ */
+export async function renewSubmitLease(
+  database: Database,
+  jobId: string,
+  leaseToken: string,
+  leaseUntil: number,
+): Promise<boolean> {
+  const result = await database.db
+    .updateTable('task_jobs')
+    .set({ next_poll_at: leaseUntil })
+    .where('id', '=', jobId)
+    .where('lease_token', '=', leaseToken)
+    .where('state', '=', 'submitting')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 /** Claims succeeded jobs whose result is due to be copied into storage (see dueClaim). */
 export const claimDueCopies = dueClaim('copy_due_at', (due) => due.where('copy_due_at', 'is not', null));
 

@@ -60,7 +60,7 @@ export interface ChannelsTable {
 
 export type TaskStatus = 'processing' | 'succeeded' | 'failed';
 /** The API a task was created on: its webhook is rendered in that surface's shape. */
-export type TaskSurface = 'generations' | 'openai';
+export type TaskSurface = 'generations' | 'openai' | 'kling' | 'vidu';
 export type JobState = 'submitting' | 'processing' | 'succeeded' | 'failed';
 
 export interface TasksTable {

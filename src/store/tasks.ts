@@ -84,6 +84,16 @@ const jobsOfTask = precompiled((db, v: { taskId: string }) =>
   db.selectFrom('task_jobs').selectAll().where('task_id', '=', v.taskId).orderBy('position'),
 );
 
+/** The vendor's id for a job's task, once a submit (or a recovery) recorded it. */
+export async function upstreamTaskIdOf(database: Database, jobId: string): Promise<string | null> {
+  const row = await database.db
+    .selectFrom('task_jobs')
+    .select('upstream_task_id')
+    .where('id', '=', jobId)
+    .executeTakeFirst();
+  return row?.upstream_task_id ?? null;
+}
+
 /** Changes a job still held under the lease `leaseToken`. False when someone else has it now, or it ended. */
 export async function updateLeasedJob(
   database: Database,
@@ -183,6 +193,12 @@ export interface JobEnd {
 export interface EndedTask {
   status: TaskStatus;
   webhookQueued: boolean;
+  /** For metrics: what ended, on which channel, and the money it settled (micro-units). */
+  model: string;
+  channelId: string | null;
+  errorCode: string | null;
+  charged: number;
+  refunded: number;
 }
 
 /** A job's end as the holder of its lease writes it. */
@@ -250,10 +266,11 @@ export async function endJobIn(
   const status: TaskStatus = succeeded ? 'succeeded' : 'failed';
   let charged = 0;
   for (const cost of costs.values()) charged += cost;
+  const errorCode = succeeded ? null : (firstFailure?.error_code ?? 'generation_failed');
   const taskEnded = await endTask.changed(trx, {
     taskId: job.task_id,
     status,
-    errorCode: succeeded ? null : (firstFailure?.error_code ?? 'generation_failed'),
+    errorCode,
     errorMessage: succeeded ? null : (firstFailure?.error_message ?? 'generation failed'),
     cost: charged,
     now,
@@ -271,7 +288,15 @@ export async function endJobIn(
   const webhookUrl = task.callback_url ?? task.webhook_url;
   if (webhookUrl)
     await queueTaskWebhook(trx, { taskId: job.task_id, keyId: task.key_id, url: webhookUrl }, now);
-  return { status, webhookQueued: Boolean(webhookUrl) };
+  return {
+    status,
+    webhookQueued: Boolean(webhookUrl),
+    model: task.model,
+    channelId: held.channel_id,
+    errorCode,
+    charged,
+    refunded: status === 'failed' ? task.cost_reserved : 0,
+  };
 }
 
 const lockTask = precompiled<{ taskId: string }, { id: string }>((db, v) =>
@@ -297,7 +322,9 @@ const readForEnd = precompiled((db, v: { taskId: string }) =>
       'task_jobs.progress',
       'task_jobs.cost_estimate',
       'task_jobs.cost',
+      'task_jobs.channel_id',
       'tasks.status as task_status',
+      'tasks.model',
       'tasks.user_id',
       'tasks.key_id',
       'tasks.price',

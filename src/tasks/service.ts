@@ -9,6 +9,7 @@ import type { EngineDeps } from '../engine/deps.js';
 import type { JobRunner } from '../engine/job-runner.js';
 import { channelOfJob } from '../store/tasks.js';
 import { findTask, findTaskForUser, type TaskWithJobs } from '../store/tasks.js';
+import { findIdempotencyKey } from '../store/idempotency.js';
 import { listTasksForUser, softDeleteTask, type TaskListQuery } from '../store/videos.js';
 import { deliveriesOfTask, type DeliveryWithAttempts } from '../store/webhooks.js';
 import type { EndedTasks } from './ended-tasks.js';
@@ -39,6 +40,12 @@ export class TaskService {
     return fresh
       ? findTaskForUser(this.deps.database, taskId, userId)
       : this.endedTasks.findForUser(taskId, userId);
+  }
+
+  /** The caller's task made by a request with this idempotency key (within the key's 24 hours). */
+  async findOwnByIdempotencyKey(key: string, userId: string): Promise<TaskWithJobs | undefined> {
+    const earlier = await findIdempotencyKey(this.deps.database, userId, key, Date.now());
+    return earlier ? this.findOwn(earlier.task_id, userId) : undefined;
   }
 
   /** Any user's task that is not deleted (a signed content link names it). */

@@ -175,6 +175,7 @@ export async function submitTask(
     }
     throw err;
   }
+  deps.metrics.taskCreated(request.model, surface);
 
   const results = await Promise.all(jobs.map((job) => runner.submit(job, leaseToken, request, candidates)));
   const saved = await findTask(deps.database, taskId);

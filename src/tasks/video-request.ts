@@ -8,6 +8,8 @@ export interface VideoRequest extends Omit<VideoJob, 'upstreamModel' | 'external
   n: number;
   endUser: string | null;
   callbackUrl: string | null;
+  /** The client's own id for the task (Kling's external_task_id), echoed by its native surface. */
+  clientTaskId?: string;
   /** Set for a remix (POST /v1/videos/{id}/remix): the video it starts from, on the channel that made it. */
   remix?: RemixSource;
 }

@@ -85,7 +85,9 @@ describe.each(testDatabases())('a gateway killed mid-stream on %s', (database) =
       }
     };
     const clients = Array.from({ length: 4 }, client);
-    await new Promise((r) => setTimeout(r, 700));
+    // Killed once a handful were accepted (however slow the machine), while the clients keep submitting.
+    const killAfter = Date.now() + 30_000;
+    while (accepted.length < 6 && Date.now() < killAfter) await new Promise((r) => setTimeout(r, 10));
     const exited = new Promise((r) => gateway!.process.once('exit', r));
     gateway.process.kill('SIGKILL');
     killed = true;

@@ -59,6 +59,19 @@ describe.skipIf(!testDatabases().includes('postgres'))('two instances on one Pos
     expect(res.body.code).toBe('model_not_allowed');
   });
 
+  it("applies on A and B at once a key's submits per minute lowered through A", async () => {
+    await a.channel('kling');
+    const { userId, key, keyId } = await a.user({ rpm: 100 });
+    expect((await b.submit(key, { model: 'kling-v1', prompt: 'x' })).status).toBe(200);
+    expect((await a.admin('PATCH', `/users/${userId}/keys/${keyId}`, { rpm: 1 })).status).toBe(200);
+    // Read where the task is saved, not from memory: no notice to wait for.
+    for (const instance of [a, b]) {
+      const refused = await instance.submit(key, { model: 'kling-v1', prompt: 'y' });
+      expect(refused.status).toBe(429);
+      expect(refused.body.code).toBe('key_rate_limited');
+    }
+  });
+
   it('gives B no new jobs for a channel disabled through A', async () => {
     const channelId = await a.channel('vidu');
     const { key } = await a.user();

@@ -199,7 +199,9 @@ export function openaiVideos(gateway: Gateway) {
       const job = query.index === undefined ? leadJob(jobs) : jobs.find((j) => j.position === query.index);
       if (job?.state !== 'succeeded')
         throw new NotFoundError(`Video ${task.id} has no finished video at index ${query.index}`, 'index');
-      const stream = await content.open(job, variant, request.headers.range);
+      // A signed link's own expiry bounds a redirect to the object store.
+      const linkExpiresAt = query.signature !== undefined ? query.expires : undefined;
+      const stream = await content.open(job, variant, request.headers.range, linkExpiresAt);
       return reply
         .code(stream.status)
         .headers(stream.headers)
