@@ -134,8 +134,11 @@ const envSchema = z.object({
    * this time; this instance's own changes at once. 0 reads everything from the database every time.
    */
   CACHE_TTL_MS: number(5_000),
-  /** How often an event stream (GET …/events) or a waiting request (Prefer: wait) reads its task. */
-  TASK_WATCH_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
+  /**
+   * An event stream (GET …/events) or a waiting request (Prefer: wait) reads its task when the change feed says
+   * it moved; this is its slow re-check, in case a notice was missed.
+   */
+  TASK_WATCH_INTERVAL_MS: z.coerce.number().int().min(10).default(5_000),
   /** Comment lines an event stream sends while nothing changes, so proxies keep it open. */
   EVENT_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(10).default(15_000),
   /** Longest `Prefer: wait=N` honoured, in seconds (at most 60). */

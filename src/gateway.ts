@@ -12,6 +12,7 @@ import { ContentLinks, type ResultLinks } from './content/links.js';
 import { EndedTasks } from './tasks/ended-tasks.js';
 import type { EngineDeps } from './engine/deps.js';
 import { JobRunner } from './engine/job-runner.js';
+import { TaskChanges } from './tasks/task-changes.js';
 import { TaskService } from './tasks/service.js';
 import { adminService, type AdminService } from './admin/service.js';
 import { Poller } from './engine/poller.js';
@@ -215,6 +216,7 @@ export class Gateway implements GatewayParts {
     const admin = adminService(database);
     const adminToken = await prepareAdminToken(admin, config.REELAY_ADMIN_TOKEN);
     const endedTasks = new EndedTasks(database, config.CACHE_TTL_MS);
+    const taskChanges = new TaskChanges();
     const authThrottle = new FailedAuthThrottle(
       config.AUTH_FAILURE_LIMIT,
       config.AUTH_FAILURE_WINDOW_SECONDS * 1000,
@@ -251,7 +253,7 @@ export class Gateway implements GatewayParts {
         authThrottle,
       ),
       endedTasks,
-      tasks: new TaskService(deps, runner, endedTasks, content),
+      tasks: new TaskService(deps, runner, endedTasks, content, taskChanges),
       app,
       metrics,
       admin,
@@ -264,11 +266,13 @@ export class Gateway implements GatewayParts {
         else if (topic === 'channel') channels.invalidate();
         else if (topic === 'task') endedTasks.forget(id);
         else if (topic === 'circuit') void sharedCircuits?.refresh(id);
+        else if (topic === 'task_state') taskChanges.changed(id);
       },
       onMissed: () => {
         gateway.apiKeys.forget();
         channels.invalidate();
         endedTasks.forgetAll();
+        taskChanges.anyChanged();
         void sharedCircuits?.refresh();
       },
     });

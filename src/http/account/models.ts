@@ -1,13 +1,16 @@
 /**
  * Model discovery in OpenAI's list shape: GET /v1/models lists the models this API key can use now (served by an
  * enabled channel, priced or free, and allowed for the key), GET /v1/models/{id} one of them. `reelay` adds the
- * vendors serving each model and its price.
+ * vendors serving each model, its price, and what it takes (durations, aspect ratios, images) as the first
+ * channel's adapter declares it: the table its submit validation checks against (VendorAdapter.capabilities).
  */
 import type { FastifyInstance } from 'fastify';
 import { priceOf } from '../../admin/service.js';
 import { NotFoundError } from '../../errors.js';
 import type { Gateway } from '../../gateway.js';
 import type { Caller } from '../../tasks/submit.js';
+import type { ModelCapabilities } from '../../vendors/adapter.js';
+import { adapterFor } from '../../vendors/registry.js';
 
 export interface ModelEntry {
   id: string;
@@ -19,6 +22,33 @@ export interface ModelEntry {
   reelay: {
     vendors: string[];
     price: ReturnType<typeof priceOf>;
+    /** Seconds the model renders; null where its adapter declares no table (the vendor decides). */
+    durations: readonly number[] | null;
+    /** Aspect ratios rendered (a size is mapped to the nearest); null where not declared. */
+    aspect_ratios: readonly string[] | null;
+    /** Images taken; null where not declared. */
+    images: {
+      first_frame: boolean;
+      last_frame: boolean;
+      references: number;
+      required: boolean;
+    } | null;
+  };
+}
+
+/** What the model takes on the channel tried first, as that vendor's adapter declares it. */
+function capabilitiesView(capabilities: ModelCapabilities | undefined) {
+  if (!capabilities) return { durations: null, aspect_ratios: null, images: null };
+  const { images } = capabilities;
+  return {
+    durations: capabilities.durations,
+    aspect_ratios: capabilities.aspectRatios,
+    images: {
+      first_frame: images.firstFrame,
+      last_frame: images.lastFrame,
+      references: images.references,
+      required: images.required,
+    },
   };
 }
 
@@ -39,12 +69,17 @@ export function modelsApi(gateway: Gateway) {
         const entry = entries.get(model);
         const created = Math.floor(channel.created_at / 1000);
         if (!entry) {
+          const upstream = (JSON.parse(channel.model_mapping) as Record<string, string>)[model] ?? model;
           entries.set(model, {
             id: model,
             object: 'model',
             created,
             owned_by: channel.vendor,
-            reelay: { vendors: [channel.vendor], price },
+            reelay: {
+              vendors: [channel.vendor],
+              price,
+              ...capabilitiesView(adapterFor(channel.vendor)?.capabilities?.(upstream)),
+            },
           });
           continue;
         }

@@ -6,7 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import type { ResultLinks } from '../../content/links.js';
-import { costView, seconds, taskError, taskProgress } from '../../tasks/task.js';
+import { costView, jobFacts, seconds, taskError, taskProgress } from '../../tasks/task.js';
+import type { VideoRequest } from '../../tasks/video-request.js';
+import { requestAsSent } from './request-as-sent.js';
 import type { TaskJobRow } from '../../store/schema.js';
 import type { TaskWithJobs } from '../../store/tasks.js';
 import type { Gateway } from '../../gateway.js';
@@ -44,6 +46,8 @@ export function taskSummary({ task, jobs }: TaskWithJobs) {
     completed_at: seconds(task.completed_at),
     /** How long it took, submit to end; null while it runs. */
     duration_ms: task.completed_at === null ? null : task.completed_at - task.created_at,
+    /** The video's length in seconds, as made (or as asked while it runs); null when unknown. */
+    video_seconds: jobs.map((job) => jobFacts(job).durationSeconds).find((s) => s !== null) ?? null,
     deleted: task.deleted_at !== null,
   };
 }
@@ -103,7 +107,7 @@ export function adminTasks(gateway: Gateway) {
       const { task, jobs } = found;
       return {
         ...taskSummary(found),
-        request: abbreviated(JSON.parse(task.request)),
+        request: abbreviated(requestAsSent(JSON.parse(task.request) as VideoRequest, task.surface)),
         warnings: task.warnings ? (JSON.parse(task.warnings) as string[]) : [],
         end_user: task.end_user,
         callback_url: task.callback_url,
