@@ -40,6 +40,10 @@ import { installJsonBodies } from './http/json-body.js';
 import { openaiVideos } from './http/openai/routes.js';
 import { generationsApi } from './http/generations/routes.js';
 import { vendorCallbacksApi } from './http/vendor-callbacks.js';
+import { buildOpenApiDocument, recordRoutes, type RegisteredRoute } from './http/openapi/document.js';
+import { apiReference } from './http/openapi/routes.js';
+import { apiDoc } from './http/openapi/route-doc.js';
+import { z } from 'zod';
 import { GuardedFetch } from './security/fetch-guard.js';
 import { loadOrCreateSecret } from './security/secrets.js';
 import { Sealer } from './security/sealing.js';
@@ -49,10 +53,13 @@ import { LocalDirectoryStorage } from './content/storage/local.js';
 import { findApiKeyByHash } from './store/accounts.js';
 import { openDatabase, type Database, type OpenOptions } from './store/db.js';
 import { Wire } from './vendors/wire.js';
+import { packageVersion } from './package-root.js';
 
 export interface GatewayOptions {
   logger?: Logger;
   database?: OpenOptions;
+  /** Called with the HTTP app before any route exists, so its hooks see every route (tests' response checks). */
+  instrument?: (app: FastifyInstance) => void;
 }
 
 /** The parts a gateway is made of, by name: what routes, tests and the demo reach for. */
@@ -73,6 +80,8 @@ export interface GatewayParts {
   /** What the admin API and the account routes read and change. */
   admin: AdminService;
   app: FastifyInstance;
+  /** Every route as registered, with its OpenAPI description (http/openapi/route-doc.ts) when it has one. */
+  routes: RegisteredRoute[];
   /** Set on the first start without REELAY_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken: string | null;
 }
@@ -93,6 +102,7 @@ export class Gateway implements GatewayParts {
   readonly tasks: TaskService;
   readonly admin: AdminService;
   readonly app: FastifyInstance;
+  readonly routes: RegisteredRoute[];
   readonly generatedAdminToken: string | null;
 
   private constructor(parts: GatewayParts) {
@@ -112,6 +122,7 @@ export class Gateway implements GatewayParts {
       tasks: this.tasks,
       admin: this.admin,
       app: this.app,
+      routes: this.routes,
       generatedAdminToken: this.generatedAdminToken,
     } = parts);
   }
@@ -214,6 +225,8 @@ export class Gateway implements GatewayParts {
         disableRequestLogging: !['debug', 'trace'].includes(config.LOG_LEVEL),
       }),
     });
+    const routes = recordRoutes(app);
+    options.instrument?.(app);
     const gateway: Gateway = new Gateway({
       config,
       deps,
@@ -233,6 +246,7 @@ export class Gateway implements GatewayParts {
       endedTasks,
       tasks: new TaskService(deps, runner, endedTasks, content),
       app,
+      routes,
       admin,
       generatedAdminToken: adminToken.generated,
     });
@@ -257,7 +271,13 @@ export class Gateway implements GatewayParts {
     );
     installErrorHandling(app);
     installJsonBodies(app);
-    app.get('/healthz', async () => {
+    const healthDoc = apiDoc({
+      summary: 'Liveness: the database answers',
+      tag: 'operations',
+      security: 'none',
+      responses: { 200: { description: 'Up', schema: z.object({ status: z.literal('ok') }) } },
+    });
+    app.get('/healthz', healthDoc, async () => {
       await database.db.selectFrom('settings').select('key').limit(1).execute();
       return { status: 'ok' };
     });
@@ -267,6 +287,7 @@ export class Gateway implements GatewayParts {
     await app.register(accountApi(gateway));
     await app.register(modelsApi(gateway));
     await app.register(consoleApp());
+    await app.register(apiReference(() => buildOpenApiDocument(routes, { version: packageVersion })));
     await app.register(
       async (adminApp) => {
         adminApp.addHook('onRequest', (request) =>

@@ -1,20 +1,47 @@
 /** Renders every failure in the shape of the surface it happened on; never a 500 for a client's mistake. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { ApiError, InvalidRequestError, NotFoundError, RateLimitError } from '../errors.js';
 
+const errorFields = {
+  message: z.string().meta({ description: 'What went wrong, for a person to read.' }),
+  type: z
+    .string()
+    .meta({ description: 'The class of error: invalid_request_error, authentication_error, …' }),
+  param: z.string().nullable().meta({ description: 'The request field at fault, when one is.' }),
+  code: z
+    .string()
+    .nullable()
+    .meta({ description: 'A stable code to branch on (task_not_found, rpm_exceeded, …).' }),
+};
+
+/** The generations surface's error body, as the origin document shows it. */
+export const generationsErrorSchema = z.object(errorFields).strict().meta({ id: 'GenerationsError' });
+
+/** OpenAI's error body. */
+export const openaiErrorSchema = z
+  .object({ error: z.object(errorFields).strict() })
+  .strict()
+  .meta({ id: 'OpenAIError' });
+
 /** The generations surface's error body: `{code, message, param, type}`. */
-export function generationsErrorBody(error: ApiError) {
+export function generationsErrorBody(error: ApiError): z.infer<typeof generationsErrorSchema> {
   return { code: error.code, message: error.message, param: error.param, type: error.type };
 }
 
 /** OpenAI's error body: `{error: {message, type, param, code}}`. */
-export function openaiErrorBody(error: ApiError) {
+export function openaiErrorBody(error: ApiError): z.infer<typeof openaiErrorSchema> {
   return { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
 }
 
-/** Each surface renders errors its own way: OpenAI's shape under /v1/videos and /v1/models, the generations surface's everywhere else. */
+/** Whether errors under this path render in OpenAI's shape (/v1/videos and /v1/models) or the generations surface's. */
+export function errorShapeOf(url: string): 'openai' | 'generations' {
+  return /^\/v1\/(?:videos|models)(?:[/?]|$)/.test(url) ? 'openai' : 'generations';
+}
+
+/** Each surface renders errors its own way. */
 function errorBodyFor(url: string): (error: ApiError) => unknown {
-  return /^\/v1\/(?:videos|models)(?:[/?]|$)/.test(url) ? openaiErrorBody : generationsErrorBody;
+  return errorShapeOf(url) === 'openai' ? openaiErrorBody : generationsErrorBody;
 }
 
 /** Fastify's own client errors (bad JSON, wrong content type, body too large) as ApiErrors. */
