@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from '../../test/support/harness.js';
 import { mp4Facts } from '../../test/support/media.js';
-import { originKlingExample } from '../http/generations/origin-examples.js';
+import { originKlingExample } from '../../test/support/origin-examples.js';
 import { clipAsked, simulatedClip } from './clips.js';
 
 describe("the simulators' clips", () => {
