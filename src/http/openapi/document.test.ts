@@ -1,4 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from '../../../test/support/harness.js';
 import {
@@ -79,6 +80,13 @@ describe('the OpenAPI document', () => {
     expect(errorOf('/v1/videos', 'post', 400)).toBe('#/components/schemas/OpenAIError');
     expect(errorOf('/v1/models/{model}', 'get', 404)).toBe('#/components/schemas/OpenAIError');
     expect(errorOf('/admin/v1/users', 'post', 401)).toBe('#/components/schemas/GenerationsError');
+  });
+
+  it('is shipped as docs/openapi.json, the same as served (npm run openapi writes it)', () => {
+    const shipped: unknown = JSON.parse(
+      readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8'),
+    );
+    expect(shipped).toEqual(document);
   });
 
   it("shows the origin document's Kling, Jimeng and Vidu request examples verbatim", () => {
