@@ -30,12 +30,9 @@ const accountSchema = z
       max_concurrent_tasks: z.number().int().nullable(),
       expires_at: z.number().int().nullable(),
     }),
-    models: z
-      .array(z.string())
-      .meta({
-        description:
-          'Models this key can use right now: served by an enabled channel and allowed for the key.',
-      }),
+    models: z.array(z.string()).meta({
+      description: 'Models this key can use right now: served by an enabled channel and allowed for the key.',
+    }),
   })
   .meta({ id: 'Account' });
 
