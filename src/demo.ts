@@ -106,7 +106,8 @@ if (balance < 50_000_000)
 console.log(`
 Reelay demo is running.
   gateway     ${url}   (SQLite: ${config.DATABASE_URL})
-  simulators  ${sim.url}   (tasks take ${sim.world.options.taskDurationMs / 1000} s)
+  simulators  ${sim.url}   (tasks take ${sim.world.options.taskDurationMs / 1000} s; their videos are placeholder clips, as long as asked)
+  API docs    ${url}/docs   (OpenAPI: ${url}/openapi.json)
   admin token ${adminToken}
   console     ${url}/console   (sign in with the admin token or the API key)
   API key     ${key.key}
