@@ -146,7 +146,10 @@ export function generationsApi(gateway: Gateway) {
     const cancelDoc = {
       ...onTask,
       summary: 'Cancel a task (refunded; the vendor is told when it can be)',
+      description:
+        '409 `cancel_not_possible` where the vendor cannot stop it (the task goes on); 503 `cancel_unavailable` when the vendor could not be asked just now.',
       responses: oneTask,
+      errors: [404, 409, 502, 503],
     };
     app.post<{ Params: { task_id: string } }>(
       '/v1/video/generations/:task_id/cancel',

@@ -213,7 +213,10 @@ export function openaiVideos(gateway: Gateway) {
     const cancelDoc = {
       ...onVideo,
       summary: 'Cancel a video still being generated (refunded)',
+      description:
+        '409 `cancel_not_possible` where the vendor cannot stop it (the video goes on); 503 `cancel_unavailable` when the vendor could not be asked just now.',
       responses: oneVideo,
+      errors: [404, 409, 502, 503],
     };
     app.post<VideoParams>('/v1/videos/:video_id/cancel', apiDoc(cancelDoc), async (request) => {
       const found = await ownVideo(request, request.params.video_id);
