@@ -33,12 +33,9 @@ const modelEntrySchema = z
         .array(z.number())
         .nullable()
         .meta({ description: 'Seconds the model renders; null where its adapter declares no table.' }),
-      aspect_ratios: z
-        .array(z.string())
-        .nullable()
-        .meta({
-          description: 'Aspect ratios rendered (a size maps to the nearest); null where not declared.',
-        }),
+      aspect_ratios: z.array(z.string()).nullable().meta({
+        description: 'Aspect ratios rendered (a size maps to the nearest); null where not declared.',
+      }),
       images: z
         .object({
           first_frame: z.boolean(),
