@@ -42,6 +42,8 @@ export class Poller {
   /** The priority lane: jobs whose vendor called back, held under their lease, polled first in arrival order. */
   private readonly urgent = new Map<string, KeptJob>();
   private readonly callbacks: CallbackSignal;
+  /** Jobs whose vendor called back and whose poll has not ended yet, with when the news came (oldest first). */
+  private readonly news = new Map<string, number>();
   /** Channels whose jobs this process sent to rest in the database, to wake when their callbacks stop. */
   private readonly restingChannels = new Set<string>();
   /**
@@ -88,6 +90,7 @@ export class Poller {
     await this.loop.stop();
     const handBack = [...this.urgent.values(), ...this.kept.values()];
     this.urgent.clear();
+    this.news.clear();
     this.kept.clear();
     while (this.keptByDue.pop());
     await this.giveBack(handBack);
@@ -144,6 +147,12 @@ export class Poller {
    */
   async pollNow(jobId: string, channelId?: string): Promise<boolean> {
     if (this.loop.isStopped) return false;
+    const taken = await this.takeNews(jobId, channelId);
+    if (taken && !this.news.has(jobId)) this.news.set(jobId, Date.now());
+    return taken;
+  }
+
+  private async takeNews(jobId: string, channelId?: string): Promise<boolean> {
     if (this.urgent.has(jobId)) return true;
     if (this.polling.has(jobId)) {
       this.pollAgain.add(jobId);
@@ -172,15 +181,20 @@ export class Poller {
     return true;
   }
 
-  /** How late polling runs: how long ago the most overdue job this process keeps came due (0: none is overdue). */
+  /**
+   * How late polling runs: how long ago the most overdue job this process keeps came due, or the oldest news of a
+   * callback not yet polled came (0: none).
+   */
   lateness(now = Date.now()): number {
+    const oldestNews = this.news.values().next();
+    const newsWaiting = oldestNews.done ? 0 : now - oldestNews.value;
     // Entries replaced since (a job claimed again, or made due by a callback) are dropped, not read as overdue.
     let next = this.keptByDue.peek();
     while (next && this.kept.get(next.job.id) !== next) {
       this.keptByDue.pop();
       next = this.keptByDue.peek();
     }
-    return next && next.dueAt < now ? now - next.dueAt : 0;
+    return Math.max(newsWaiting, next && next.dueAt < now ? now - next.dueAt : 0);
   }
 
   /**
@@ -333,6 +347,7 @@ export class Poller {
       else this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends');
     } finally {
       this.polling.delete(job.id);
+      this.news.delete(job.id);
     }
     if (this.pollAgain.delete(job.id)) {
       await this.pollNow(job.id, job.channel_id ?? undefined).catch((err: unknown) =>
