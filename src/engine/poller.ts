@@ -124,7 +124,9 @@ export class Poller {
     const claimed = await claimDueJobs(this.deps.database, { now, limit: room, leaseToken, leaseUntil });
     const routine = due;
     for (const row of claimed) {
-      this.kept.delete(row.id); // claimed again: its lease ran out while it waited here
+      // Claimed again: its lease ran out while it waited here, kept or in the priority lane (polled once, now).
+      this.kept.delete(row.id);
+      this.urgent.delete(row.id);
       // Never polled: as old as the job. Polled before, perhaps elsewhere: when, is not known here.
       const polledAt = row.poll_attempts === 0 ? row.created_at : null;
       routine.push({ job: this.openJob(row), leaseToken, leaseUntil, dueAt: now, polledAt });
