@@ -104,7 +104,7 @@ async function waitUntilAllVisible(
   gateway: Child,
   simulator: Child,
   started: number,
-  deadline: number,
+  deadline: () => number,
   timeline: Sample[],
   seeded: () => boolean,
 ): Promise<void> {
@@ -130,7 +130,7 @@ async function waitUntilAllVisible(
     last = now;
     if (process.env.BENCH_VERBOSE) console.error(timeline.at(-1));
     // No open job counts only once every task is in place: seeding a large run outlasts the first samples.
-    if ((openJobs === 0 && seeded()) || Date.now() > deadline) return;
+    if ((openJobs === 0 && seeded()) || Date.now() > deadline()) return;
   }
 }
 
@@ -152,15 +152,18 @@ async function measure(ctx: BenchContext, run: Run): Promise<PollerRunResult> {
     gateway.child,
     async () => {
       let seeded = false;
+      let seedEnd: number | null = null;
       const seeding = seed(gateways, sim.child, run.tasks).then(() => {
         seeded = true;
-        return Date.now();
+        return (seedEnd = Date.now());
       });
-      const deadline = started + run.taskMinMs + run.taskSpreadMs + 180_000;
+      // From the last task created: on a loaded machine seeding 100,000 tasks took longer than the tasks last,
+      // and a deadline counted from the start cut runs off while tasks were still being created.
+      const deadline = () => (seedEnd ?? Date.now()) + run.taskMinMs + run.taskSpreadMs + 180_000;
       await waitUntilAllVisible(gateway.child, sim.child, started, deadline, timeline, () => seeded);
       visibleAt = Date.now();
       // CPU and memory count the copies too: they are part of ending a task, only later.
-      while ((await gateway.child.call<number>('pendingCopies')) > 0 && Date.now() < deadline + 60_000)
+      while ((await gateway.child.call<number>('pendingCopies')) > 0 && Date.now() < deadline() + 60_000)
         await new Promise((resolve) => setTimeout(resolve, 250));
       return seeding;
     },
