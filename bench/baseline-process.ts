@@ -4,7 +4,7 @@
  * costs against the bare server.
  */
 import { createServer, type Server } from 'node:http';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { pino } from 'pino';
 import { serveParent } from './child.js';
 
@@ -21,7 +21,10 @@ function bareServer(bytes: Buffer): Server {
 }
 
 async function fastifyServer(body: string): Promise<Server> {
-  const app = Fastify({ loggerInstance: pino({ level: 'info' }), disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: pino({ level: 'info' }),
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   app.get('/v1/video/generations/:task_id', async (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(body),
   );

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { lazyRequestLogger } from './request-logger.js';
@@ -21,7 +21,7 @@ function appLoggingInto(level: string) {
   const app = Fastify({
     loggerInstance: root.child({}, { serializers: { req: requestLogView } }) as FastifyBaseLogger,
     childLoggerFactory: lazyRequestLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandling(app);
   app.get('/fails', async () => {
