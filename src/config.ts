@@ -1,6 +1,7 @@
 /** All settings, from the environment, with defaults that run a complete gateway on one machine. */
 import { z } from 'zod';
 import { parseNetworks } from './security/webhook-targets.js';
+import { parseStorageUrl } from './content/storage/storage-url.js';
 
 const number = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
 const flag = (fallback: boolean) =>
@@ -39,6 +40,12 @@ const envSchema = z.object({
   POLL_TICK_MS: number(250),
   /** Polls in flight at once, per channel (vendors cap concurrent requests). */
   POLL_CHANNEL_CONCURRENCY: z.coerce.number().int().min(1).default(16),
+  /**
+   * While a channel's vendor callbacks arrive, each of its jobs is polled on the routine schedule only this often
+   * (callbacks bring the news; polling is the safety net). Normal polling resumes POLL_MAX_DELAY_MS after the
+   * channel's last callback.
+   */
+  POLL_CALLBACK_FALLBACK_MS: number(60_000),
   /** Jobs claimed per poller pass. */
   POLL_BATCH_SIZE: z.coerce.number().int().min(1).default(500),
   /** A task that has not ended this long after submit fails with a clear reason. */
@@ -82,8 +89,29 @@ const envSchema = z.object({
     ),
   /** Copy every result into Reelay's storage when it succeeds, so it outlives the vendor's URL. */
   REHOST_CONTENT: flag(true),
-  /** Where re-hosted content is kept; `<REELAY_DATA_DIR>/content` when unset. */
+  /** Where re-hosted content is kept; `<REELAY_DATA_DIR>/content` when unset (and STORAGE_URL is unset). */
   CONTENT_DIR: z.string().optional(),
+  /**
+   * `s3://bucket/prefix`: re-hosted content goes to an S3-compatible object store that every instance shares,
+   * instead of CONTENT_DIR. Configured by the AWS SDK's own variables below.
+   */
+  STORAGE_URL: z
+    .string()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value))
+    .superRefine((value, ctx) => {
+      const parsed = value === undefined ? null : parseStorageUrl(value);
+      if (parsed && 'problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    }),
+  /** How stored content reaches clients: `stream` through Reelay, or `redirect` (302) to a presigned URL. */
+  CONTENT_DELIVERY: z.enum(['stream', 'redirect']).default('stream'),
+  /** An S3-compatible store's address (MinIO, R2, …); buckets are then addressed by path. */
+  AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  /** Keys for the bucket; unset, the AWS SDK's default chain (shared config, instance role, …). */
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
   /** How long re-hosted content is kept after the task ends. */
   CONTENT_RETENTION_HOURS: z.coerce
     .number()
@@ -112,8 +140,11 @@ const envSchema = z.object({
    * this time; this instance's own changes at once. 0 reads everything from the database every time.
    */
   CACHE_TTL_MS: number(5_000),
-  /** How often an event stream (GET …/events) or a waiting request (Prefer: wait) reads its task. */
-  TASK_WATCH_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
+  /**
+   * An event stream (GET …/events) or a waiting request (Prefer: wait) reads its task when the change feed says
+   * it moved; this is its slow re-check, in case a notice was missed.
+   */
+  TASK_WATCH_INTERVAL_MS: z.coerce.number().int().min(10).default(5_000),
   /** Comment lines an event stream sends while nothing changes, so proxies keep it open. */
   EVENT_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(10).default(15_000),
   /** Longest `Prefer: wait=N` honoured, in seconds (at most 60). */
@@ -162,5 +193,22 @@ export function loadConfig(
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);
   }
-  return { ...parsed.data, ...overrides };
+  const config = { ...parsed.data, ...overrides };
+  const problems = objectStorageProblems(config);
+  if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  return config;
+}
+
+/** Settings that are each valid but do not go together. */
+function objectStorageProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.CONTENT_DELIVERY === 'redirect' && !config.STORAGE_URL)
+    problems.push(
+      'CONTENT_DELIVERY=redirect needs STORAGE_URL=s3://…: a local directory has no URL of its own to redirect to',
+    );
+  if (config.STORAGE_URL && !config.AWS_REGION && !config.AWS_ENDPOINT_URL)
+    problems.push("AWS_REGION must be set with STORAGE_URL: the bucket's region, e.g. eu-west-1");
+  if (!config.AWS_ACCESS_KEY_ID !== !config.AWS_SECRET_ACCESS_KEY)
+    problems.push('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both or neither');
+  return problems;
 }

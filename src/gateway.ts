@@ -1,6 +1,5 @@
 /** Assembles Reelay: config → database → core (channels, jobs, poller) → HTTP app. Used by server, demo and tests. */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { HealthBoard } from './channels/health.js';
@@ -13,6 +12,7 @@ import { ContentLinks, type ResultLinks } from './content/links.js';
 import { EndedTasks } from './tasks/ended-tasks.js';
 import type { EngineDeps } from './engine/deps.js';
 import { JobRunner } from './engine/job-runner.js';
+import { TaskChanges } from './tasks/task-changes.js';
 import { TaskService } from './tasks/service.js';
 import { adminService, type AdminService } from './admin/service.js';
 import { Poller } from './engine/poller.js';
@@ -45,12 +45,16 @@ import { lazyRequestLogger } from './http/request-logger.js';
 import { openaiVideos } from './http/openai/routes.js';
 import { generationsApi } from './http/generations/routes.js';
 import { vendorCallbacksApi } from './http/vendor-callbacks.js';
+import { buildOpenApiDocument, recordRoutes, type RegisteredRoute } from './http/openapi/document.js';
+import { apiReference } from './http/openapi/routes.js';
+import { apiDoc } from './http/openapi/route-doc.js';
+import { z } from 'zod';
 import { GuardedFetch } from './security/fetch-guard.js';
 import { loadOrCreateSecret } from './security/secrets.js';
 import { Sealer } from './security/sealing.js';
 import { requestLogView } from './security/log-redaction.js';
 import { WebhookTargetPolicy } from './security/webhook-targets.js';
-import { LocalDirectoryStorage } from './content/storage/local.js';
+import { openContentStorage } from './content/storage/open.js';
 import { findApiKeyByHash } from './store/accounts.js';
 import { openDatabase, type Database, type OpenOptions } from './store/db.js';
 import { Wire } from './vendors/wire.js';
@@ -58,10 +62,13 @@ import { Metrics } from './observability/metrics.js';
 import { installRequestMetrics, metricsRoute, serveMetricsPort } from './http/metrics.js';
 import { pendingCopies, pendingDeliveries } from './store/backlogs.js';
 import type { Server } from 'node:http';
+import { packageVersion } from './package-root.js';
 
 export interface GatewayOptions {
   logger?: Logger;
   database?: OpenOptions;
+  /** Called with the HTTP app before any route exists, so its hooks see every route (tests' response checks). */
+  instrument?: (app: FastifyInstance) => void;
 }
 
 /** The parts a gateway is made of, by name: what routes, tests and the demo reach for. */
@@ -83,6 +90,8 @@ export interface GatewayParts {
   admin: AdminService;
   app: FastifyInstance;
   metrics: Metrics;
+  /** Every route as registered, with its OpenAPI description (http/openapi/route-doc.ts) when it has one. */
+  routes: RegisteredRoute[];
   /** Set on the first start without REELAY_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken: string | null;
 }
@@ -105,6 +114,7 @@ export class Gateway implements GatewayParts {
   readonly app: FastifyInstance;
   readonly metrics: Metrics;
   private metricsServer: Server | null = null;
+  readonly routes: RegisteredRoute[];
   readonly generatedAdminToken: string | null;
 
   private constructor(parts: GatewayParts) {
@@ -125,6 +135,7 @@ export class Gateway implements GatewayParts {
       admin: this.admin,
       app: this.app,
       metrics: this.metrics,
+      routes: this.routes,
       generatedAdminToken: this.generatedAdminToken,
     } = parts);
   }
@@ -151,7 +162,7 @@ export class Gateway implements GatewayParts {
     const content = new ContentService({
       config,
       database,
-      storage: new LocalDirectoryStorage(config.CONTENT_DIR ?? join(config.REELAY_DATA_DIR, 'content')),
+      storage: await openContentStorage(config),
       fetch: new GuardedFetch({
         connectMs: config.VENDOR_CONNECT_TIMEOUT_MS,
         idleMs: config.VENDOR_TIMEOUT_MS,
@@ -217,6 +228,7 @@ export class Gateway implements GatewayParts {
     const admin = adminService(database);
     const adminToken = await prepareAdminToken(admin, config.REELAY_ADMIN_TOKEN);
     const endedTasks = new EndedTasks(database, config.CACHE_TTL_MS);
+    const taskChanges = new TaskChanges();
     const authThrottle = new FailedAuthThrottle(
       config.AUTH_FAILURE_LIMIT,
       config.AUTH_FAILURE_WINDOW_SECONDS * 1000,
@@ -238,6 +250,8 @@ export class Gateway implements GatewayParts {
         disableRequestLogging: !['debug', 'trace'].includes(config.LOG_LEVEL),
       }),
     });
+    const routes = recordRoutes(app);
+    options.instrument?.(app);
     const gateway: Gateway = new Gateway({
       config,
       deps,
@@ -255,9 +269,10 @@ export class Gateway implements GatewayParts {
         authThrottle,
       ),
       endedTasks,
-      tasks: new TaskService(deps, runner, endedTasks, content),
+      tasks: new TaskService(deps, runner, endedTasks, content, taskChanges),
       app,
       metrics,
+      routes,
       admin,
       generatedAdminToken: adminToken.generated,
     });
@@ -268,11 +283,13 @@ export class Gateway implements GatewayParts {
         else if (topic === 'channel') channels.invalidate();
         else if (topic === 'task') endedTasks.forget(id);
         else if (topic === 'circuit') void sharedCircuits?.refresh(id);
+        else if (topic === 'task_state') taskChanges.changed(id);
       },
       onMissed: () => {
         gateway.apiKeys.forget();
         channels.invalidate();
         endedTasks.forgetAll();
+        taskChanges.anyChanged();
         void sharedCircuits?.refresh();
       },
     });
@@ -297,7 +314,13 @@ export class Gateway implements GatewayParts {
     await app.register(
       metricsRoute(metrics, (request) => throttled(authThrottle, request, () => adminToken.check(request))),
     );
-    app.get('/healthz', async () => {
+    const healthDoc = apiDoc({
+      summary: 'Liveness: the database answers',
+      tag: 'operations',
+      security: 'none',
+      responses: { 200: { description: 'Up', schema: z.object({ status: z.literal('ok') }) } },
+    });
+    app.get('/healthz', healthDoc, async () => {
       await database.db.selectFrom('settings').select('key').limit(1).execute();
       return { status: 'ok' };
     });
@@ -309,6 +332,7 @@ export class Gateway implements GatewayParts {
     await app.register(accountApi(gateway));
     await app.register(modelsApi(gateway));
     await app.register(consoleApp());
+    await app.register(apiReference(() => buildOpenApiDocument(routes, { version: packageVersion })));
     await app.register(
       async (adminApp) => {
         adminApp.addHook('onRequest', (request) =>

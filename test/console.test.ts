@@ -1,8 +1,8 @@
 /**
  * The web console in a real browser (Debian's Chromium via playwright-core) against the real gateway and the
  * simulators: sign in, add a channel, price its model, create a key and edit its limits, generate from the
- * playground until the video plays, and find the task in the table. Each page's screenshot is saved to
- * test-artifacts/console/.
+ * playground until the video plays, find the task in the table, read the audit log, and use every page in a window
+ * 420 px wide. Each page's screenshot is saved to test-artifacts/console/.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -249,7 +249,13 @@ describe.skipIf(unavailable !== null)('web console in Chromium', () => {
   it('runs a generation from the playground until the video plays', async () => {
     await goTo('Playground');
     const form = page.getByRole('form', { name: 'New generation' });
-    expect(await form.getByLabel('API key').inputValue()).toBe(apiKey);
+    // The operator runs as a key created in this tab, picked by whose it is; pasting one is the other choice.
+    const runAs = form.getByLabel('Run as');
+    expect(await runAs.locator('option:checked').textContent()).toBe('Ada · playground');
+    await runAs.selectOption({ label: 'Paste a key…' });
+    await form.getByLabel('API key').fill('sk-pasted');
+    await runAs.selectOption({ label: 'Ada · playground' });
+    expect(await form.getByLabel('API key').count()).toBe(0);
     await form.getByLabel('Model').fill('kling-v1');
     await form.getByLabel('Prompt').fill('A lighthouse at dusk, waves rolling in');
     await form.getByLabel('Duration (seconds)').fill('5');
@@ -274,6 +280,13 @@ describe.skipIf(unavailable !== null)('web console in Chromium', () => {
     expect(text).toContain('Kling simulator');
     expect(text).toContain('Ada');
     expect(text).toContain('0.50'); // 5 s at 0.10 per second, 720p
+    // "Took" is submit to end; the video's length has its own column.
+    const headers = await page.getByRole('table').getByRole('columnheader').allTextContents();
+    expect(headers).toEqual(expect.arrayContaining(['Took', 'Length']));
+    expect(headers).not.toContain('Duration');
+    const cells = await row.locator('th, td').allTextContents();
+    expect(cells[headers.indexOf('Length')]).toBe('5 s');
+    expect(cells[headers.indexOf('Took')]).toMatch(/^[\d.]+ (ms|s)$|min/);
     await page.getByLabel('Status').selectOption('failed');
     await eventually(() => row.isVisible()).toBe(false);
     await page.getByLabel('Status').selectOption('succeeded');
@@ -285,9 +298,14 @@ describe.skipIf(unavailable !== null)('web console in Chromium', () => {
     await videoPlays(page);
     const history = await page.getByRole('region', { name: 'Status history' }).textContent();
     expect(history).toContain('sent to Kling simulator');
-    expect(await page.getByRole('region', { name: 'Request' }).textContent()).toContain(
-      'A lighthouse at dusk',
-    );
+    // The request in the API's field names, as the playground sent it.
+    const request = JSON.parse((await page.getByLabel('The request as the client sent it').textContent())!);
+    expect(request).toEqual({
+      model: 'kling-v1',
+      prompt: 'A lighthouse at dusk, waves rolling in',
+      duration: 5,
+      size: '1280x720',
+    });
     await shoot('task-detail');
   }, 60_000);
 
@@ -302,6 +320,57 @@ describe.skipIf(unavailable !== null)('web console in Chromium', () => {
     await shoot('usage');
   }, 60_000);
 
+  it('lists admin changes in the audit log: who, what, before and after, secrets masked', async () => {
+    await goTo('Audit log');
+    const change = (action: RegExp) =>
+      page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: action }) });
+    const limits = change(/^PATCH \/admin\/v1\/users\/usr_\w+\/keys\/key_\w+$/);
+    await eventually(() => limits.isVisible()).toBe(true);
+    expect(await limits.textContent()).toContain('Console session');
+    await limits.getByText('Before').click();
+    await limits.getByText('After').click();
+    const [before, after] = (await limits.locator('pre').allTextContents()).map((t) => JSON.parse(t));
+    expect(before).toMatchObject({ name: 'playground', spend_limit: null });
+    expect(after).toMatchObject({ name: 'playground', spend_limit: 2_000_000 });
+    const created = change(/^POST \/admin\/v1\/users\/usr_\w+\/keys$/);
+    await created.getByText('After').click();
+    expect(await created.locator('pre').textContent()).toContain('"key": "***"');
+    expect(await page.content()).not.toContain(apiKey);
+    await shoot('audit-log');
+  }, 60_000);
+
+  it('fits every operator page in a 420 px wide window: tables scroll inside their box', async () => {
+    await page.setViewportSize({ width: 420, height: 800 });
+    for (const section of [
+      'Tasks',
+      'Channels',
+      'Prices',
+      'Keys & users',
+      'Usage',
+      'Playground',
+      'Audit log',
+    ]) {
+      await goTo(section);
+      await eventually(() => page.locator('.loading').count()).toBe(0);
+      const pageWidth = () => page.evaluate(() => document.scrollingElement!.scrollWidth);
+      await expect
+        .poll(pageWidth, { timeout: 20_000, message: `${section} at 420 px` })
+        .toBeLessThanOrEqual(420);
+    }
+    await goTo('Tasks');
+    await eventually(() => page.locator('.table-wrap').first().isVisible()).toBe(true);
+    // The task table is wider than the window: it scrolls within its own box.
+    const wrap = page.locator('.table-wrap').first();
+    expect(await wrap.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+    await shoot('tasks-420');
+    await page.locator(`a[title="${taskId}"]`).click();
+    await eventually(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(`Task ${taskId}`);
+    await eventually(() => page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(
+      420,
+    );
+    await page.setViewportSize({ width: 1280, height: 860 });
+  }, 60_000);
+
   it('shows a key holder only their own tasks and usage, on a phone-sized screen too', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Admin token or API key').fill(apiKey);
@@ -312,6 +381,7 @@ describe.skipIf(unavailable !== null)('web console in Chromium', () => {
     expect(nav).not.toContain('Keys');
     await eventually(() => page.locator(`a[title="${taskId}"]`).isVisible()).toBe(true);
     await page.setViewportSize({ width: 390, height: 800 });
+    expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(390);
     await shoot('user-tasks-phone');
     await page.setViewportSize({ width: 1280, height: 860 });
     await goTo('Usage');

@@ -175,7 +175,10 @@ export interface TaskSummary {
   error: TaskError | null;
   created_at: number;
   completed_at: number | null;
+  /** Submit to end (null while it runs). */
   duration_ms: number | null;
+  /** The video's length in seconds; null when unknown. */
+  video_seconds: number | null;
 }
 
 export interface TaskJob {
@@ -255,4 +258,17 @@ export interface LedgerEntry {
 export interface List<T> {
   data: T[];
   has_more?: boolean;
+}
+
+/** One admin change (GET /admin/v1/audit-log); states with secrets masked. */
+export interface AuditEntry {
+  id: string;
+  at: number;
+  /** "token:<fingerprint>" or "console:<fingerprint>": which credential, never the token. */
+  actor: string;
+  /** "PATCH /admin/v1/channels/ch_…". */
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
 }

@@ -2,6 +2,7 @@
 import { lazy, StrictMode, Suspense, useEffect, useRef, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useHashRoute } from './hooks';
+import { AuditLogPage } from './pages/AuditLog';
 import { ChannelsPage } from './pages/Channels';
 import { KeysPage } from './pages/Keys';
 import { PlaygroundPage } from './pages/Playground';
@@ -44,6 +45,7 @@ const sections: Section[] = [
     ),
   },
   { path: 'playground', label: 'Playground', roles: ['admin', 'user'], render: () => <PlaygroundPage /> },
+  { path: 'audit', label: 'Audit log', roles: ['admin'], render: () => <AuditLogPage /> },
 ];
 
 function Shell() {

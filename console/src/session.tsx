@@ -30,16 +30,23 @@ interface SessionContext {
   session: Session | null;
   signIn(token: string): Promise<void>;
   signOut(): void;
-  /** The last API key created in this tab, kept in memory only, so the playground can use it. */
-  freshKey: string | null;
-  rememberKey(key: string): void;
+  /** The API keys created in this tab, newest first, kept in memory only, so the playground can run as one. */
+  freshKeys: FreshKey[];
+  rememberKey(key: FreshKey): void;
+}
+
+export interface FreshKey {
+  /** Whose key and which ("Ada · playground"). */
+  label: string;
+  key: string;
 }
 
 const Context = createContext<SessionContext | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(stored);
-  const [freshKey, setFreshKey] = useState<string | null>(null);
+  const [freshKeys, setFreshKeys] = useState<FreshKey[]>([]);
+  const rememberKey = useCallback((key: FreshKey) => setFreshKeys((keys) => [key, ...keys]), []);
 
   const signIn = useCallback(async (raw: string) => {
     const token = raw.trim();
@@ -54,12 +61,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signOut = useCallback(() => {
     sessionStorage.removeItem(storageKey);
     setSession(null);
-    setFreshKey(null);
+    setFreshKeys([]);
   }, []);
 
   const value = useMemo(
-    () => ({ session, signIn, signOut, freshKey, rememberKey: setFreshKey }),
-    [session, signIn, signOut, freshKey],
+    () => ({ session, signIn, signOut, freshKeys, rememberKey }),
+    [session, signIn, signOut, freshKeys, rememberKey],
   );
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }

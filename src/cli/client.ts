@@ -12,6 +12,8 @@ export interface Task {
   error: { code: string; message: string } | null;
   created_at: number | null;
   completed_at: number | null;
+  /** Event streams only: how many wait ahead in the vendor's queue, where the vendor says. */
+  queue_position?: number;
   [field: string]: unknown;
 }
 

@@ -10,10 +10,11 @@ import { GatewayError, type Task } from './client.js';
 
 const interactive = () => Boolean(process.stderr.isTTY);
 
-/** The task's state in words: what the vendor is doing, as far as the gateway knows. */
+/** The task's state in words: what the vendor is doing, as far as the gateway knows (its queue position too). */
 function phase(task: Task): string {
   if (task.status !== 'processing') return task.status;
-  return task.progress > 0 ? 'generating' : 'queued';
+  if (task.progress > 0) return 'generating';
+  return task.queue_position === undefined ? 'queued' : `queued (${task.queue_position} ahead)`;
 }
 
 export interface TaskDisplay {

@@ -1,7 +1,8 @@
 /**
  * Results as bytes: copying a finished video into Reelay's storage before the vendor's URL expires (re-hosting),
- * streaming it to clients with HTTP Range (from storage, or through Reelay from the vendor), and removing it when
- * its retention ends. Every vendor fetch goes through the SSRF guard.
+ * streaming it to clients with HTTP Range (from storage, or through Reelay from the vendor) or redirecting them to
+ * the object store (CONTENT_DELIVERY=redirect), and removing it when its retention ends. Every vendor fetch goes
+ * through the SSRF guard.
  */
 import { servedContentHeaders } from './served-types.js';
 import type { Logger } from 'pino';
@@ -18,7 +19,12 @@ import type { Database } from '../store/db.js';
 import type { TaskJobRow } from '../store/schema.js';
 import { forgetHostedContent, jobsWithExpiredContent } from '../store/videos.js';
 import { runAlone } from '../store/one-instance.js';
-import { ContentTooLargeError, type ByteRange, type ContentStorage } from './storage/storage.js';
+import {
+  ContentTooLargeError,
+  StorageUnavailableError,
+  type ByteRange,
+  type ContentStorage,
+} from './storage/storage.js';
 import { adapterFor } from '../vendors/registry.js';
 import type { SignContext } from '../vendors/adapter.js';
 import { describeTransportError } from '../vendors/wire.js';
@@ -43,9 +49,9 @@ export function hostedContentOf(job: Pick<TaskJobRow, 'hosted_content'>): Hosted
   return job.hosted_content ? (JSON.parse(job.hosted_content) as HostedContent) : null;
 }
 
-/** Bytes for a client: status, headers and body (null for 416). */
+/** Bytes for a client: status, headers and body (null for 416, and for 302 to the object store). */
 export interface ContentStream {
-  status: 200 | 206 | 416;
+  status: 200 | 206 | 302 | 416;
   headers: Record<string, string>;
   body: Readable | null;
 }
@@ -98,8 +104,16 @@ export class ContentService {
     return { video, thumbnail };
   }
 
-  /** A succeeded job's video or thumbnail for a client, honouring a Range header. */
-  async open(job: TaskJobRow, variant: ContentVariant, range: string | undefined): Promise<ContentStream> {
+  /**
+   * A succeeded job's video or thumbnail for a client, honouring a Range header. `linkExpiresAt` (Unix seconds):
+   * when the signed link that asked ends; a redirect to the object store ends no later.
+   */
+  async open(
+    job: TaskJobRow,
+    variant: ContentVariant,
+    range: string | undefined,
+    linkExpiresAt?: number,
+  ): Promise<ContentStream> {
     if (job.content_expires_at !== null && Date.now() >= job.content_expires_at) {
       throw new NotFoundError(
         `This video's content has expired: Reelay keeps results for ${this.deps.config.CONTENT_RETENTION_HOURS} hours`,
@@ -108,14 +122,8 @@ export class ContentService {
       );
     }
     const stored = hostedContentOf(job)?.[variant];
-    if (stored) {
-      const size = await this.deps.storage.size(stored.key);
-      if (size !== null) return this.openStored(stored, size, range);
-      this.deps.log.error(
-        { job: job.id, key: stored.key },
-        'stored content is missing; serving from the vendor',
-      );
-    }
+    const fromStorage = stored ? await this.openFromStorage(job, stored, range, linkExpiresAt) : null;
+    if (fromStorage) return fromStorage;
     const location = variant === 'video' ? job.result_url : job.cover_url;
     if (!location) {
       throw new NotFoundError(
@@ -127,14 +135,13 @@ export class ContentService {
     return this.openAtVendor(job, location, variant, range);
   }
 
-  /** Removes the stored files of these jobs, and stops copies not made yet (their task was deleted). */
+  /**
+   * Removes the stored files of these jobs, and stops copies not made yet (their task was deleted). Files the
+   * store could not remove now (it is down) stay recorded, and the retention sweep removes them later.
+   */
   async discard(jobs: TaskJobRow[]): Promise<void> {
-    await Promise.all(jobs.map((job) => this.deleteFiles(job)));
-    await forgetHostedContent(
-      this.deps.database,
-      jobs.map((job) => job.id),
-      Date.now(),
-    );
+    const { removed } = await this.deleteEachJobsFiles(jobs);
+    await forgetHostedContent(this.deps.database, removed, Date.now());
   }
 
   /** Removes content whose retention has run out. Returns how many jobs lost their content. */
@@ -142,15 +149,27 @@ export class ContentService {
     let swept = 0;
     for (;;) {
       const jobs = await jobsWithExpiredContent(this.deps.database, now, sweepBatch);
-      await Promise.all(jobs.map((job) => this.deleteFiles(job)));
-      await forgetHostedContent(
-        this.deps.database,
-        jobs.map((job) => job.id),
-        now,
-      );
-      swept += jobs.length;
-      if (jobs.length < sweepBatch) return swept;
+      const { removed, kept } = await this.deleteEachJobsFiles(jobs);
+      await forgetHostedContent(this.deps.database, removed, now);
+      swept += removed.length;
+      // What the store could not remove is found again by the next sweep, not retried in a loop now.
+      if (jobs.length < sweepBatch || kept > 0) return swept;
     }
+  }
+
+  /** Deletes each job's files; the ids of the jobs whose files are all gone, and how many jobs kept some. */
+  private async deleteEachJobsFiles(jobs: TaskJobRow[]): Promise<{ removed: string[]; kept: number }> {
+    const outcomes = await Promise.allSettled(jobs.map((job) => this.deleteFiles(job)));
+    const removed: string[] = [];
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') removed.push(jobs[i]!.id);
+      else
+        this.deps.log.warn(
+          { job: jobs[i]!.id, reason: describeFailure(outcome.reason) },
+          'stored content not removed yet; the retention sweep tries again',
+        );
+    });
+    return { removed, kept: jobs.length - removed.length };
   }
 
   startSweeping(): void {
@@ -173,6 +192,7 @@ export class ContentService {
   async close(): Promise<void> {
     this.stopSweeping();
     await this.deps.fetch.close();
+    this.deps.storage.close?.();
   }
 
   /** Removes stored files (the job's, by default). */
@@ -202,11 +222,66 @@ export class ContentService {
           : `the vendor sent ${String(res.headers['content-type'])}, not a ${variant}`,
       );
     }
-    const size = await this.deps.storage.put(key, res.body, this.deps.config.CONTENT_MAX_BYTES);
+    const size = await this.deps.storage.put(key, res.body, this.deps.config.CONTENT_MAX_BYTES, contentType);
     return { key, contentType, size };
   }
 
-  private openStored(file: StoredFile, size: number, rangeHeader: string | undefined): ContentStream {
+  /** The stored file for a client; null when it is missing or the store is down (the vendor then serves it). */
+  private async openFromStorage(
+    job: TaskJobRow,
+    file: StoredFile,
+    range: string | undefined,
+    linkExpiresAt: number | undefined,
+  ): Promise<ContentStream | null> {
+    const { storage, config, log } = this.deps;
+    try {
+      const size = await storage.size(file.key);
+      if (size === null) {
+        log.error({ job: job.id, key: file.key }, 'stored content is missing; serving from the vendor');
+        return null;
+      }
+      return config.CONTENT_DELIVERY === 'redirect'
+        ? await this.redirectToStore(job, file, linkExpiresAt)
+        : await this.openStored(file, size, range);
+    } catch (err) {
+      log.error(
+        { job: job.id, reason: describeFailure(err) },
+        'stored content unreachable; serving from the vendor',
+      );
+      return null;
+    }
+  }
+
+  /**
+   * A 302 to the object store, valid no longer than the link that asked (or a link made now) nor than the
+   * content's retention. The store cannot send nosniff or a CSP, so the served type and disposition are the
+   * same as through Reelay: only video and raster images inline (docs/security.md).
+   */
+  private async redirectToStore(
+    job: TaskJobRow,
+    file: StoredFile,
+    linkExpiresAt: number | undefined,
+  ): Promise<ContentStream> {
+    const { storage, config } = this.deps;
+    if (!storage.presignedUrl) throw new Error('CONTENT_DELIVERY=redirect needs an object store');
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    let expiresAt = linkExpiresAt ?? nowSeconds + config.CONTENT_LINK_TTL_SECONDS;
+    if (job.content_expires_at !== null)
+      expiresAt = Math.min(expiresAt, Math.floor(job.content_expires_at / 1000));
+    const served = servedContentHeaders(file.contentType);
+    const location = await storage.presignedUrl(file.key, expiresAt, {
+      contentType: served['content-type']!,
+      contentDisposition: served['content-disposition'] ?? 'inline',
+    });
+    // Each answer names a URL that expires: no cache may keep it.
+    return { status: 302, headers: { location, 'cache-control': 'no-store' }, body: null };
+  }
+
+  private async openStored(
+    file: StoredFile,
+    size: number,
+    rangeHeader: string | undefined,
+  ): Promise<ContentStream> {
     const headers: Record<string, string> = {
       ...servedContentHeaders(file.contentType),
       'accept-ranges': 'bytes',
@@ -219,7 +294,7 @@ export class ContentService {
       return {
         status: 200,
         headers: { ...headers, 'content-length': String(size) },
-        body: this.deps.storage.read(file.key),
+        body: await this.deps.storage.read(file.key),
       };
     }
     return {
@@ -229,7 +304,7 @@ export class ContentService {
         'content-length': String(range.end - range.start + 1),
         'content-range': `bytes ${range.start}-${range.end}/${size}`,
       },
-      body: this.deps.storage.read(file.key, range),
+      body: await this.deps.storage.read(file.key, range),
     };
   }
 
@@ -322,7 +397,8 @@ export function describeFailure(err: unknown): string {
   if (
     err instanceof VendorContentError ||
     err instanceof BlockedTargetError ||
-    err instanceof ContentTooLargeError
+    err instanceof ContentTooLargeError ||
+    err instanceof StorageUnavailableError
   ) {
     return err.message;
   }

@@ -25,6 +25,7 @@ export type OpenJob = Pick<
   | 'facts'
   | 'state'
   | 'queued'
+  | 'queue_position'
   | 'progress'
   | 'last_error'
   | 'poll_attempts'
@@ -124,6 +125,7 @@ export class JobPolls {
           leaseToken,
           {
             queued: outcome.queued ? 1 : 0,
+            queue_position: outcome.queued ? (outcome.queuePosition ?? null) : null,
             progress: outcome.progress ?? (outcome.queued ? 0 : Math.max(job.progress, 10)),
             last_error: null,
           },
@@ -209,6 +211,7 @@ export class JobPolls {
         next_poll_at: now,
         updated_at: now,
       });
+      this.writes.announceMove(job.task_id);
       return null;
     }
     if ('found' in found) {
@@ -230,7 +233,12 @@ export class JobPolls {
   private async reschedule(
     job: OpenJob,
     leaseToken: string,
-    changes: { queued?: number; progress?: number; last_error: string | null },
+    changes: {
+      queued?: number;
+      queue_position?: number | null;
+      progress?: number;
+      last_error: string | null;
+    },
     { notBeforeMs = 0, leaseUntil }: { notBeforeMs?: number; leaseUntil?: number } = {},
   ): Promise<NextPoll | null> {
     const now = Date.now();
@@ -240,9 +248,12 @@ export class JobPolls {
     const dueAt = now + Math.max(this.backoffMs(job.poll_attempts + 1), notBeforeMs, untilFastestEnd);
     const queued = changes.queued ?? job.queued;
     const progress = changes.progress ?? job.progress;
-    const seen = queued !== job.queued || progress !== job.progress || changes.last_error !== job.last_error;
+    const queuePosition = changes.queue_position === undefined ? job.queue_position : changes.queue_position;
+    const moved = queued !== job.queued || progress !== job.progress || queuePosition !== job.queue_position;
+    const seen = moved || changes.last_error !== job.last_error;
     // The job object is the caller's own: it changes in place (100,000 kept jobs, a poll every few seconds each).
     job.queued = queued;
+    job.queue_position = queuePosition;
     job.progress = progress;
     job.last_error = changes.last_error;
     job.poll_attempts++;
@@ -253,12 +264,14 @@ export class JobPolls {
       leaseToken,
       keepLease: kept !== null,
       queued: job.queued,
+      queue_position: job.queue_position,
       progress: job.progress,
       last_error: job.last_error,
       poll_attempts: job.poll_attempts,
       next_poll_at: kept ?? dueAt,
       updated_at: now,
     });
+    if (written && moved) this.writes.announceMove(job.task_id);
     return kept !== null && written ? { dueAt, leaseUntil: kept } : null;
   }
 

@@ -192,6 +192,7 @@ export class JobSubmitter {
             return { kind: 'accepted' };
           }
           log.info('job submitted');
+          this.writes.announceMove(job.task_id);
           return { kind: 'accepted' };
         }
         case 'rejected':

@@ -2,6 +2,7 @@
  * The engine's writes of a job it holds under a lease: a poll's write-back (reschedule) and a job's end. Writes
  * made within `writeWindowMs` of each other share one transaction (on PostgreSQL, ends keep one each).
  */
+import { announceChanges } from '../store/change-feed.js';
 import type { Database } from '../store/db.js';
 import {
   eachInOneTransaction,
@@ -27,6 +28,7 @@ const writeWindowMs = 2;
 export class JobWrites {
   private readonly reschedules: TurnBatch<JobReschedule, boolean>;
   private readonly ends: TurnBatch<LeasedEnd, EndedTask | null>;
+  private readonly moves: TurnBatch<string, null>;
 
   constructor(private readonly deps: EngineDeps) {
     const { database } = deps;
@@ -35,6 +37,19 @@ export class JobWrites {
       writeWindowMs,
     );
     this.ends = new TurnBatch((ends) => endTogether(database, ends), writeWindowMs);
+    this.moves = new TurnBatch(async (taskIds) => {
+      await announceChanges(database, 'task_state', [...new Set(taskIds)]);
+      return taskIds.map(() => ({ status: 'fulfilled', value: null }));
+    }, writeWindowMs);
+  }
+
+  /**
+   * Tells the task's watchers (event streams, waiting requests, on any instance) that what they show moved: sent
+   * to a vendor, queued, started, progress. Ends announce themselves (store/tasks.ts). A lost notice only delays
+   * a watcher until its re-check, so a failure here is not the job's.
+   */
+  announceMove(taskId: string): void {
+    this.moves.add(taskId).catch((err: unknown) => this.deps.log.warn({ err }, 'task change notice failed'));
   }
 
   /** A poll's write-back; false when the lease was lost (another poller has the job now). */

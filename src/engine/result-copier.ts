@@ -4,7 +4,8 @@
  * 100,000 tasks the copies were most of the poller's work (docs/benchmarks.md). Until a copy lands, Reelay's
  * content link streams the video from the vendor. Copies are claimed from the database under a lease, as polls
  * are, so a crash loses none; a failed copy is tried again with backoff up to REHOST_MAX_ATTEMPTS, after which
- * the result stays at the vendor only (the success stands).
+ * the result stays at the vendor only (the success stands). An object store that is down is waited for: its
+ * failures do not use up the attempts, since the vendor still has the file and the store will come back.
  */
 import { randomUUID } from 'node:crypto';
 import { claimDueCopies } from '../store/claims.js';
@@ -12,6 +13,7 @@ import type { TaskJobRow } from '../store/schema.js';
 import { eachInOneTransaction } from '../store/tasks.js';
 import { recordCopy, type CopyRecord } from '../store/videos.js';
 import { copyTimeoutMs, describeFailure } from '../content/service.js';
+import { StorageUnavailableError } from '../content/storage/storage.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { EngineDeps } from './deps.js';
 import { TurnBatch } from './turn-batch.js';
@@ -102,6 +104,7 @@ export class ResultCopier {
     const { content, config, log } = this.deps;
     const channel = job.channel_id ? await this.deps.channels.get(job.channel_id) : undefined;
     let failure: string;
+    let storeDown = false;
     try {
       if (!channel) throw new Error('the channel that made it was deleted');
       const download = () => content.store(job, channel, leaseToken.slice(0, 8));
@@ -121,9 +124,11 @@ export class ResultCopier {
       return;
     } catch (err) {
       failure = describeFailure(err);
+      storeDown = err instanceof StorageUnavailableError;
     }
+    // Counted even while the store is down, for the backoff; a vendor whose file expired meanwhile ends it.
     const attempts = job.rehost_attempts + 1;
-    const givingUp = attempts >= config.REHOST_MAX_ATTEMPTS || !channel;
+    const givingUp = (attempts >= config.REHOST_MAX_ATTEMPTS && !storeDown) || !channel;
     if (givingUp) {
       log.warn(
         { job: job.id, attempts, reason: failure },

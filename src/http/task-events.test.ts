@@ -144,6 +144,31 @@ describe.each(testDatabases())('live progress on %s', (database) => {
     expect(read.body.status).toBe('completed');
   });
 
+  it('carries the vendor’s queue position while a fal task waits, and drops it once it runs', async () => {
+    await h.channel('fal', {
+      models: ['kling-fal'],
+      model_mapping: { 'kling-fal': 'fal-ai/kling-video/v2.1/standard/text-to-video' },
+    });
+    // Three requests at once: the last waits behind two in fal's queue for a fifth of the tasks' time.
+    h.sim.world.options.taskDurationMs = 3_000;
+    const falBody = { model: 'kling-fal', prompt: 'a cat', duration: 5 };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await h.submit(key, falBody)).body.task_id);
+    const stream = await readEventStream(`${h.url}/v1/video/generations/${ids[2]}/events`, key);
+    h.sim.world.options.taskDurationMs = 800;
+    const statuses = stream.events.filter((e) => e.event === 'status');
+    const tasks = statuses.map((e) => JSON.parse(e.data));
+    const queued = tasks.filter((t) => t.queue_position !== undefined);
+    expect(queued.length).toBeGreaterThan(0);
+    expect(queued[0]).toMatchObject({ status: 'processing', queue_position: 2 });
+    expect(tasks.at(-1)).toMatchObject({ status: 'succeeded' });
+    expect(tasks.at(-1).queue_position).toBeUndefined();
+    const sequence = statuses.map((e) => Number(e.id));
+    expect(sequence).toEqual([...sequence].sort((a, b) => a - b));
+    // GET keeps the documented shape: no queue position there.
+    expect((await h.query(key, ids[2]!)).body.queue_position).toBeUndefined();
+  });
+
   it('streams a task another instance on the same database submitted and moves', async () => {
     const other = await Harness.start({ reuse: h, pollerOff: true });
     try {

@@ -11,16 +11,42 @@ import { taskProgress } from '../tasks/task.js';
 import type { TaskService } from '../tasks/service.js';
 
 /** Every ended task's sequence number: above any running state's. */
-const endedSequence = 1_000;
+const endedSequence = 2_000;
+/** Generating states' numbers start here, above every waiting state's. */
+const generatingSequence = 1_000;
 
 /**
- * Where a task is, as one number that only grows while the task moves forward: waiting (even) or started (odd)
- * at each percent of progress, then ended. A vendor's progress going backwards sends no event.
+ * Where a task is, as one number that only grows while the task moves forward: waiting (at an unknown place, then
+ * at its place in the vendor's queue, nearer the front higher), then waiting (even) or started (odd) at each
+ * percent of progress, then ended. A vendor's progress going backwards sends no event.
  */
 export function taskSequence(found: TaskWithJobs): number {
   if (found.task.status !== 'processing') return endedSequence;
   const started = found.jobs.some((job) => job.state === 'processing' && job.queued === 0);
-  return 1 + 2 * taskProgress(found) + (started ? 1 : 0);
+  const progress = taskProgress(found);
+  if (started || progress > 0) return generatingSequence + 1 + 2 * progress + (started ? 1 : 0);
+  const place = queuePosition(found);
+  return place === null ? 1 : generatingSequence - 1 - Math.min(place, generatingSequence - 3);
+}
+
+/** How many wait ahead of the task's first queued generation, where its vendor says (fal); else null. */
+export function queuePosition(found: TaskWithJobs): number | null {
+  const positions = found.jobs.flatMap((job) =>
+    job.state === 'processing' && job.queued === 1 && job.queue_position !== null ? [job.queue_position] : [],
+  );
+  return positions.length > 0 ? Math.min(...positions) : null;
+}
+
+/**
+ * The task in its surface's shape, plus `queue_position` while a vendor says where it waits: an extra of the
+ * event stream only (docs: README "Events"); the documented GET shapes stay as they are.
+ */
+function withQueuePosition(found: TaskWithJobs, render: (found: TaskWithJobs) => unknown): unknown {
+  const view = render(found);
+  const place = queuePosition(found);
+  return place === null || typeof view !== 'object' || view === null
+    ? view
+    : { ...view, queue_position: place };
 }
 
 export interface TaskEventStreams {
@@ -67,7 +93,9 @@ export function taskEventStreams(
         for await (const found of watch) {
           const sequence = taskSequence(found);
           if (sequence > sent) {
-            out.write(`event: status\nid: ${sequence}\ndata: ${JSON.stringify(render(found))}\n\n`);
+            out.write(
+              `event: status\nid: ${sequence}\ndata: ${JSON.stringify(withQueuePosition(found, render))}\n\n`,
+            );
             sent = sequence;
           }
           if (found.task.status !== 'processing') {

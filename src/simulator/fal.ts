@@ -20,6 +20,7 @@ import {
 } from './model-inputs.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
+import { clipAsked } from './clips.js';
 
 export interface FalAccount {
   api_key: string;
@@ -163,12 +164,22 @@ export function falSimulator(world: SimWorld, accounts: FalAccount[] = [defaultF
     return { response_url: root, status_url: `${root}/status`, cancel_url: `${root}/cancel` };
   }
 
+  /** How many of fal's requests, sent earlier, still wait in the queue before this one. */
+  function ahead(task: SimTask): number {
+    let count = 0;
+    for (const other of world.tasks.values()) {
+      if (other.vendor !== 'fal' || other.createdAt >= task.createdAt || requestOf(other).cancelled) continue;
+      if (world.stage(other) === 'queued') count++;
+    }
+    return count;
+  }
+
   /** The status answer (fal-js QueueStatus): queued with a position, in progress with logs, completed. */
   function statusView(task: SimTask, base: string, withLogs: boolean) {
     const stage = requestOf(task).cancelled ? 'failed' : world.stage(task);
     const logs = withLogs ? logLines(stage) : null;
     const common = { request_id: task.id, ...urls(base, task) };
-    if (stage === 'queued') return { status: 'IN_QUEUE', queue_position: 0, ...common };
+    if (stage === 'queued') return { status: 'IN_QUEUE', queue_position: ahead(task), ...common };
     if (stage === 'running') return { status: 'IN_PROGRESS', logs, ...common };
     return {
       status: 'COMPLETED',
@@ -193,7 +204,7 @@ export function falSimulator(world: SimWorld, accounts: FalAccount[] = [defaultF
         : 'generation_failed';
       return { status: 422, body: errorDetail([], reason, type) };
     }
-    request.resultPath ??= world.publishVideo(resultTtlMs);
+    request.resultPath ??= world.publishVideo(resultTtlMs, clipAsked(task.request, task.deliveredSeconds));
     const seed = request.input.seed;
     return {
       status: 200,

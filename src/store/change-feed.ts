@@ -1,14 +1,19 @@
 /**
  * Changes announced to every instance sharing the database, so caches drop what changed at once instead of after
- * CACHE_TTL_MS (which stays the fallback for a missed notice). PostgreSQL carries them with LISTEN/NOTIFY, sent
- * when the change commits; SQLite is one process, whose own changes are applied where they are made.
+ * CACHE_TTL_MS (which stays the fallback for a missed notice), and task watchers read a task when it moved.
+ * PostgreSQL carries them with LISTEN/NOTIFY, sent when the change commits; SQLite is one process, whose changes
+ * are handed to its own listeners (their reads wait for the writing transaction: Kysely runs one query at a time
+ * on SQLite's one connection).
  */
 import pg from 'pg';
 import { sql } from 'kysely';
 import type { Database } from './db.js';
 
-/** What changed: a key (by id), a channel, a task (deleted), or a channel's shared circuit state. */
-export type ChangeTopic = 'api_key' | 'channel' | 'task' | 'circuit';
+/**
+ * What changed: a key (by id), a channel, a task (deleted), a channel's shared circuit state, or a task's status
+ * or progress (task_state: what event streams and waiting requests show).
+ */
+export type ChangeTopic = 'api_key' | 'channel' | 'task' | 'circuit' | 'task_state';
 
 export interface Change {
   topic: ChangeTopic;
@@ -30,28 +35,44 @@ export interface ChangeFeed {
    */
   start(onTrouble?: (err: unknown) => void): Promise<void>;
   close(): Promise<void>;
+  /** Where the database cannot announce (SQLite): the change goes to this process's listeners directly. */
+  deliverHere?(change: Change): void;
 }
 
 /** The notification channel; the payload names the schema, so instances of separate schemas ignore each other. */
 const channelName = 'reelay_changes';
-const topics = new Set<string>(['api_key', 'channel', 'task', 'circuit']);
+const topics = new Set<string>(['api_key', 'channel', 'task', 'circuit', 'task_state']);
 
 /**
  * Tells every instance about a change. Inside a transaction the notice leaves when it commits (PostgreSQL holds
  * it until then), so a listener that reloads sees the change.
  */
 export async function announceChange(database: Database, topic: ChangeTopic, id: string): Promise<void> {
-  if (!database.capabilities.notifications) return;
-  await sql`select pg_notify(${channelName}, current_schema() || ' ' || ${topic} || ' ' || ${id})`.execute(
-    database.db,
-  );
+  await announceChanges(database, topic, [id]);
 }
 
-/** SQLite: nothing to hear from (one process). */
-export class SilentChangeFeed implements ChangeFeed {
-  subscribe(): void {}
+/** Several changes of one topic in one statement. */
+export async function announceChanges(database: Database, topic: ChangeTopic, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  if (!database.capabilities.notifications) {
+    for (const id of ids) database.changes.deliverHere?.({ topic, id });
+    return;
+  }
+  await sql`select pg_notify(${channelName}, current_schema() || ' ' || ${topic} || ' ' || id)
+    from unnest(${ids}::text[]) as id`.execute(database.db);
+}
+
+/** SQLite: one process, nothing to hear from others; its own changes reach its listeners directly. */
+export class LocalChangeFeed implements ChangeFeed {
+  private readonly listeners: ChangeListener[] = [];
+  subscribe(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
   async start(): Promise<void> {}
   async close(): Promise<void> {}
+  deliverHere(change: Change): void {
+    for (const listener of this.listeners) listener.onChange(change);
+  }
 }
 
 const firstRetryMs = 100;

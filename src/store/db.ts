@@ -13,10 +13,11 @@ import {
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
-import { PostgresChangeFeed, SilentChangeFeed, type ChangeFeed } from './change-feed.js';
+import { LocalChangeFeed, PostgresChangeFeed, type ChangeFeed } from './change-feed.js';
 import * as baseline from './migrations/001-baseline.js';
 import * as security from './migrations/002-security.js';
 import * as sharedLimits from './migrations/003-shared-limits.js';
+import * as queuePosition from './migrations/004-queue-position.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -42,7 +43,7 @@ export interface Database {
   db: Kysely<Schema>;
   dialect: Dialect;
   capabilities: Capabilities;
-  /** Changes other instances made (keys, channels, deleted tasks); silent on SQLite. Started by the gateway. */
+  /** Changes any instance made (keys, channels, tasks); on SQLite, this process's own. Started by the gateway. */
   changes: ChangeFeed;
   close(): Promise<void>;
 }
@@ -65,6 +66,7 @@ const migrations: Record<string, Migration> = {
   '001-baseline': baseline,
   '002-security': security,
   '003-shared-limits': sharedLimits,
+  '004-queue-position': queuePosition,
 };
 
 export interface OpenOptions {
@@ -77,14 +79,20 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     url.startsWith('postgres://') || url.startsWith('postgresql://')
       ? await openPostgres(url, options)
       : openSqlite(url);
-  const { error, results } = await new Migrator({
+  const migrator = new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations },
     // Kysely looks for its own tables in every schema unless told which: another schema's must not count.
     ...(database.dialect === 'postgres'
       ? { migrationTableSchema: options.schema ?? (await currentSchema(database)) }
       : {}),
-  }).migrateToLatest();
+  });
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's table listing spans every schema: one dropped meanwhile by someone else (3F000) is not our failure.
+  for (let retry = 0; retry < 5 && (error as { code?: string } | undefined)?.code === '3F000'; retry++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
 
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
@@ -117,7 +125,7 @@ function openSqlite(url: string): Database {
     db,
     dialect: 'sqlite',
     capabilities: capabilitiesOf.sqlite,
-    changes: new SilentChangeFeed(),
+    changes: new LocalChangeFeed(),
     close: () => db.destroy(),
   };
 }

@@ -105,6 +105,8 @@ export interface TaskJobsTable {
   state: JobState;
   /** 1 while the vendor says the job waits in its queue. */
   queued: number;
+  /** While queued, how many wait ahead of it, where the vendor says (fal); null otherwise. */
+  queue_position: number | null;
   progress: number;
   result_url: string | null;
   cover_url: string | null;

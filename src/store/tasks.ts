@@ -2,6 +2,7 @@
  * Tasks and their jobs (one job per generation). Every change to a job is a compare-and-set on its
  * lease token, so a slow poll, a second poller or a restarted process can never move a job twice.
  */
+import { announceChange } from './change-feed.js';
 import { checkKeyLimits, keyLimitError } from './key-limits.js';
 import { jobCosts, reserve, settleReservation } from './billing.js';
 import { inTransaction, type Database } from './db.js';
@@ -142,6 +143,7 @@ export interface JobReschedule {
   leaseToken: string;
   keepLease: boolean;
   queued: number;
+  queue_position: number | null;
   progress: number;
   last_error: string | null;
   poll_attempts: number;
@@ -156,6 +158,7 @@ const rescheduleStatement = (keepLease: boolean) =>
       .updateTable('task_jobs')
       .set({
         queued: r.queued,
+        queue_position: r.queue_position,
         progress: r.progress,
         last_error: r.last_error,
         poll_attempts: r.poll_attempts,
@@ -253,6 +256,8 @@ export async function endJobIn(
     now,
     leaseToken,
   });
+  // Watchers of the task (event streams, waiting requests) read it again once this commits.
+  if (ended) await announceChange(trx, 'task_state', job.task_id);
   if (!ended || !costs) return null;
 
   // A task succeeds when at least one of its generations did; the failed ones stay visible in `videos`.

@@ -2,7 +2,6 @@
  * What the API surfaces do with tasks, in one place: submit, find the caller's own, list, delete, and read their
  * webhook deliveries. Routes parse and render; this decides and reads (store/ stays below it).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContentService } from '../content/service.js';
 import { ApiError, ServiceUnavailableError } from '../errors.js';
 import { cancelledCode } from '../store/task-cancel.js';
@@ -14,6 +13,7 @@ import { findIdempotencyKey } from '../store/idempotency.js';
 import { listTasksForUser, softDeleteTask, type TaskListQuery } from '../store/videos.js';
 import { deliveriesOfTask, type DeliveryWithAttempts } from '../store/webhooks.js';
 import type { EndedTasks } from './ended-tasks.js';
+import type { TaskChanges } from './task-changes.js';
 import { submitTask, type Caller, type SubmitOptions } from './submit.js';
 import { publicTaskIdPattern } from './task.js';
 import type { VideoRequest } from './video-request.js';
@@ -24,6 +24,7 @@ export class TaskService {
     private readonly runner: JobRunner,
     private readonly endedTasks: EndedTasks,
     private readonly content: ContentService,
+    private readonly changes: TaskChanges,
   ) {}
 
   submit(caller: Caller, request: VideoRequest, options?: SubmitOptions): Promise<TaskWithJobs> {
@@ -92,21 +93,27 @@ export class TaskService {
   }
 
   /**
-   * The caller's task as the database has it, read every `intervalMs` until it ends (the last one yielded is the
-   * ended task), it is gone, or `signal` aborts. Reading the database, not this process's memory, makes it see
-   * what any instance did.
+   * The caller's task as the database has it, read again each time the change feed says it moved (TaskChanges)
+   * and every `intervalMs` in case a notice was missed, until it ends (the last one yielded is the ended task),
+   * it is gone, or `signal` aborts. Reading the database, not this process's memory, makes it see what any
+   * instance did.
    */
   async *watchOwn(
     taskId: string,
     userId: string,
     { intervalMs, signal }: { intervalMs: number; signal: AbortSignal },
   ): AsyncGenerator<TaskWithJobs> {
-    while (!signal.aborted) {
-      const found = await this.findOwn(taskId, userId, { fresh: true });
-      if (!found) return;
-      yield found;
-      if (found.task.status !== 'processing') return;
-      await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
+    const watch = this.changes.watch(taskId);
+    try {
+      while (!signal.aborted) {
+        const found = await this.findOwn(taskId, userId, { fresh: true });
+        if (!found) return;
+        yield found;
+        if (found.task.status !== 'processing') return;
+        await watch.next(intervalMs, signal);
+      }
+    } finally {
+      watch.close();
     }
   }
 

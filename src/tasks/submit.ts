@@ -118,6 +118,7 @@ export async function submitTask(
       facts: JSON.stringify(prepared.expected),
       state: 'submitting',
       queued: 1,
+      queue_position: null,
       progress: 0,
       result_url: null,
       cover_url: null,

@@ -119,7 +119,13 @@ export type SubmitOutcome =
   | VendorTrouble;
 
 export type PollOutcome =
-  | { kind: 'processing'; queued: boolean; progress: number | null }
+  | {
+      kind: 'processing';
+      queued: boolean;
+      progress: number | null;
+      /** While queued, how many wait ahead, where the vendor says (fal's queue_position); else absent. */
+      queuePosition?: number | null;
+    }
   /**
    * The answer points at another call that holds the rest (MiniMax's file retrieve, fal's response_url): the engine
    * makes it at once and reads its answer with readPoll too (at most `maxFollowCalls` in one poll).
@@ -178,6 +184,16 @@ export type CancelOutcome =
   | { kind: 'not_cancellable'; reason: string }
   | VendorTrouble;
 
+/** What one model takes: GET /v1/models shows it, prepareSubmit refuses the rest. */
+export interface ModelCapabilities {
+  /** Lengths in seconds the model renders (the first is the default); null: the vendor's choice, not asked. */
+  durations: readonly number[] | null;
+  /** Aspect ratios rendered; a size is mapped to the nearest. Null: not chosen by the client. */
+  aspectRatios: readonly string[] | null;
+  /** Images taken: a first frame (image), a last frame (metadata.image_tail), reference images, at most how many. */
+  images: { firstFrame: boolean; lastFrame: boolean; references: number; required: boolean };
+}
+
 /** Follow calls one poll may make (see PollOutcome `follow`). */
 export const maxFollowCalls = 3;
 
@@ -189,6 +205,11 @@ export interface VendorAdapter<Credentials = unknown> {
   readonly defaultBaseUrl: string;
   /** Upstream model names this vendor serves (documentation and admin hints). */
   readonly models: readonly string[];
+  /**
+   * Optional: what a model takes, from the same table prepareSubmit checks against (GET /v1/models lists it);
+   * undefined for a model the adapter has no table for.
+   */
+  capabilities?(upstreamModel: string): ModelCapabilities | undefined;
   /** Map a job to the vendor's request. Throws InvalidRequestError (with `param`) for what the vendor cannot take. */
   prepareSubmit(job: VideoJob): PreparedSubmit;
   /**

@@ -8,10 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server.js';
-import { defaultKlingAccount } from '../../src/simulator/kling.js';
 import { openDatabase } from '../../src/store/db.js';
 import { testDatabases } from '../support/harness.js';
-import { call, postgresSchema, startGateway, type GatewayProcess } from '../support/gateway-process.js';
+import {
+  call,
+  klingUserOf,
+  postgresSchema,
+  startGateway,
+  type GatewayProcess,
+} from '../support/gateway-process.js';
 
 const adminToken = 'crash-test-admin-token-0123456789';
 
@@ -58,17 +63,10 @@ describe.each(testDatabases())('a gateway killed mid-stream on %s', (database) =
     gateway = await startGateway(env);
     const admin = (method: string, path: string, body?: unknown) =>
       call(gateway!.url, method, `/admin/v1${path}`, adminToken, body);
-    await admin('PUT', '/prices/kling-v1', { unit: 'call', price: 1_000 });
-    await admin('POST', '/channels', {
-      vendor: 'kling',
-      name: 'kling',
-      base_url: sim.baseUrl('kling'),
-      credentials: defaultKlingAccount,
-      models: ['kling-v1'],
+    const { key } = await klingUserOf(gateway, adminToken, sim.baseUrl('kling'), {
+      name: 'crash',
+      balance: 10_000_000,
     });
-    const user = (await admin('POST', '/users', { name: 'crash' })).body;
-    const key = (await admin('POST', `/users/${user.id}/keys`, {})).body.key as string;
-    await admin('POST', `/users/${user.id}/topup`, { amount: 10_000_000 });
 
     // A stream of submits from 4 clients; the gateway is killed while it flows.
     const accepted: string[] = [];
@@ -87,7 +85,9 @@ describe.each(testDatabases())('a gateway killed mid-stream on %s', (database) =
       }
     };
     const clients = Array.from({ length: 4 }, client);
-    await new Promise((r) => setTimeout(r, 700));
+    // Killed once a handful were accepted (however slow the machine), while the clients keep submitting.
+    const killAfter = Date.now() + 30_000;
+    while (accepted.length < 6 && Date.now() < killAfter) await new Promise((r) => setTimeout(r, 10));
     const exited = new Promise((r) => gateway!.process.once('exit', r));
     gateway.process.kill('SIGKILL');
     killed = true;

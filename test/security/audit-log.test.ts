@@ -53,6 +53,29 @@ describe.each(testDatabases())('the admin audit trail on %s', (database) => {
     expect(JSON.stringify(data)).not.toContain(key.body.key);
   });
 
+  it('records what a key and a balance were before an edit, a revocation and a top-up', async () => {
+    const user = await h.admin('POST', '/users', { name: 'before-and-after' });
+    const userPath = `/users/${user.body.id}`;
+    const key = await h.admin('POST', `${userPath}/keys`, { name: 'first name', rpm: 5 });
+    const entryFor = async (action: string) =>
+      (await log('?limit=200')).data.find((e: { action: string }) => e.action === action);
+
+    await h.admin('PATCH', `${userPath}/keys/${key.body.id}`, { name: 'second name', rpm: 9 });
+    const edit = await entryFor(`PATCH /admin/v1${userPath}/keys/${key.body.id}`);
+    expect(edit.before).toMatchObject({ id: key.body.id, name: 'first name', rpm: 5 });
+    expect(edit.after).toMatchObject({ id: key.body.id, name: 'second name', rpm: 9 });
+
+    await h.admin('POST', `${userPath}/topup`, { amount: 3_000_000 });
+    const topUp = await entryFor(`POST /admin/v1${userPath}/topup`);
+    expect(topUp.before).toMatchObject({ id: user.body.id, balance: 0 });
+    expect(topUp.after).toMatchObject({ balance: 3_000_000 });
+
+    await h.admin('DELETE', `${userPath}/keys/${key.body.id}`);
+    const revoke = await entryFor(`DELETE /admin/v1${userPath}/keys/${key.body.id}`);
+    expect(revoke.before).toMatchObject({ id: key.body.id, name: 'second name', revoked_at: null });
+    expect(JSON.stringify(revoke)).not.toContain(key.body.key);
+  });
+
   it('records nothing for reads and refused changes, and pages newest first', async () => {
     const before = (await log('?limit=200')).data.length;
     await h.admin('GET', '/channels');

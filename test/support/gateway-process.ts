@@ -1,9 +1,11 @@
 /** Gateways as their own processes (`src/server.ts`), for tests that kill them or run several on one database. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
 import { randomBase62 } from '../../src/security/secrets.js';
+import { defaultKlingAccount } from '../../src/simulator/kling.js';
 
 const repoRoot = join(import.meta.dirname, '../..');
 
@@ -93,4 +95,53 @@ export async function postgresSchema(
         )
       ).rowCount ?? 0,
   };
+}
+
+/** The process's resident memory in bytes, as the kernel counts it (VmRSS in /proc/<pid>/status; Linux). */
+export function residentBytes(gateway: GatewayProcess): number {
+  const status = readFileSync(`/proc/${gateway.process.pid}/status`, 'utf8');
+  const kilobytes = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kilobytes === undefined) throw new Error(`no VmRSS for process ${gateway.process.pid}`);
+  return Number(kilobytes) * 1024;
+}
+
+/** Samples a process's resident memory until stopped; the peak is what a flood cost at its worst. */
+export function watchResidentMemory(gateway: GatewayProcess, everyMs = 25): { stop(): number } {
+  let peak = residentBytes(gateway);
+  const timer = setInterval(() => {
+    // The process may be between exit and reaping at the end of a test: the last peak stands.
+    if (gateway.process.exitCode === null) peak = Math.max(peak, residentBytes(gateway));
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, residentBytes(gateway));
+    },
+  };
+}
+
+/**
+ * Through a gateway process's admin API: kling-v1 priced per call on a Kling channel at the simulator, and a user
+ * with `balance` and a key. Returns the user's id and key.
+ */
+export async function klingUserOf(
+  gateway: GatewayProcess,
+  adminToken: string,
+  klingBaseUrl: string,
+  { name, balance }: { name: string; balance: number },
+): Promise<{ userId: string; key: string }> {
+  const admin = (method: string, path: string, body?: unknown) =>
+    call(gateway.url, method, `/admin/v1${path}`, adminToken, body);
+  await admin('PUT', '/prices/kling-v1', { unit: 'call', price: 1_000 });
+  await admin('POST', '/channels', {
+    vendor: 'kling',
+    name: 'kling',
+    base_url: klingBaseUrl,
+    credentials: defaultKlingAccount,
+    models: ['kling-v1'],
+  });
+  const userId = (await admin('POST', '/users', { name })).body.id as string;
+  await admin('POST', `/users/${userId}/topup`, { amount: balance });
+  const key = (await admin('POST', `/users/${userId}/keys`, {})).body.key as string;
+  return { userId, key };
 }

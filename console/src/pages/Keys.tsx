@@ -266,6 +266,7 @@ interface CreatedKey {
   key: string;
   webhook_secret: string;
   name: string | null;
+  hint: string;
 }
 
 /** A key's limits as the form holds them: text, empty for none. */
@@ -439,7 +440,7 @@ function NewKeyDialog({
         `/admin/v1/users/${user.id}/keys`,
         Object.fromEntries(limits),
       );
-      rememberKey(key.key);
+      rememberKey({ label: `${user.name} · ${key.name ?? key.hint}`, key: key.key });
       setCreated(key);
       onCreated();
     });

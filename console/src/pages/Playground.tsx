@@ -7,11 +7,14 @@ import { useSession, useSignedIn } from '../session';
 import { ErrorNotice, Field, PageHeader, SubmitButton, useAction } from '../ui';
 import { Video } from './TaskDetail';
 
+/** The "Run as" choice that shows a field to paste a key into (never a key: keys start with sk-). */
+const pasteKey = 'paste';
+
 const commonSizes = ['1280x720', '720x1280', '1920x1080', '1080x1920', '960x960', '1024x1024'];
 
 export function PlaygroundPage() {
   const { role, token, api } = useSignedIn();
-  const { freshKey } = useSession();
+  const { freshKeys } = useSession();
   // The models on offer: every enabled channel's (operators) or what the key may use (key holders).
   const models = useResource(async () => {
     if (role === 'user') return (await api<Account>('GET', '/v1/account')).models;
@@ -19,15 +22,18 @@ export function PlaygroundPage() {
     return [...new Set(data.filter((c) => c.enabled).flatMap((c) => c.models))].sort();
   }, `models-${role}`);
 
-  // Operators submit with an API key (the admin token cannot): the key created last in this tab, or one pasted.
-  const [apiKey, setApiKey] = useState(role === 'user' ? token : (freshKey ?? ''));
+  // Operators submit with an API key (the admin token cannot): one created in this tab, or one pasted.
+  const [pickedKey, setPickedKey] = useState(freshKeys[0]?.key ?? pasteKey);
+  const [pastedKey, setPastedKey] = useState('');
+  const apiKey = role === 'user' ? token : pickedKey === pasteKey ? pastedKey : pickedKey;
   const [model, setModel] = useState('');
   const [prompt, setPrompt] = useState('');
   const [imageUrl, setImageUrl] = useState('');
   const [imageFile, setImageFile] = useState<string | null>(null);
   const [durationText, setDurationText] = useState('5');
   const [size, setSize] = useState('1280x720');
-  const [taskId, setTaskId] = useState<string | null>(null);
+  // The task shown, and the key it was submitted with (the picker may change meanwhile).
+  const [run, setRun] = useState<{ taskId: string; key: string } | null>(null);
   const submit = useAction();
 
   useEffect(() => {
@@ -37,16 +43,17 @@ export function PlaygroundPage() {
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     void submit.run(async () => {
-      setTaskId(null);
+      setRun(null);
       const image = imageFile ?? (imageUrl.trim() || undefined);
-      const task = await call<SeedTask>(apiKey.trim(), 'POST', '/v1/video/generations', {
+      const key = apiKey.trim();
+      const task = await call<SeedTask>(key, 'POST', '/v1/video/generations', {
         model,
         prompt,
         ...(durationText.trim() ? { duration: Number(durationText) } : {}),
         ...(size.trim() ? { size: size.trim() } : {}),
         ...(image ? { image } : {}),
       });
-      setTaskId(task.task_id);
+      setRun({ taskId: task.task_id, key });
     });
   };
 
@@ -57,25 +64,36 @@ export function PlaygroundPage() {
         <form onSubmit={onSubmit} className="panel form-grid" aria-label="New generation">
           {role === 'admin' && (
             <Field
-              label="API key"
+              label="Run as"
               hint={
-                freshKey ? (
-                  'Filled in with the key you created in this tab.'
-                ) : (
-                  <>
-                    Generations run as a key holder: paste a key, or <a href="#/keys">create one</a>.
-                  </>
-                )
+                <>
+                  Generations run as a key holder: a key created in this tab, or one pasted (
+                  <a href="#/keys">create one</a>). Keys are stored hashed, so older ones cannot be picked.
+                </>
               }
             >
+              {(props) => (
+                <select {...props} value={pickedKey} onChange={(e) => setPickedKey(e.target.value)}>
+                  {freshKeys.map((fresh) => (
+                    <option key={fresh.key} value={fresh.key}>
+                      {fresh.label}
+                    </option>
+                  ))}
+                  <option value={pasteKey}>Paste a key…</option>
+                </select>
+              )}
+            </Field>
+          )}
+          {role === 'admin' && pickedKey === pasteKey && (
+            <Field label="API key">
               {(props) => (
                 <input
                   {...props}
                   type="password"
                   autoComplete="off"
                   required
-                  value={apiKey}
-                  onChange={(e) => setApiKey(e.target.value)}
+                  value={pastedKey}
+                  onChange={(e) => setPastedKey(e.target.value)}
                 />
               )}
             </Field>
@@ -180,8 +198,8 @@ export function PlaygroundPage() {
         </form>
         <section className="panel grow" aria-labelledby="result-title">
           <h2 id="result-title">Result</h2>
-          {taskId ? (
-            <Progress taskId={taskId} apiKey={apiKey.trim()} />
+          {run ? (
+            <Progress taskId={run.taskId} apiKey={run.key} />
           ) : (
             <p className="empty">Submit the form and the video appears here when it is ready.</p>
           )}

@@ -59,6 +59,7 @@ function OperatorTask({ id }: { id: string }) {
               ['Created', dateTime(t.created_at)],
               ['Completed', dateTime(t.completed_at)],
               ['Took', duration(t.duration_ms)],
+              ['Length', t.video_seconds === null ? '—' : `${t.video_seconds} s`],
               ...(t.end_user ? [['End user', t.end_user] as [string, ReactNode]] : []),
             ]}
             warnings={t.warnings}
@@ -207,7 +208,7 @@ function TaskLayout(props: {
         {props.request && (
           <section aria-labelledby="request-title" className="panel">
             <h2 id="request-title">Request</h2>
-            <pre className="code" tabIndex={0} aria-label="The request as Reelay stored it">
+            <pre className="code" tabIndex={0} aria-label="The request as the client sent it">
               {JSON.stringify(props.request, null, 2)}
             </pre>
           </section>

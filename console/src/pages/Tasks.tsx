@@ -15,10 +15,15 @@ interface Row {
   channel?: string;
   user?: string;
   cost: string;
-  duration: string;
+  /** Submit to end. */
+  took: string;
+  /** The video's length. */
+  length: string;
   createdAt: number;
   progress: number;
 }
+
+const videoLength = (seconds: number | null) => (seconds === null ? '—' : `${seconds} s`);
 
 const costText = (cost: { state: string; amount: number }) =>
   `${money(cost.amount)}${cost.state === 'charged' ? '' : ` ${cost.state}`}`;
@@ -93,7 +98,8 @@ function OperatorTasks() {
               channel: t.channel_ids.map((id) => channelName.get(id) ?? id).join(', ') || '—',
               user: userName.get(t.user_id) ?? t.user_id,
               cost: costText(t.cost),
-              duration: duration(t.duration_ms),
+              took: duration(t.duration_ms),
+              length: videoLength(t.video_seconds),
               createdAt: t.created_at,
               progress: t.progress,
             }))}
@@ -119,7 +125,8 @@ function OwnTasks() {
             status: t.status,
             model: t.model,
             cost: costText(t.cost),
-            duration: t.completed_at ? duration((t.completed_at - t.created_at) * 1000) : '—',
+            took: t.completed_at ? duration((t.completed_at - t.created_at) * 1000) : '—',
+            length: videoLength(t.metadata.duration),
             createdAt: t.created_at,
             progress: t.progress,
           }))}
@@ -170,7 +177,8 @@ function TaskTable({ rows, showOwner, more }: { rows: Row[]; showOwner?: boolean
           'Model',
           ...(showOwner ? ['Channel', 'User'] : []),
           'Cost',
-          'Duration',
+          'Took',
+          'Length',
           'Age',
         ]}
       >
@@ -189,7 +197,8 @@ function TaskTable({ rows, showOwner, more }: { rows: Row[]; showOwner?: boolean
             {showOwner && <td>{row.channel}</td>}
             {showOwner && <td>{row.user}</td>}
             <td className="num">{row.cost}</td>
-            <td className="num">{row.duration}</td>
+            <td className="num">{row.took}</td>
+            <td className="num">{row.length}</td>
             <td>
               <time dateTime={new Date(row.createdAt * 1000).toISOString()}>{age(row.createdAt)}</time>
             </td>

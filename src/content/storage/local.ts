@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertStorageKey, ContentTooLargeError, type ByteRange, type ContentStorage } from './storage.js';
+import { assertStorageKey, limitedTo, type ByteRange, type ContentStorage } from './storage.js';
 
 export class LocalDirectoryStorage implements ContentStorage {
   /** Directories this process made or found: creating one costs more than writing a small file (benchmarks). */
@@ -23,18 +23,11 @@ export class LocalDirectoryStorage implements ContentStorage {
     }
     // A reader never sees half a file: the bytes land under a temporary name first.
     const partial = `${path}.${process.pid}-${++this.partials}.partial`;
-    let size = 0;
-    async function* counted(source: AsyncIterable<Uint8Array>) {
-      for await (const chunk of source) {
-        size += chunk.length;
-        if (size > maxBytes) throw new ContentTooLargeError(maxBytes);
-        yield chunk;
-      }
-    }
+    const counted = { bytes: 0 };
     try {
-      await pipeline(counted(body), createWriteStream(partial, { mode: 0o600 }));
+      await pipeline(limitedTo(body, maxBytes, counted), createWriteStream(partial, { mode: 0o600 }));
       await rename(partial, path);
-      return size;
+      return counted.bytes;
     } catch (err) {
       // Removed behind this process's back: made again on the next attempt.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.knownDirectories.delete(directory);
@@ -52,7 +45,7 @@ export class LocalDirectoryStorage implements ContentStorage {
     }
   }
 
-  read(key: string, range?: ByteRange): Readable {
+  async read(key: string, range?: ByteRange): Promise<Readable> {
     return createReadStream(this.pathOf(key), range ? { start: range.start, end: range.end } : {});
   }
 

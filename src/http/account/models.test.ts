@@ -47,6 +47,39 @@ describe.each(testDatabases())('model discovery on %s', (database) => {
     expect((await h.http('GET', '/v1/models')).status).toBe(401);
   });
 
+  it('lists what a model takes from the table its submit checks: listed values pass, others are refused', async () => {
+    const { key, userId } = await h.user();
+    await h.topUp(userId, 10_000_000);
+    const models = (await h.http('GET', '/v1/models', { token: key })).body.data;
+    const kling = models.find((m: any) => m.id === 'kling-v1');
+    expect(kling.reelay).toMatchObject({
+      durations: [5, 10],
+      aspect_ratios: ['16:9', '9:16', '1:1'],
+      images: { first_frame: true, last_frame: true, references: 0, required: false },
+    });
+    // Vidu serves viduq2 first and declares no table: said as null, not guessed.
+    const vidu = models.find((m: any) => m.id === 'viduq2');
+    expect(vidu.reelay).toMatchObject({ durations: null, aspect_ratios: null, images: null });
+
+    for (const duration of kling.reelay.durations) {
+      const accepted = await h.submit(key, { model: 'kling-v1', prompt: 'a cat', duration });
+      expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    }
+    const refused = await h.submit(key, { model: 'kling-v1', prompt: 'a cat', duration: 7 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.param).toBe('duration');
+    expect(refused.body.message).toContain('5 or 10');
+
+    // An image-only model says it needs a first frame, and a text-only submit is refused for it.
+    await h.channel('kling', { models: ['kling-v1-5'] });
+    await h.price('kling-v1-5', { unit: 'call', price: 1_000 });
+    const imageOnly = await h.http('GET', '/v1/models/kling-v1-5', { token: key });
+    expect(imageOnly.body.reelay.images).toMatchObject({ first_frame: true, required: true });
+    const textOnly = await h.submit(key, { model: 'kling-v1-5', prompt: 'a cat' });
+    expect(textOnly.status).toBe(400);
+    expect(textOnly.body.param).toBe('image');
+  });
+
   it('points an unknown model’s 400 at /v1/models', async () => {
     const { key } = await h.user();
     const res = await h.submit(key, { model: 'no-such-model', prompt: 'a cat' });

@@ -12,6 +12,7 @@ import type { Gateway } from '../../gateway.js';
 import { bearerToken } from '../auth.js';
 import { toSeconds } from './validation.js';
 import { parseWith } from '../openai/request.js';
+import { apiDoc } from '../openapi/route-doc.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,6 +33,45 @@ export function maskSecrets(value: unknown): unknown {
       secretFields.test(name) && inner !== null && inner !== 'set' ? '***' : maskSecrets(inner),
     ]),
   );
+}
+
+interface BeforeReading {
+  /** The admin GET that shows the resource a change touches. */
+  url: string;
+  /** The resource itself, out of that GET's answer. */
+  pick: (answer: unknown) => unknown;
+}
+
+const whole = (answer: unknown) => answer;
+const listEntry = (id: string) => (answer: unknown) =>
+  (answer as { data: { id: string }[] }).data.find((entry) => entry.id === id) ?? null;
+
+/**
+ * Where each kind of change reads its "before": a key (edited, revoked, given a new webhook secret) from its user's
+ * key list, a balance change from the user, a channel test from the channel; anything else that is not a creation
+ * from the GET of its own path (channels, prices).
+ */
+const beforeReadings: { pattern: RegExp; reading: (match: RegExpMatchArray) => BeforeReading }[] = [
+  {
+    pattern: /^(\/admin\/v1\/users\/[^/]+)\/keys\/([^/]+)(\/webhook-secret)?$/,
+    reading: ([, user, key]) => ({ url: `${user}/keys`, pick: listEntry(key!) }),
+  },
+  {
+    pattern: /^(\/admin\/v1\/users\/[^/]+)\/(topup|adjustments)$/,
+    reading: ([, user]) => ({ url: user!, pick: whole }),
+  },
+  {
+    pattern: /^(\/admin\/v1\/channels\/[^/]+)\/test$/,
+    reading: ([, channel]) => ({ url: channel!, pick: whole }),
+  },
+];
+
+function beforeReading(method: string, path: string): BeforeReading | null {
+  for (const { pattern, reading } of beforeReadings) {
+    const match = path.match(pattern);
+    if (match) return reading(match);
+  }
+  return method === 'POST' ? null : { url: path, pick: whole };
 }
 
 /** The console says it is the console (console/src/api.ts); either way the credential is the admin token. */
@@ -61,15 +101,16 @@ export function installAdminAuditTrail(app: FastifyInstance, gateway: Gateway): 
   const { admin } = gateway;
   const isChange = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD';
 
-  /** The resource as its GET shows it, before the change; null where the path has no GET (a creation, an action). */
+  /** The resource as its read shows it, before the change; null for a creation (nothing was there). */
   async function stateBefore(request: FastifyRequest): Promise<unknown> {
-    if (request.method === 'POST') return null;
+    const reading = beforeReading(request.method, request.url.split('?')[0]!);
+    if (!reading) return null;
     const res = await app.inject({
       method: 'GET',
-      url: request.url,
+      url: reading.url,
       headers: { authorization: request.headers.authorization ?? '' },
     });
-    return res.statusCode === 200 ? res.json() : null;
+    return res.statusCode === 200 ? reading.pick(res.json()) : null;
   }
 
   async function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
@@ -96,7 +137,28 @@ export function installAdminAuditTrail(app: FastifyInstance, gateway: Gateway): 
     return payload;
   });
 
-  app.get('/audit-log', async (request) => {
+  const auditLogSchema = z.object({
+    data: z.array(
+      z.object({
+        id: z.string(),
+        at: z.number().int().nullable(),
+        actor: z.string().meta({ description: 'token:… or console:…, a fingerprint of the credential.' }),
+        action: z.string().meta({ description: 'Method and path.' }),
+        target: z.string(),
+        before: z.unknown().meta({ description: 'The resource before (its GET), secrets masked.' }),
+        after: z.unknown().meta({ description: 'The answer, secrets masked.' }),
+      }),
+    ),
+    has_more: z.boolean(),
+  });
+  const auditLogDoc = {
+    tag: 'admin',
+    security: 'adminToken',
+    summary: 'Every change made through the admin API, newest first',
+    query: listQuery,
+    responses: { 200: { description: 'A page of entries', schema: auditLogSchema } },
+  } as const;
+  app.get('/audit-log', apiDoc(auditLogDoc), async (request) => {
     const query = parseWith(listQuery, request.query);
     const page = await admin.listAuditEntries({ limit: query.limit, before: query.before ?? null });
     if ('unknownCursor' in page)

@@ -18,7 +18,9 @@ describe.each(testDatabases())('console API on %s', (database) => {
     bob = await h.user();
     await h.topUp(alice.userId, 10_000_000);
     await h.topUp(bob.userId, 10_000_000);
-    aliceTask = (await h.submit(alice.key, { model: 'kling-v1', prompt: 'a fox', duration: 5 })).body.task_id;
+    aliceTask = (
+      await h.submit(alice.key, { model: 'kling-v1', prompt: 'a fox', duration: 5, size: '1280x720' })
+    ).body.task_id;
     bobTask = (await h.submit(bob.key, { model: 'kling-v1', prompt: 'a hare', duration: 5 })).body.task_id;
     await h.waitForEnd(alice.key, aliceTask);
     await h.waitForEnd(bob.key, bobTask);
@@ -37,6 +39,7 @@ describe.each(testDatabases())('console API on %s', (database) => {
       cost: { state: 'charged', amount: 500_000 },
     });
     expect(all.body.data[1].duration_ms).toBeGreaterThan(0);
+    expect(all.body.data[1].video_seconds).toBe(5);
 
     const alices = await h.admin('GET', `/tasks?user_id=${alice.userId}`);
     expect(alices.body.data.map((t: { id: string }) => t.id)).toEqual([aliceTask]);
@@ -62,7 +65,8 @@ describe.each(testDatabases())('console API on %s', (database) => {
   it("shows one task's request, generation history and a playable link", async () => {
     const res = await h.admin('GET', `/tasks/${aliceTask}`);
     expect(res.status).toBe(200);
-    expect(res.body.request).toMatchObject({ model: 'kling-v1', prompt: 'a fox', durationSeconds: 5 });
+    // The request with the API's field names, as the client sent them.
+    expect(res.body.request).toEqual({ model: 'kling-v1', prompt: 'a fox', duration: 5, size: '1280x720' });
     expect(res.body.jobs).toEqual([
       expect.objectContaining({ state: 'succeeded', channel_id: kling, last_error: null }),
     ]);
@@ -146,5 +150,20 @@ describe.each(testDatabases())('console API on %s', (database) => {
     const ledger = await h.http('GET', '/v1/account/ledger', { token: alice.key });
     expect(ledger.body.data.map((e: { kind: string }) => e.kind)).toEqual(['topup', 'reserve', 'settle']);
     expect((await h.http('GET', '/v1/account')).status).toBe(401);
+  });
+
+  it('shows a /v1/videos request in OpenAI’s field names', async () => {
+    const created = await h.http('POST', '/v1/videos', {
+      token: alice.key,
+      body: { model: 'kling-v1', prompt: 'a lynx', seconds: '10', size: '720x1280' },
+    });
+    expect(created.status).toBe(200);
+    const res = await h.admin('GET', `/tasks/${created.body.id}`);
+    expect(res.body.request).toEqual({
+      model: 'kling-v1',
+      prompt: 'a lynx',
+      seconds: '10',
+      size: '720x1280',
+    });
   });
 });

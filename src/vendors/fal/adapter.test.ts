@@ -129,7 +129,12 @@ describe('fal adapter against the simulator', () => {
     );
     // fal keeps the request under the app id, without the endpoint's sub-path.
     expect(pollContext.status_url).toBe(`${sim.baseUrl('fal')}/fal-ai/veo3/requests/${id}/status`);
-    expect(await driver.poll(id, pollContext)).toEqual({ kind: 'processing', queued: true, progress: null });
+    expect(await driver.poll(id, pollContext)).toEqual({
+      kind: 'processing',
+      queued: true,
+      progress: null,
+      queuePosition: 0,
+    });
     driver.advance(id, 0.5);
     expect(await driver.poll(id, pollContext)).toEqual({ kind: 'processing', queued: false, progress: null });
     driver.advance(id, 1);

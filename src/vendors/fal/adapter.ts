@@ -123,7 +123,14 @@ export const falAdapter: VendorAdapter<FalCredentials> = {
   readPoll(answer, pollContext): PollOutcome {
     const body = answer.json;
     if (answer.status === 200 && isQueueStatus(body)) {
-      if (body.status === 'IN_QUEUE') return { kind: 'processing', queued: true, progress: null };
+      // fal-js types/common.ts QueueStatus: an IN_QUEUE status carries queue_position (how many are ahead).
+      if (body.status === 'IN_QUEUE')
+        return {
+          kind: 'processing',
+          queued: true,
+          progress: null,
+          queuePosition: body.queue_position ?? null,
+        };
       if (body.status === 'IN_PROGRESS') return { kind: 'processing', queued: false, progress: null };
       const responseUrl = pollContext.response_url ?? body.response_url;
       if (!responseUrl) return { kind: 'retry_later', message: 'fal: completed without a response_url' };

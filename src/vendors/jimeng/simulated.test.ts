@@ -54,7 +54,8 @@ const gatewayError = (answer: VendorAnswer) =>
 
 describe('Jimeng simulator: tasks', () => {
   it('moves a task in_queue → generating → done, with a video URL that works until it expires', async () => {
-    sim.world.options.taskDurationMs = 1000;
+    // Queued for a fifth of it: long enough that a slow machine's first poll still finds it queued.
+    sim.world.options.taskDurationMs = 5000;
     const task = await submit();
     const seen: string[] = [];
     let last: VendorAnswer;
@@ -89,6 +90,7 @@ describe('Jimeng simulator: tasks', () => {
   });
 
   it('reports not_found for an unknown task id, and for a task asked for under another req_key', async () => {
+    sim.world.options.taskDurationMs = 60_000;
     const unknown = await poll({ taskId: '7000000000000000001', reqKey: 'jimeng_t2v_v30' });
     expect(unknown.json).toMatchObject({ code: 10000, data: { status: 'not_found' } });
     expect(jimengAdapter.readPoll(unknown, {})).toMatchObject({ kind: 'failed', code: 'vendor_task_lost' });

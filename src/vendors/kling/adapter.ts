@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { imageAsUrlOrRawBase64, parseImage } from '../image.js';
 import type {
+  ModelCapabilities,
   PollOutcome,
   PreparedSubmit,
   VendorAdapter,
@@ -27,6 +28,23 @@ import {
   type KlingTaskData,
 } from './types.js';
 import { jsonCall } from '../calls.js';
+
+/**
+ * What each Kling model takes (Kling API docs: duration "5" | "10", aspect_ratio 16:9 | 9:16 | 1:1, image and
+ * image_tail on image2video; some models on image2video only). prepareSubmit checks against this very table.
+ */
+function klingCapabilities(model: string): ModelCapabilities {
+  return {
+    durations: klingDurations,
+    aspectRatios: klingAspectRatios,
+    images: {
+      firstFrame: true,
+      lastFrame: true,
+      references: 0,
+      required: klingImageOnlyModels.includes(model),
+    },
+  };
+}
 
 /** The metadata keys a client may send for Kling, in Kling's own names. */
 const klingMetadata = z
@@ -84,6 +102,7 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
   credentials: z.object({ access_key: z.string().min(1), secret_key: z.string().min(1) }).strict(),
   defaultBaseUrl: 'https://api-singapore.klingai.com',
   models: klingModels,
+  capabilities: klingCapabilities,
 
   prepareSubmit(job: VideoJob): PreparedSubmit {
     const meta = parseMetadata(klingMetadata, job.metadata);
@@ -93,9 +112,14 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
     if (job.fps !== null)
       throw new InvalidRequestError('Kling does not let the frame rate be chosen; omit fps', 'fps');
 
-    const duration = job.durationSeconds ?? 5;
-    if (!(klingDurations as readonly number[]).includes(duration)) {
-      throw new InvalidRequestError(`Kling renders 5 or 10 second videos, not ${duration}`, 'duration');
+    const can = klingCapabilities(job.upstreamModel);
+    const durations = can.durations ?? klingDurations;
+    const duration = job.durationSeconds ?? durations[0]!;
+    if (!durations.includes(duration)) {
+      throw new InvalidRequestError(
+        `Kling renders ${durations.join(' or ')} second videos, not ${duration}`,
+        'duration',
+      );
     }
     if (job.seed !== null || meta.seed !== undefined) {
       warnings.push({
@@ -112,7 +136,7 @@ export const klingAdapter: VendorAdapter<KlingCredentials> = {
 
     const mode = meta.mode ?? 'std';
     const endpoint: KlingEndpoint = job.image ? 'image2video' : 'text2video';
-    if (endpoint === 'text2video' && klingImageOnlyModels.includes(job.upstreamModel)) {
+    if (endpoint === 'text2video' && can.images.required) {
       throw new InvalidRequestError(
         `Kling ${job.upstreamModel} makes videos from an image only: send image (the first frame)`,
         'image',
