@@ -85,9 +85,16 @@ export class BenchContext {
     return { child, ...(await child.call<{ url: string; apiKey: string }>('start', options)) };
   }
 
-  async baseline(body: string): Promise<{ child: Child; url: string }> {
-    const child = await this.start('baseline-process.js', 'baseline');
-    return { child, ...(await child.call<{ url: string }>('start', { body })) };
+  /** A server answering `body` from memory: bare node:http, or a Fastify route with a logger. */
+  async baseline(
+    body: string,
+    framework: 'node' | 'fastify' = 'node',
+  ): Promise<{ child: Child; url: string }> {
+    const child = await this.start(
+      'baseline-process.js',
+      framework === 'node' ? 'baseline' : `baseline-${framework}`,
+    );
+    return { child, ...(await child.call<{ url: string }>('start', { body, framework })) };
   }
 
   async loadGenerator(): Promise<(options: LoadOptions) => Promise<LoadResult>> {

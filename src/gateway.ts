@@ -41,6 +41,7 @@ import { FailedAuthThrottle } from './security/auth-throttle.js';
 import { consoleApp } from './http/console.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { installJsonBodies } from './http/json-body.js';
+import { lazyRequestLogger } from './http/request-logger.js';
 import { openaiVideos } from './http/openai/routes.js';
 import { generationsApi } from './http/generations/routes.js';
 import { vendorCallbacksApi } from './http/vendor-callbacks.js';
@@ -238,6 +239,8 @@ export class Gateway implements GatewayParts {
       // here, not per request: a child logger given serializers rebuilds them, on every request (the query path's
       // profile). Requests' children inherit it (no route sets logSerializers, which would replace it).
       loggerInstance: log.child({}, { serializers: { req: requestLogView } }) as FastifyBaseLogger,
+      // Built when a request first logs: most never do (src/http/request-logger.ts).
+      childLoggerFactory: lazyRequestLogger,
       bodyLimit: config.BODY_LIMIT_BYTES,
       trustProxy: config.TRUST_PROXY,
       frameworkErrors,
