@@ -254,6 +254,10 @@ export function openaiVideos(gateway: Gateway) {
       responses: {
         200: { description: 'The video or its thumbnail', contentType: ['video/mp4', 'image/*'] },
         206: { description: 'The requested range', contentType: ['video/mp4', 'image/*'] },
+        302: {
+          description:
+            'With CONTENT_DELIVERY=redirect: to a presigned object-store URL (Location) that expires no later than the link',
+        },
         416: { description: 'Range not satisfiable (Content-Range: bytes */size); no body' },
       },
       errors: [403, 404, 502],
