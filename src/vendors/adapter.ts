@@ -190,6 +190,10 @@ export interface ModelCapabilities {
   durations: readonly number[] | null;
   /** Aspect ratios rendered; a size is mapped to the nearest. Null: not chosen by the client. */
   aspectRatios: readonly string[] | null;
+  /** For vendors that take exact sizes ("1280x720"): the sizes rendered, the first the default. */
+  sizes?: readonly string[];
+  /** For vendors that take resolution tiers ("720p", named by the short side): the tiers rendered. */
+  resolutions?: readonly string[];
   /** Images taken: a first frame (image), a last frame (metadata.image_tail), reference images, at most how many. */
   images: { firstFrame: boolean; lastFrame: boolean; references: number; required: boolean };
 }

@@ -1,7 +1,7 @@
 /**
  * Model discovery in OpenAI's list shape: GET /v1/models lists the models this API key can use now (served by an
  * enabled channel, priced or free, and allowed for the key), GET /v1/models/{id} one of them. `reelay` adds the
- * vendors serving each model, its price, and what it takes (durations, aspect ratios, images) as the first
+ * vendors serving each model, its price, and what it takes (durations, aspect ratios, sizes, resolutions, images) as the first
  * channel's adapter declares it: the table its submit validation checks against (VendorAdapter.capabilities).
  */
 import type { FastifyInstance } from 'fastify';
@@ -26,6 +26,10 @@ export interface ModelEntry {
     durations: readonly number[] | null;
     /** Aspect ratios rendered (a size is mapped to the nearest); null where not declared. */
     aspect_ratios: readonly string[] | null;
+    /** Exact sizes rendered ("1280x720"), for vendors that take sizes; null otherwise. */
+    sizes: readonly string[] | null;
+    /** Resolution tiers rendered ("720p"), for vendors that take them; null otherwise. */
+    resolutions: readonly string[] | null;
     /** Images taken; null where not declared. */
     images: {
       first_frame: boolean;
@@ -38,11 +42,14 @@ export interface ModelEntry {
 
 /** What the model takes on the channel tried first, as that vendor's adapter declares it. */
 function capabilitiesView(capabilities: ModelCapabilities | undefined) {
-  if (!capabilities) return { durations: null, aspect_ratios: null, images: null };
+  if (!capabilities)
+    return { durations: null, aspect_ratios: null, sizes: null, resolutions: null, images: null };
   const { images } = capabilities;
   return {
     durations: capabilities.durations,
     aspect_ratios: capabilities.aspectRatios,
+    sizes: capabilities.sizes ?? null,
+    resolutions: capabilities.resolutions ?? null,
     images: {
       first_frame: images.firstFrame,
       last_frame: images.lastFrame,
