@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { ModelCapabilities, VendorWarning, VideoFacts, VideoJob } from './adapter.js';
+import { defaultFirst } from './choices.js';
 import { InvalidRequestError } from './errors.js';
 import { imageAsDataUrl } from './image.js';
 import { dimensionsFor, nearestAspectRatio, parseMetadata } from './mapping.js';
@@ -103,7 +104,7 @@ export function aggregatorCapabilities(model: AggregatorModel | undefined): Mode
   if (!model) return undefined;
   const family = modelFamilies[model.family];
   return {
-    durations: [family.defaultDuration, ...family.durations.filter((d) => d !== family.defaultDuration)],
+    durations: defaultFirst(family.durations, family.defaultDuration),
     aspectRatios: model.aspectRatios ?? family.aspectRatios,
     ...(family.resolutions && { resolutions: family.resolutions }),
     images: {

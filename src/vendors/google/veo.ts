@@ -21,6 +21,7 @@ import type {
   VideoJob,
 } from '../adapter.js';
 import { retryAfterMs, troubleFromStatus } from '../answers.js';
+import { defaultFirst } from '../choices.js';
 import { agreed, dimensionsFor, exactSize } from '../mapping.js';
 import { parseImage } from '../image.js';
 
@@ -76,7 +77,7 @@ export function veoCapabilities(model: string): ModelCapabilities | undefined {
   if (!Object.hasOwn(veoModelRules, model)) return undefined;
   const rule = veoModelRules[model]!;
   return {
-    durations: [veoDefaults.seconds, ...rule.durations.filter((d) => d !== veoDefaults.seconds)],
+    durations: defaultFirst(rule.durations, veoDefaults.seconds),
     aspectRatios: veoAspectRatios,
     resolutions: rule.resolutions,
     images: { firstFrame: true, lastFrame: rule.lastFrame, references: 0, required: false },

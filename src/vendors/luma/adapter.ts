@@ -18,6 +18,7 @@ import type {
   VideoJob,
 } from '../adapter.js';
 import { isObject, retryAfterMs, troubleFromStatus } from '../answers.js';
+import { defaultFirst } from '../choices.js';
 import { jsonCall } from '../calls.js';
 import { agreed, dimensionsFor, exactSize, parseMetadata } from '../mapping.js';
 import { lumaAuthHeaders, lumaCredentials, type LumaCredentials } from './auth.js';
@@ -51,7 +52,6 @@ const generationsPath = '/dream-machine/v1/generations';
 
 /** What Luma renders when not asked. */
 const lumaDefaults = { seconds: 5, aspect: '16:9', resolution: '720p' } as const;
-const defaultFirst = <T>(values: readonly T[], first: T) => [first, ...values.filter((v) => v !== first)];
 
 /**
  * What a model takes, from the rule and lists prepareSubmit checks against; the defaults come first. Images are

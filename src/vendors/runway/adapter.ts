@@ -20,6 +20,7 @@ import type {
   VideoJob,
 } from '../adapter.js';
 import { retryAfterMs, troubleFromStatus } from '../answers.js';
+import { defaultFirst } from '../choices.js';
 import { jsonCall } from '../calls.js';
 import { agreed, parseMetadata } from '../mapping.js';
 import { runwayAuthHeaders, runwayCredentials, type RunwayCredentials } from './auth.js';
@@ -86,7 +87,7 @@ function runwayCapabilities(model: string): ModelCapabilities | undefined {
   const rule = runwayModelRules[model]!;
   const { text_to_video: text = [], image_to_video: image } = rule.ratios;
   return {
-    durations: [rule.defaultDuration, ...rule.durations.filter((d) => d !== rule.defaultDuration)],
+    durations: defaultFirst(rule.durations, rule.defaultDuration),
     aspectRatios: null,
     sizes: [...new Set([...text, ...image])].map((ratio) => ratio.replace(':', 'x')),
     images: { firstFrame: true, lastFrame: rule.lastFrame, references: 0, required: text.length === 0 },

@@ -17,7 +17,7 @@ import type {
 import { isObject, troubleFromStatus } from '../answers.js';
 import { apiKeyCredentials, bearerHeader, type ApiKeyCredentials } from '../bearer.js';
 import { jsonCall } from '../calls.js';
-import { aspectOfSize, reconcile, requireOneOf, tierOfSize, wholeSeconds } from '../choices.js';
+import { aspectOfSize, defaultFirst, reconcile, requireOneOf, tierOfSize, wholeSeconds } from '../choices.js';
 import { InvalidRequestError } from '../errors.js';
 import { imageAsDataUrl, parseImage } from '../image.js';
 import { dimensionsFor, parseMetadata } from '../mapping.js';
@@ -79,8 +79,6 @@ const passThroughKeys = [
 function seedanceCapabilities(model: string): ModelCapabilities | undefined {
   if (!Object.hasOwn(seedanceModelRules, model)) return undefined;
   const rule = seedanceModelRules[model]!;
-  const defaultFirst = <T>(values: readonly T[], first: T) =>
-    values.includes(first) ? [first, ...values.filter((value) => value !== first)] : values;
   return {
     durations: defaultFirst(rule.durations, seedanceDefaults.seconds),
     aspectRatios: seedanceRatios,

@@ -1,6 +1,7 @@
 /** Vidu's wire shapes (api.vidu.cn /ent/v2/*) and per-model rules, shared by the adapter and the simulator. */
 import { z } from 'zod';
 import type { ModelCapabilities } from '../adapter.js';
+import { defaultFirst } from '../choices.js';
 
 export const viduEndpoints = ['text2video', 'img2video', 'start-end2video', 'reference2video'] as const;
 export type ViduEndpoint = (typeof viduEndpoints)[number];
@@ -116,7 +117,7 @@ export function viduCapabilities(model: string): ModelCapabilities | undefined {
   const text = viduModelRule('text2video', model);
   const rule = text ?? viduModelRule('img2video', model);
   if (!rule) return undefined;
-  const durations = [rule.defaultDuration, ...rule.durations.filter((d) => d !== rule.defaultDuration)];
+  const durations = defaultFirst(rule.durations, rule.defaultDuration);
   const reference = viduModelRule('reference2video', model);
   return {
     durations,

@@ -17,7 +17,7 @@ import type {
 import { troubleFromStatus } from '../answers.js';
 import { apiKeyCredentials, bearerHeader, type ApiKeyCredentials } from '../bearer.js';
 import { jsonCall } from '../calls.js';
-import { reconcile, requireOneOf, tierOfSize, wholeSeconds } from '../choices.js';
+import { defaultFirst, reconcile, requireOneOf, tierOfSize, wholeSeconds } from '../choices.js';
 import { InvalidRequestError } from '../errors.js';
 import { imageAsDataUrl, parseImage } from '../image.js';
 import { parseMetadata } from '../mapping.js';
@@ -64,10 +64,7 @@ type WanMetadata = z.infer<typeof wanMetadata>;
 function wanCapabilities(model: string): ModelCapabilities | undefined {
   if (!Object.hasOwn(wanModelRules, model)) return undefined;
   const rule = wanModelRules[model]!;
-  const resolutions = [
-    rule.defaultResolution,
-    ...rule.resolutions.filter((r) => r !== rule.defaultResolution),
-  ];
+  const resolutions = defaultFirst(rule.resolutions, rule.defaultResolution);
   return {
     durations: rule.durations,
     aspectRatios: null,
