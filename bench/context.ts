@@ -27,6 +27,16 @@ export interface ScenarioResult {
   details: Record<string, unknown>;
 }
 
+/** How the poller scenario runs besides its sizes and modes (`--repeat`, `--database`, `--instances`). */
+export interface PollerRuns {
+  /** Runs of each case; the table reports each and their median and worst. */
+  repeat: number;
+  /** PostgreSQL to run on (a fresh schema per run), or null for SQLite. */
+  postgresUrl: string | null;
+  /** Gateway processes sharing the database, one case each. */
+  instances: number[];
+}
+
 export class BenchContext {
   private readonly children: Child[] = [];
 
@@ -39,14 +49,17 @@ export class BenchContext {
     readonly pollerSizes: number[] | null = null,
     /** The poller with polling alone (false), with callbacks (true), or both (null; `--callbacks=off|on`). */
     readonly callbackModes: boolean[] | null = null,
+    readonly pollerRuns: PollerRuns = { repeat: 1, postgresUrl: null, instances: [1] },
   ) {}
 
   static create(
     quick: boolean,
     pollerSizes: number[] | null = null,
     callbackModes: boolean[] | null = null,
+    pollerRuns?: PollerRuns,
   ): BenchContext {
-    return new BenchContext(quick, mkdtempSync(join('/tmp', 'reelay-bench-')), pollerSizes, callbackModes);
+    const workDir = mkdtempSync(join('/tmp', 'reelay-bench-'));
+    return new BenchContext(quick, workDir, pollerSizes, callbackModes, pollerRuns);
   }
 
   /** Seconds per load run. */
@@ -59,20 +72,29 @@ export class BenchContext {
     return { child, ...(await child.call<{ url: string; klingToken: string }>('start', options)) };
   }
 
+  /** A gateway; given `database`, on PostgreSQL, set up by the first instance and joined by the others. */
   async gateway(
     simulatorUrl: string,
     config: Partial<Config>,
     callbacks = false,
+    database?: GatewayStart['database'],
   ): Promise<{ child: Child; url: string; apiKey: string }> {
     const child = await this.start('gateway-process.js', 'gateway');
     const dataDir = mkdtempSync(join(this.workDir, 'gateway-'));
-    const options: GatewayStart = { dataDir, simulatorUrl, config, callbacks };
+    const options: GatewayStart = { dataDir, simulatorUrl, config, callbacks, database };
     return { child, ...(await child.call<{ url: string; apiKey: string }>('start', options)) };
   }
 
-  async baseline(body: string): Promise<{ child: Child; url: string }> {
-    const child = await this.start('baseline-process.js', 'baseline');
-    return { child, ...(await child.call<{ url: string }>('start', { body })) };
+  /** A server answering `body` from memory: bare node:http, or a Fastify route with a logger. */
+  async baseline(
+    body: string,
+    framework: 'node' | 'fastify' = 'node',
+  ): Promise<{ child: Child; url: string }> {
+    const child = await this.start(
+      'baseline-process.js',
+      framework === 'node' ? 'baseline' : `baseline-${framework}`,
+    );
+    return { child, ...(await child.call<{ url: string }>('start', { body, framework })) };
   }
 
   async loadGenerator(): Promise<(options: LoadOptions) => Promise<LoadResult>> {

@@ -2,7 +2,7 @@
  * One Reelay gateway in a process of its own (SQLite in a fresh directory), set up through its admin API with a
  * user, an API key and a Kling channel on the simulator. For the poller benchmark it can also save tasks that
  * are already running at the vendor straight into its store (what a burst of submits would have left behind),
- * and report when each became visible.
+ * and report when each became visible. On PostgreSQL several gateways share one schema: the first sets it up.
  */
 import { sql } from 'kysely';
 import { loadConfig, type Config } from '../src/config.js';
@@ -24,6 +24,8 @@ export interface GatewayStart {
   config: Partial<Config>;
   /** Give vendors Reelay's callback URLs (PUBLIC_URL = where this gateway listens). */
   callbacks?: boolean;
+  /** PostgreSQL instead of SQLite: its URL, the schema of this run, and whether this instance sets it up. */
+  database?: { url: string; schema: string; setUp: boolean };
 }
 
 /** Per job, in one order. */
@@ -41,6 +43,8 @@ const seedBody = { model: 'kling-v1', prompt: 'a lighthouse at dusk, waves break
 
 let gateway: Gateway;
 let user: { id: string; keyId: string };
+/** Kling polls this gateway sent (GETs of a task), to tell how instances shared the work. */
+let pollsSent = 0;
 
 async function admin<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: object): Promise<T> {
   const res = await gateway.app.inject({
@@ -58,16 +62,27 @@ serveParent({
     const config = loadConfig(
       {},
       {
-        DATABASE_URL: `sqlite:${options.dataDir}/reelay.db`,
+        DATABASE_URL: options.database?.url ?? `sqlite:${options.dataDir}/reelay.db`,
         REELAY_DATA_DIR: options.dataDir,
         REELAY_ADMIN_TOKEN: adminToken,
+        // One secret for every instance sharing a database: each opens the channel credentials the first sealed.
+        REELAY_SECRET: 'bench-secret-0123456789abcdefghij',
         LOG_LEVEL: 'warn',
         ...options.config,
       },
     );
-    gateway = await Gateway.create(config);
+    gateway = await Gateway.create(config, {
+      database: options.database ? { schema: options.database.schema } : {},
+    });
+    const wire = gateway.deps.wire;
+    const send = wire.send.bind(wire);
+    wire.send = (call) => {
+      if (call.method === 'GET' && call.url.includes('/videos/text2video/')) pollsSent++;
+      return send(call);
+    };
     const url = await gateway.listen(0, '127.0.0.1');
     if (options.callbacks) gateway.config.PUBLIC_URL = url;
+    if (options.database && !options.database.setUp) return { url, apiKey: '' };
 
     const created = await admin<{ id: string }>('POST', '/users', { name: 'bench' });
     const key = await admin<{ id: string; key: string }>('POST', `/users/${created.id}/keys`, {});
@@ -173,6 +188,10 @@ serveParent({
       .where('copy_due_at', 'is not', null)
       .executeTakeFirstOrThrow();
     return Number(row.pending);
+  },
+
+  polls(): number {
+    return pollsSent;
   },
 
   async openJobs(): Promise<number> {

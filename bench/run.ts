@@ -2,7 +2,9 @@
  * `npm run bench`: measures Reelay against its baselines on this machine, in one run, and prints a table plus a
  * JSON file (bench/results/). `--quick` uses smaller sizes and shorter runs; `--only=query,submit,poller,content`
  * picks scenarios; `--tasks=10000,100000` sets the poller's sizes; `--callbacks=off|on` runs the poller in one
- * mode only; `--out=FILE` names the JSON file; `--keep` keeps the processes' logs and data. See docs/benchmarks.md.
+ * mode only; `--repeat=3` runs each poller case three times (median and worst); `--database=postgres` runs the
+ * poller on PostgreSQL (DATABASE_URL, or the local one) with `--instances=1,2` gateways; `--out=FILE` names the
+ * JSON file; `--keep` keeps the processes' logs and data. See docs/benchmarks.md.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -56,10 +58,16 @@ function printTable(rows: Row[]): void {
 }
 
 const callbacks = option('callbacks');
+const postgres = option('database') === 'postgres';
 const ctx = BenchContext.create(
   quick,
   option('tasks')?.split(',').map(Number) ?? null,
   callbacks === undefined ? null : [callbacks === 'on'],
+  {
+    repeat: Number(option('repeat') ?? 1),
+    postgresUrl: postgres ? (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test') : null,
+    instances: option('instances')?.split(',').map(Number) ?? [1],
+  },
 );
 const started = Date.now();
 const results: Record<string, ScenarioResult> = {};

@@ -34,6 +34,8 @@ export interface PollReport {
   polls: number[];
   /** Gaps between two polls of one task shorter than the backoff allows after that many polls. */
   earlyPolls: number[];
+  /** Polls after one that found the task ended (that poll ended the job: any later one is a duplicate). */
+  duplicatePolls: number[];
 }
 
 const pollPath = /^\/kling\/v1\/videos\/text2video\/([^/?]+)/;
@@ -97,7 +99,13 @@ serveParent({
   },
 
   pollReport(backoff: Backoff): PollReport {
-    const report: PollReport = { upstreamIds: [], finishedAt: [], polls: [], earlyPolls: [] };
+    const report: PollReport = {
+      upstreamIds: [],
+      finishedAt: [],
+      polls: [],
+      earlyPolls: [],
+      duplicatePolls: [],
+    };
     for (const task of world.tasks.values()) {
       const times = pollTimes.get(task.id) ?? [];
       let early = 0;
@@ -106,8 +114,11 @@ serveParent({
         const allowed = Math.min(backoff.initialMs * backoff.factor ** i, backoff.maxMs);
         if (times[i]! - times[i - 1]! < allowed - 1) early++;
       }
+      const finishedAt = world.finishedAt(task);
+      const afterEnd = times.filter((time) => time >= finishedAt).length;
       report.upstreamIds.push(task.id);
-      report.finishedAt.push(world.finishedAt(task));
+      report.finishedAt.push(finishedAt);
+      report.duplicatePolls.push(Math.max(0, afterEnd - 1));
       report.polls.push(times.length);
       report.earlyPolls.push(early);
     }

@@ -40,6 +40,12 @@ const envSchema = z.object({
   POLL_TICK_MS: number(250),
   /** Polls in flight at once, per channel (vendors cap concurrent requests). */
   POLL_CHANNEL_CONCURRENCY: z.coerce.number().int().min(1).default(16),
+  /**
+   * While a channel's vendor callbacks arrive, each of its jobs is polled on the routine schedule only this often
+   * (callbacks bring the news; polling is the safety net). Normal polling resumes POLL_MAX_DELAY_MS after the
+   * channel's last callback.
+   */
+  POLL_CALLBACK_FALLBACK_MS: number(60_000),
   /** Jobs claimed per poller pass. */
   POLL_BATCH_SIZE: z.coerce.number().int().min(1).default(500),
   /** A task that has not ended this long after submit fails with a clear reason. */

@@ -31,12 +31,33 @@ const config = loadConfig({
   REELAY_ADMIN_TOKEN: adminToken,
 });
 
-const sim = await startSimulator({
-  port: simulatorPort,
-  taskDurationMs: Number(process.env.SIMULATOR_TASK_MS ?? 8000),
-});
+/** A port already taken is the demo's commonest failure: one line naming the variable, not a stack trace. */
+async function onFreePort<T>(
+  start: () => Promise<T>,
+  what: string,
+  port: number,
+  variable: string,
+): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    console.error(
+      `Port ${port} (${what}) is in use: set ${variable} to a free port, e.g. ${variable}=${port + 1} npm run demo`,
+    );
+    process.exit(1);
+  }
+}
+
+const sim = await onFreePort(
+  () =>
+    startSimulator({ port: simulatorPort, taskDurationMs: Number(process.env.SIMULATOR_TASK_MS ?? 8000) }),
+  'the vendor simulators',
+  simulatorPort,
+  'SIMULATOR_PORT',
+);
 const gateway = await Gateway.create(config);
-const url = await gateway.listen();
+const url = await onFreePort(() => gateway.listen(), 'the gateway', config.PORT, 'PORT');
 
 async function admin<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, body?: unknown): Promise<T> {
   const res = await gateway.app.inject({
@@ -85,7 +106,8 @@ if (balance < 50_000_000)
 console.log(`
 Reelay demo is running.
   gateway     ${url}   (SQLite: ${config.DATABASE_URL})
-  simulators  ${sim.url}   (tasks take ${sim.world.options.taskDurationMs / 1000} s)
+  simulators  ${sim.url}   (tasks take ${sim.world.options.taskDurationMs / 1000} s; their videos are placeholder clips, as long as asked)
+  API docs    ${url}/docs   (OpenAPI: ${url}/openapi.json)
   admin token ${adminToken}
   console     ${url}/console   (sign in with the admin token or the API key)
   API key     ${key.key}

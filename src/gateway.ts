@@ -41,9 +41,14 @@ import { FailedAuthThrottle } from './security/auth-throttle.js';
 import { consoleApp } from './http/console.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { installJsonBodies } from './http/json-body.js';
+import { lazyRequestLogger } from './http/request-logger.js';
 import { openaiVideos } from './http/openai/routes.js';
 import { generationsApi } from './http/generations/routes.js';
 import { vendorCallbacksApi } from './http/vendor-callbacks.js';
+import { buildOpenApiDocument, recordRoutes, type RegisteredRoute } from './http/openapi/document.js';
+import { apiReference } from './http/openapi/routes.js';
+import { apiDoc } from './http/openapi/route-doc.js';
+import { z } from 'zod';
 import { GuardedFetch } from './security/fetch-guard.js';
 import { loadOrCreateSecret } from './security/secrets.js';
 import { Sealer } from './security/sealing.js';
@@ -57,10 +62,13 @@ import { Metrics } from './observability/metrics.js';
 import { installRequestMetrics, metricsRoute, serveMetricsPort } from './http/metrics.js';
 import { pendingCopies, pendingDeliveries } from './store/backlogs.js';
 import type { Server } from 'node:http';
+import { packageVersion } from './package-root.js';
 
 export interface GatewayOptions {
   logger?: Logger;
   database?: OpenOptions;
+  /** Called with the HTTP app before any route exists, so its hooks see every route (tests' response checks). */
+  instrument?: (app: FastifyInstance) => void;
 }
 
 /** The parts a gateway is made of, by name: what routes, tests and the demo reach for. */
@@ -82,6 +90,8 @@ export interface GatewayParts {
   admin: AdminService;
   app: FastifyInstance;
   metrics: Metrics;
+  /** Every route as registered, with its OpenAPI description (http/openapi/route-doc.ts) when it has one. */
+  routes: RegisteredRoute[];
   /** Set on the first start without REELAY_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken: string | null;
 }
@@ -104,6 +114,7 @@ export class Gateway implements GatewayParts {
   readonly app: FastifyInstance;
   readonly metrics: Metrics;
   private metricsServer: Server | null = null;
+  readonly routes: RegisteredRoute[];
   readonly generatedAdminToken: string | null;
 
   private constructor(parts: GatewayParts) {
@@ -124,6 +135,7 @@ export class Gateway implements GatewayParts {
       admin: this.admin,
       app: this.app,
       metrics: this.metrics,
+      routes: this.routes,
       generatedAdminToken: this.generatedAdminToken,
     } = parts);
   }
@@ -227,6 +239,8 @@ export class Gateway implements GatewayParts {
       // here, not per request: a child logger given serializers rebuilds them, on every request (the query path's
       // profile). Requests' children inherit it (no route sets logSerializers, which would replace it).
       loggerInstance: log.child({}, { serializers: { req: requestLogView } }) as FastifyBaseLogger,
+      // Built when a request first logs: most never do (src/http/request-logger.ts).
+      childLoggerFactory: lazyRequestLogger,
       bodyLimit: config.BODY_LIMIT_BYTES,
       trustProxy: config.TRUST_PROXY,
       frameworkErrors,
@@ -236,6 +250,8 @@ export class Gateway implements GatewayParts {
         disableRequestLogging: !['debug', 'trace'].includes(config.LOG_LEVEL),
       }),
     });
+    const routes = recordRoutes(app);
+    options.instrument?.(app);
     const gateway: Gateway = new Gateway({
       config,
       deps,
@@ -256,6 +272,7 @@ export class Gateway implements GatewayParts {
       tasks: new TaskService(deps, runner, endedTasks, content, taskChanges),
       app,
       metrics,
+      routes,
       admin,
       generatedAdminToken: adminToken.generated,
     });
@@ -297,7 +314,13 @@ export class Gateway implements GatewayParts {
     await app.register(
       metricsRoute(metrics, (request) => throttled(authThrottle, request, () => adminToken.check(request))),
     );
-    app.get('/healthz', async () => {
+    const healthDoc = apiDoc({
+      summary: 'Liveness: the database answers',
+      tag: 'operations',
+      security: 'none',
+      responses: { 200: { description: 'Up', schema: z.object({ status: z.literal('ok') }) } },
+    });
+    app.get('/healthz', healthDoc, async () => {
       await database.db.selectFrom('settings').select('key').limit(1).execute();
       return { status: 'ok' };
     });
@@ -309,6 +332,7 @@ export class Gateway implements GatewayParts {
     await app.register(accountApi(gateway));
     await app.register(modelsApi(gateway));
     await app.register(consoleApp());
+    await app.register(apiReference(() => buildOpenApiDocument(routes, { version: packageVersion })));
     await app.register(
       async (adminApp) => {
         adminApp.addHook('onRequest', (request) =>

@@ -3,7 +3,7 @@
  * walking up to the first directory holding package.json, not by a fixed relative path, because this module runs
  * both as src/package-root.ts (tests, tsx) and compiled as dist/src/package-root.js (dist/ has no package.json).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 function findPackageRoot(dir: string): string {
@@ -13,3 +13,8 @@ function findPackageRoot(dir: string): string {
 }
 
 export const packageRoot = findPackageRoot(import.meta.dirname);
+
+/** The version in package.json (the OpenAPI document's info.version). */
+export const packageVersion = (
+  JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }
+).version;

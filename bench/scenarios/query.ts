@@ -105,8 +105,31 @@ export async function queryPath(ctx: BenchContext): Promise<ScenarioResult> {
     target: '',
     met: null,
   });
+
+  // What the framework alone costs: a Fastify route with a pino logger answering the same body from memory, in
+  // the Reelay column, against the bare server. Reelay's query path cannot beat this ratio while Fastify serves it.
+  const fastify = await ctx.baseline(answer.text, 'fastify');
+  const fastifyLoad = { connections: 16, durationSeconds: ctx.loadSeconds, url: fastify.url };
+  await load({ ...fastifyLoad, durationSeconds: 1 });
+  const fastifyAlone = await measured(fastify.child, fastifyLoad);
+  await load({ connections: 16, durationSeconds: 1, url: baseline.url });
+  const bareAgain = await measured(baseline.child, { ...fastifyLoad, url: baseline.url });
+  rows.push({
+    scenario: 'query',
+    case: '16 conn, Fastify + pino alone',
+    reelay: described(fastifyAlone),
+    baseline: described(bareAgain),
+    comparison: compared(fastifyAlone, bareAgain),
+    target: '',
+    met: null,
+  });
   return {
     rows,
-    details: { answerBytes: answer.text.length, runs, uncached: { fromDatabase, baseline: bare16 } },
+    details: {
+      answerBytes: answer.text.length,
+      runs,
+      uncached: { fromDatabase, baseline: bare16 },
+      fastifyAlone: { fastify: fastifyAlone, baseline: bareAgain },
+    },
   };
 }

@@ -1,14 +1,17 @@
 /**
  * Follows every open job to its end: claims due jobs in batches, polls them concurrently (bounded per
  * channel, never one by one with sleeps) and lets each poll reschedule its job by its own backoff. A job still
- * running stays with this process between polls, under its lease (KeptJob).
+ * running stays with this process between polls, under its lease (KeptJob). A vendor callback puts its job in
+ * the priority lane, polled before any routine poll; while a channel's callbacks arrive, its routine polls back
+ * off to POLL_CALLBACK_FALLBACK_MS, the jobs resting in the database in between (CallbackSignal).
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import TinyQueue from 'tinyqueue';
 import type { TaskJobRow } from '../store/schema.js';
-import { claimDueJobs, claimJobNow, makeJobDueNow } from '../store/claims.js';
+import { claimDueJobs, claimJobNow, isJobLeased, makeChannelJobsDue } from '../store/claims.js';
 import { eachInOneTransaction, rescheduleJobIn } from '../store/tasks.js';
+import { CallbackSignal } from './callback-signal.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { EngineDeps } from './deps.js';
 import type { OpenJob } from './job-poll.js';
@@ -24,6 +27,8 @@ interface KeptJob {
   leaseToken: string;
   leaseUntil: number;
   dueAt: number;
+  /** When it was last polled, or created if never; null when not known here (then it is polled when due). */
+  polledAt: number | null;
 }
 
 export class Poller {
@@ -34,7 +39,17 @@ export class Poller {
   /** Jobs kept between polls, by id, and the same in order of when they are due (entries replaced are skipped). */
   private readonly kept = new Map<string, KeptJob>();
   private readonly keptByDue = new TinyQueue<KeptJob>([], (a, b) => a.dueAt - b.dueAt);
-  /** Jobs this process is polling now, and those a callback asked about meanwhile (polled again after). */
+  /** The priority lane: jobs whose vendor called back, held under their lease, polled first in arrival order. */
+  private readonly urgent = new Map<string, KeptJob>();
+  private readonly callbacks: CallbackSignal;
+  /** Jobs whose vendor called back and whose poll has not ended yet, with when the news came (oldest first). */
+  private readonly news = new Map<string, number>();
+  /** Channels whose jobs this process sent to rest in the database, to wake when their callbacks stop. */
+  private readonly restingChannels = new Set<string>();
+  /**
+   * Jobs this process is polling now or has taken for a pass, and those a callback asked about meanwhile
+   * (polled again after).
+   */
   private readonly polling = new Set<string>();
   private readonly pollAgain = new Set<string>();
   private readonly shared = new SharedStrings(10_000);
@@ -43,6 +58,10 @@ export class Poller {
     private readonly deps: EngineDeps,
     private readonly runner: JobRunner,
   ) {
+    this.callbacks = new CallbackSignal(
+      () => deps.config.POLL_MAX_DELAY_MS,
+      () => deps.config.POLL_CALLBACK_FALLBACK_MS,
+    );
     this.loop = new ClaimLoop(
       {
         name: 'poller',
@@ -69,24 +88,17 @@ export class Poller {
     this.handingBack = true;
     // Polls still waiting for a slot give up at once and join the kept jobs; the others finish and write back.
     await this.loop.stop();
-    const handBack = [...this.kept.values()];
+    const handBack = [...this.urgent.values(), ...this.kept.values()];
+    this.urgent.clear();
+    this.news.clear();
     this.kept.clear();
     while (this.keptByDue.pop());
-    const now = Date.now();
-    await eachInOneTransaction(this.deps.database, handBack, (trx, { job, leaseToken, dueAt }) =>
-      rescheduleJobIn(trx, {
-        jobId: job.id,
-        leaseToken,
-        keepLease: false,
-        queued: job.queued,
-        queue_position: job.queue_position,
-        progress: job.progress,
-        last_error: job.last_error,
-        poll_attempts: job.poll_attempts,
-        next_poll_at: dueAt,
-        updated_at: now,
-      }),
-    );
+    await this.giveBack(handBack);
+  }
+
+  /** A vendor callback for one of the channel's jobs arrived (news or not): its callbacks work. */
+  callbackArrived(channelId: string): void {
+    this.callbacks.arrived(channelId);
   }
 
   /** One pass (see ClaimLoop). Returns how many polls it started. Exposed for tests. */
@@ -95,54 +107,79 @@ export class Poller {
   }
 
   /**
-   * The kept jobs that are due and due jobs claimed from the database, up to `limit`, earliest first; what does
-   * not fit stays kept.
+   * Up to `limit` jobs to poll: the priority lane first, then the kept jobs that are due and due jobs claimed from
+   * the database, earliest first; what does not fit stays kept. Routine polls of a channel whose callbacks arrive
+   * rest in the database instead, until the fallback cadence makes them due.
    */
   private async claim(limit: number): Promise<KeptJob[]> {
     const now = Date.now();
-    const ready = this.takeDue(now, limit);
+    await this.wakeRestingChannels(now);
+    const urgent = this.takeUrgent(limit);
+    const due = this.takeDue(now, limit - urgent.length);
     // Some room for the database's jobs even when kept ones fill the slots, or a poller running behind would
     // starve them. They count as due now: they were due by then at the latest.
-    const room = Math.max(limit - ready.length, Math.ceil(limit / 4));
+    const room = Math.max(limit - urgent.length - due.length, Math.ceil(limit / 4));
     const leaseToken = randomUUID();
     const leaseUntil = now + this.deps.config.POLL_LEASE_MS;
     const claimed = await claimDueJobs(this.deps.database, { now, limit: room, leaseToken, leaseUntil });
+    const routine = due;
     for (const row of claimed) {
-      this.kept.delete(row.id); // claimed again: its lease ran out while it waited here
-      ready.push({ job: this.openJob(row), leaseToken, leaseUntil, dueAt: now });
+      // Claimed again: its lease ran out while it waited here, kept or in the priority lane (polled once, now).
+      this.kept.delete(row.id);
+      this.urgent.delete(row.id);
+      // Never polled: as old as the job. Polled before, perhaps elsewhere: when, is not known here.
+      const polledAt = row.poll_attempts === 0 ? row.created_at : null;
+      routine.push({ job: this.openJob(row), leaseToken, leaseUntil, dueAt: now, polledAt });
     }
-    ready.slice(limit).forEach((kept) => this.keep(kept));
-    return ready.slice(0, limit);
+    const { poll, rest } = this.splitResting(routine, now);
+    const polls = [...urgent, ...poll];
+    polls.slice(limit).forEach((kept) => this.keep(kept));
+    const taken = polls.slice(0, limit);
+    // Taken before their polls start: a callback meanwhile is a poll again after, not a job held elsewhere.
+    for (const kept of [...taken, ...rest]) this.polling.add(kept.job.id);
+    await this.rest(rest);
+    return taken;
   }
 
   /**
-   * Polls one job now, out of turn (its vendor called back to say it changed), or makes it due now when the
-   * poller is at capacity. False when the job is not processing or another process's poll holds it; its regular
-   * polls go on either way. When this process is polling it right now, it is polled again as soon as that poll
-   * ends (the news may be newer than its answer).
+   * Polls one job out of turn (its vendor called back to say it changed): the job goes to the priority lane, ahead
+   * of every routine poll, or is polled at once when a slot is free. False when the job is not processing or
+   * another process holds it (its polls go on there). When this process is polling it right now, it is polled
+   * again as soon as that poll ends (the news may be newer than its answer).
    */
-  async pollNow(jobId: string): Promise<boolean> {
+  async pollNow(jobId: string, channelId?: string): Promise<boolean> {
     if (this.loop.isStopped) return false;
+    const taken = await this.takeNews(jobId, channelId);
+    if (taken && !this.news.has(jobId)) this.news.set(jobId, Date.now());
+    return taken;
+  }
+
+  private async takeNews(jobId: string, channelId?: string): Promise<boolean> {
+    if (this.urgent.has(jobId)) return true;
     if (this.polling.has(jobId)) {
       this.pollAgain.add(jobId);
       return true;
     }
-    const now = Date.now();
     const kept = this.kept.get(jobId);
     if (kept) {
-      this.keep({ ...kept, dueAt: now });
-      this.loop.wake();
+      this.kept.delete(jobId); // its entry in keptByDue is skipped from now on
+      this.hurry(kept);
       return true;
     }
-    // At capacity the news waits its turn among the due jobs: polling past the limit let 100,000 callbacks
-    // queue polls without bound (docs/benchmarks.md).
-    if (this.loop.inFlight >= this.deps.config.POLL_BATCH_SIZE)
-      return makeJobDueNow(this.deps.database, jobId, now);
+    const now = Date.now();
     const leaseToken = randomUUID();
     const leaseUntil = now + this.deps.config.POLL_LEASE_MS;
     const row = await claimJobNow(this.deps.database, jobId, { now, leaseToken, leaseUntil });
-    if (!row) return false;
-    this.loop.run({ job: this.openJob(row), leaseToken, leaseUntil, dueAt: now });
+    if (!row) {
+      if (channelId && (await isJobLeased(this.deps.database, jobId, now)))
+        this.callbacks.missed(channelId, now);
+      return false;
+    }
+    const claimed: KeptJob = { job: this.openJob(row), leaseToken, leaseUntil, dueAt: now, polledAt: null };
+    // At capacity the news waits in the priority lane: polling past the limit let 100,000 callbacks queue polls
+    // without bound (docs/benchmarks.md).
+    if (this.loop.inFlight >= this.deps.config.POLL_BATCH_SIZE) this.hurry(claimed);
+    else this.loop.run(claimed);
     return true;
   }
 
@@ -151,15 +188,20 @@ export class Poller {
     return this.loop.inFlight;
   }
 
-  /** How late polling runs: how long ago the most overdue job this process keeps came due (0: none is overdue). */
+  /**
+   * How late polling runs: how long ago the most overdue job this process keeps came due, or the oldest news of a
+   * callback not yet polled came (0: none).
+   */
   lateness(now = Date.now()): number {
+    const oldestNews = this.news.values().next();
+    const newsWaiting = oldestNews.done ? 0 : now - oldestNews.value;
     // Entries replaced since (a job claimed again, or made due by a callback) are dropped, not read as overdue.
     let next = this.keptByDue.peek();
     while (next && this.kept.get(next.job.id) !== next) {
       this.keptByDue.pop();
       next = this.keptByDue.peek();
     }
-    return next && next.dueAt < now ? now - next.dueAt : 0;
+    return Math.max(newsWaiting, next && next.dueAt < now ? now - next.dueAt : 0);
   }
 
   /**
@@ -184,6 +226,89 @@ export class Poller {
       deadline_at: row.deadline_at,
       created_at: row.created_at,
     };
+  }
+
+  /** Puts a job this process holds in the priority lane, for the next pass. */
+  private hurry(kept: KeptJob): void {
+    this.urgent.set(kept.job.id, { ...kept, dueAt: Math.min(kept.dueAt, Date.now()) });
+    this.loop.wake();
+  }
+
+  /** The first `limit` jobs of the priority lane, in the order their callbacks came; they leave it. */
+  private takeUrgent(limit: number): KeptJob[] {
+    const taken: KeptJob[] = [];
+    for (const [id, kept] of this.urgent) {
+      if (taken.length >= limit) break;
+      this.urgent.delete(id);
+      taken.push(kept);
+    }
+    return taken;
+  }
+
+  /**
+   * Routine polls that are worth making now, and those that rest: the channel's callbacks arrive and the job was
+   * polled (or created) within the fallback cadence.
+   */
+  private splitResting(routine: KeptJob[], now: number): { poll: KeptJob[]; rest: KeptJob[] } {
+    const fallbackMs = this.deps.config.POLL_CALLBACK_FALLBACK_MS;
+    const poll: KeptJob[] = [];
+    const rest: KeptJob[] = [];
+    for (const kept of routine) {
+      const resting =
+        kept.polledAt !== null &&
+        kept.polledAt + fallbackMs > now &&
+        this.callbacks.backingOff(kept.job.channel_id, now);
+      if (resting) rest.push({ ...kept, dueAt: kept.polledAt! + fallbackMs });
+      else poll.push(kept);
+    }
+    return { poll, rest };
+  }
+
+  /**
+   * Sends jobs to rest in the database, unleased, due at the fallback cadence: a callback on any instance can claim
+   * one at once, and their channel's jobs are woken if its callbacks stop. A callback that came meanwhile polls.
+   */
+  private async rest(resting: KeptJob[]): Promise<void> {
+    if (resting.length === 0) return;
+    for (const { job } of resting) if (job.channel_id) this.restingChannels.add(job.channel_id);
+    try {
+      await this.giveBack(resting);
+    } catch (err) {
+      this.deps.log.error({ err }, 'resting jobs not written back; they return when their lease ends');
+    } finally {
+      for (const { job } of resting) this.polling.delete(job.id);
+    }
+    for (const { job } of resting) {
+      if (this.pollAgain.delete(job.id)) await this.pollNow(job.id, job.channel_id ?? undefined);
+    }
+  }
+
+  /** Channels whose callbacks have stopped: their resting jobs are due again, on the normal schedule. */
+  private async wakeRestingChannels(now: number): Promise<void> {
+    for (const channelId of this.restingChannels) {
+      if (this.callbacks.backingOff(channelId, now)) continue;
+      this.restingChannels.delete(channelId);
+      await makeChannelJobsDue(this.deps.database, channelId, now);
+    }
+  }
+
+  /** Writes jobs back unleased, each due at its `dueAt`, for whichever poller is free then. */
+  private giveBack(jobs: KeptJob[]): Promise<unknown> {
+    const now = Date.now();
+    return eachInOneTransaction(this.deps.database, jobs, (trx, { job, leaseToken, dueAt }) =>
+      rescheduleJobIn(trx, {
+        jobId: job.id,
+        leaseToken,
+        keepLease: false,
+        queued: job.queued,
+        queue_position: job.queue_position,
+        progress: job.progress,
+        last_error: job.last_error,
+        poll_attempts: job.poll_attempts,
+        next_poll_at: dueAt,
+        updated_at: now,
+      }),
+    );
   }
 
   private keep(kept: KeptJob): void {
@@ -214,6 +339,7 @@ export class Poller {
     // Only the vendor call waits for the channel's limit: a write-back waiting for its batch does not hold a slot.
     const slot = <T>(call: () => Promise<T>) =>
       limit(() => (this.handingBack ? Promise.reject(new HandedBack()) : call()));
+    const polledAt = Date.now();
     try {
       const next = await this.runner.poll(job, leaseToken, {
         leaseUntil: this.handingBack ? undefined : kept.leaseUntil,
@@ -223,6 +349,7 @@ export class Poller {
       if (next && !this.kept.has(job.id)) {
         kept.dueAt = next.dueAt;
         kept.leaseUntil = next.leaseUntil;
+        kept.polledAt = polledAt;
         this.keep(kept);
       }
     } catch (err) {
@@ -230,9 +357,10 @@ export class Poller {
       else this.deps.log.error({ err, job: job.id }, 'poll crashed; the job returns when its lease ends');
     } finally {
       this.polling.delete(job.id);
+      this.news.delete(job.id);
     }
     if (this.pollAgain.delete(job.id)) {
-      await this.pollNow(job.id).catch((err: unknown) =>
+      await this.pollNow(job.id, job.channel_id ?? undefined).catch((err: unknown) =>
         this.deps.log.error({ err, job: job.id }, 'poll after a callback failed to start'),
       );
     }

@@ -1,28 +1,64 @@
 /** Renders every failure in the shape of the surface it happened on; never a 500 for a client's mistake. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { ApiError, InvalidRequestError, NotFoundError, RateLimitError } from '../errors.js';
 import { klingErrorBody } from './native/kling/view.js';
 import { viduErrorBody } from './native/vidu/view.js';
 
+const errorFields = {
+  message: z.string().meta({ description: 'What went wrong, for a person to read.' }),
+  type: z
+    .string()
+    .meta({ description: 'The class of error: invalid_request_error, authentication_error, …' }),
+  param: z.string().nullable().meta({ description: 'The request field at fault, when one is.' }),
+  code: z
+    .string()
+    .nullable()
+    .meta({ description: 'A stable code to branch on (task_not_found, rpm_exceeded, …).' }),
+};
+
+/** The generations surface's error body, as the origin document shows it. */
+export const generationsErrorSchema = z.object(errorFields).strict().meta({ id: 'GenerationsError' });
+
+/** OpenAI's error body. */
+export const openaiErrorSchema = z
+  .object({ error: z.object(errorFields).strict() })
+  .strict()
+  .meta({ id: 'OpenAIError' });
+
 /** The generations surface's error body: `{code, message, param, type}`. */
-export function generationsErrorBody(error: ApiError) {
+export function generationsErrorBody(error: ApiError): z.infer<typeof generationsErrorSchema> {
   return { code: error.code, message: error.message, param: error.param, type: error.type };
 }
 
 /** OpenAI's error body: `{error: {message, type, param, code}}`. */
-export function openaiErrorBody(error: ApiError) {
+export function openaiErrorBody(error: ApiError): z.infer<typeof openaiErrorSchema> {
   return { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
 }
 
+export type ErrorShape = 'generations' | 'openai' | 'kling' | 'vidu';
+
 /** Each surface renders errors its own way, by path; the generations surface's shape where none matches. */
-const errorShapes: [RegExp, (error: ApiError) => unknown][] = [
-  [/^\/v1\/(?:videos|models)(?:[/?]|$)/, openaiErrorBody],
-  [/^\/kling\//, klingErrorBody],
-  [/^\/ent\/v2\//, viduErrorBody],
+const errorShapes: [RegExp, ErrorShape][] = [
+  [/^\/v1\/(?:videos|models)(?:[/?]|$)/, 'openai'],
+  [/^\/kling\//, 'kling'],
+  [/^\/ent\/v2\//, 'vidu'],
 ];
 
+const errorBodies: Record<ErrorShape, (error: ApiError) => unknown> = {
+  generations: generationsErrorBody,
+  openai: openaiErrorBody,
+  kling: klingErrorBody,
+  vidu: viduErrorBody,
+};
+
+/** Which surface's error shape answers under this path. */
+export function errorShapeOf(url: string): ErrorShape {
+  return errorShapes.find(([path]) => path.test(url))?.[1] ?? 'generations';
+}
+
 function errorBodyFor(url: string): (error: ApiError) => unknown {
-  return errorShapes.find(([path]) => path.test(url))?.[1] ?? generationsErrorBody;
+  return errorBodies[errorShapeOf(url)];
 }
 
 /** Fastify's own client errors (bad JSON, wrong content type, body too large) as ApiErrors. */

@@ -6,13 +6,16 @@
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../observability/metrics.js';
+import { apiDoc } from './openapi/route-doc.js';
 
 /** Counts every answer: its route's template (`/v1/video/generations/:task_id`), method, status and time. */
 export function installRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise per request for work that never waits.
+  app.addHook('onResponse', (request, reply, done) => {
     // Unrouted requests (404s for any path) share one label, so scanners cannot grow the series.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 }
 
@@ -21,7 +24,15 @@ export function metricsRoute(metrics: Metrics, guard: (request: FastifyRequest) 
   return async function plugin(app: FastifyInstance) {
     app.get(
       '/metrics',
-      { onRequest: async (request) => void (await guard(request)) },
+      {
+        ...apiDoc({
+          summary: 'Prometheus metrics (also on METRICS_PORT without auth, when set)',
+          tag: 'operations',
+          security: 'adminToken',
+          responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } },
+        }),
+        onRequest: async (request) => void (await guard(request)),
+      },
       async (_request, reply) => {
         const { contentType, body } = await metrics.render();
         return reply.type(contentType).send(body);

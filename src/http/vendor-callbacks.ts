@@ -28,7 +28,10 @@ export function vendorCallbacksApi(gateway: Gateway) {
 
     app.post<{ Params: { token: string } }>(`${vendorCallbackPath}/:token`, async (request) => {
       const jobId = gateway.vendorCallbacks.jobIdFrom(request.params.token)!;
-      const adapter = await adapterOfJob(gateway, jobId);
+      const channel = await channelOfJob(gateway, jobId);
+      const adapter = channel ? adapterFor(channel.vendor) : undefined;
+      // Any callback, news or not, shows the channel's callbacks arrive: its routine polls may back off.
+      if (channel) gateway.poller.callbackArrived(channel.id);
       // A vendor checking the URL before use (MiniMax's challenge) gets its answer and no poll.
       const handshake = adapter?.answerCallbackHandshake?.(request.body) ?? null;
       if (handshake !== null) return handshake;
@@ -36,18 +39,17 @@ export function vendorCallbacksApi(gateway: Gateway) {
         request.log.info({ job: jobId }, 'vendor callback: still running');
         return { received: true };
       }
-      const polled = await gateway.poller.pollNow(jobId);
+      const polled = await gateway.poller.pollNow(jobId, channel?.id);
       request.log.info({ job: jobId, polled }, 'vendor callback');
       return { received: true };
     });
   };
 }
 
-/** The adapter of the job's vendor, which reads its callbacks: a handshake, or "still running" (no poll). */
-async function adapterOfJob(gateway: Gateway, jobId: string) {
+/** The channel of the job; its vendor's adapter reads the callbacks: a handshake, or "still running" (no poll). */
+async function channelOfJob(gateway: Gateway, jobId: string) {
   const channelId = await gateway.tasks.channelOfJob(jobId);
-  const channel = channelId ? await gateway.deps.channels.get(channelId) : undefined;
-  return channel ? adapterFor(channel.vendor) : undefined;
+  return channelId ? await gateway.deps.channels.get(channelId) : undefined;
 }
 
 function parseJsonOrNothing(text: string): unknown {

@@ -20,6 +20,7 @@ import {
 } from './model-inputs.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
+import { clipAsked } from './clips.js';
 
 export interface FalAccount {
   api_key: string;
@@ -203,7 +204,7 @@ export function falSimulator(world: SimWorld, accounts: FalAccount[] = [defaultF
         : 'generation_failed';
       return { status: 422, body: errorDetail([], reason, type) };
     }
-    request.resultPath ??= world.publishVideo(resultTtlMs);
+    request.resultPath ??= world.publishVideo(resultTtlMs, clipAsked(task.request, task.deliveredSeconds));
     const seed = request.input.seed;
     return {
       status: 200,

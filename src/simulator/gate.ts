@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { answerGenericFault } from './faults.js';
 import type { Fault, Phase, SimWorld } from './world.js';
+import { clipAsked } from './clips.js';
 
 export interface VendorGate {
   vendor: string;
@@ -41,9 +42,9 @@ export const originOf = (request: FastifyRequest): string => `${request.protocol
 /** A task's result file, published the first time it is asked for and the same link after. */
 export function resultPath(
   world: SimWorld,
-  task: { request: Record<string, unknown> },
+  task: { request: Record<string, unknown>; deliveredSeconds: number | null },
   ttlMs: number,
 ): string {
-  task.request.resultPath ??= world.publishVideo(ttlMs);
+  task.request.resultPath ??= world.publishVideo(ttlMs, clipAsked(task.request, task.deliveredSeconds));
   return String(task.request.resultPath);
 }

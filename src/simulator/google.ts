@@ -5,11 +5,8 @@
  */
 import type { FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isObject } from './admission.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
-
-export const sampleVideo = readFileSync(new URL('./assets/sample.mp4', import.meta.url));
 
 /** google.rpc.Code names by HTTP status (cloud.google.com/apis/design/errors "Handling errors"). */
 const statusNames: Record<number, string> = {

@@ -12,6 +12,7 @@ import { firstProblem, originOf } from './requests.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import { expectedVolcengineSignature, readVolcengineAuthorization } from './volcengine-signature.js';
 import type { Fault, Phase, SimTask, SimWorld } from './world.js';
+import { clipAsked } from './clips.js';
 
 /*
  * Sources (J1–J6 in /work/shared/reference/vendors-kling-jimeng-vidu-seedance.md): Jimeng's API docs on
@@ -326,7 +327,10 @@ export function jimengSimulator(world: SimWorld, accounts: JimengAccount[] = [de
     if (stage === 'failed')
       return { status: 'done', data: { status: 'done', resp_data: '' }, failReason: task.failReason! };
     if (task.request.resultPath === undefined) {
-      task.request.resultPath = world.publishVideo(resultTtlMs);
+      task.request.resultPath = world.publishVideo(
+        resultTtlMs,
+        clipAsked(task.request, task.deliveredSeconds),
+      );
       // Volcengine's video URLs are signed and carry their expiry.
       task.request.resultQuery = `x-expires=${Math.floor((Date.now() + resultTtlMs) / 1000)}&x-signature=${randomBytes(16).toString('hex')}`;
     }

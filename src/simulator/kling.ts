@@ -11,6 +11,7 @@ import { answerGenericFault } from './faults.js';
 import { firstProblem, originOf } from './requests.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
+import { clipAsked } from './clips.js';
 
 /*
  * Sources (K1/K3 in /work/shared/reference/vendors-kling-jimeng-vidu-seedance.md): Kling's API reference,
@@ -223,7 +224,10 @@ export function klingSimulator(world: SimWorld, accounts: KlingAccount[] = [defa
         stage === 'succeeded' || stage === 'failed' ? Math.round(world.finishedAt(task)) : Date.now(),
     };
     if (stage === 'succeeded') {
-      task.request.resultPath ??= world.publishVideo(resultTtlMs);
+      task.request.resultPath ??= world.publishVideo(
+        resultTtlMs,
+        clipAsked(task.request, task.deliveredSeconds),
+      );
       data.task_result = {
         videos: [
           {

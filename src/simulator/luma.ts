@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { admitter, isObject, requestOrigin } from './admission.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
+import { clipAsked } from './clips.js';
 
 export const defaultLumaAccount = { api_key: 'luma-sim-0123456789abcdef' };
 
@@ -116,7 +117,10 @@ export function lumaSimulator(world: SimWorld, keys = new Set([defaultLumaAccoun
     )[stage];
     let assets = null;
     if (stage === 'succeeded') {
-      task.request.resultPath ??= world.publishVideo(assetTtlMs);
+      task.request.resultPath ??= world.publishVideo(
+        assetTtlMs,
+        clipAsked(task.request, task.deliveredSeconds),
+      );
       const path = String(task.request.resultPath);
       assets = {
         video: origin + path,

@@ -2,7 +2,8 @@ import OpenAI, { toFile } from 'openai';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultOpenAIAccount } from './openai.js';
-import { sampleVideo, startSimulator, type RunningSimulator } from './server.js';
+import { startSimulator, type RunningSimulator } from './server.js';
+import { simulatedClip } from './clips.js';
 import { bytesOf, openaiClient, waitForVideo } from '../../test/support/openai.js';
 
 const cover = readFileSync(new URL('./assets/cover.jpg', import.meta.url));
@@ -40,7 +41,9 @@ describe('OpenAI simulator, driven by the official openai SDK', () => {
     const done = await waitForVideo(client, created.id);
     expect(done).toMatchObject({ status: 'completed', progress: 100 });
     expect(done.expires_at).toBe(done.completed_at! + 3600);
-    expect(await bytesOf(await client.videos.downloadContent(created.id))).toEqual(sampleVideo);
+    expect(await bytesOf(await client.videos.downloadContent(created.id))).toEqual(
+      simulatedClip({ seconds: 8, width: 1280, height: 720 }),
+    );
     const thumbnail = await client.videos.downloadContent(created.id, { variant: 'thumbnail' });
     expect(thumbnail.headers.get('content-type')).toBe('image/webp');
 

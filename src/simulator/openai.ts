@@ -13,6 +13,7 @@ import { answerGenericFault } from './faults.js';
 import { OpenAIRefusal, readOpenAIBody } from './openai-form.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
+import { clipAsked, simulatedClip } from './clips.js';
 
 /*
  * Sources: OpenAI's API reference for Videos (openai/openai-node api_reference/openapi.transformed.yml and
@@ -75,7 +76,6 @@ export const defaultOpenAIAccount: OpenAIAccount = { api_key: 'sk-sim-openai-012
 
 /** "Download URLs are valid for up to one hour after generation" (OpenAI's video guide). */
 const contentTtlMs = 3600 * 1000;
-const video = readFileSync(new URL('./assets/sample.mp4', import.meta.url));
 const thumbnail = readFileSync(new URL('./assets/cover.webp', import.meta.url));
 const spritesheet = readFileSync(new URL('./assets/cover.jpg', import.meta.url));
 const imageTypes = ['image/jpeg', 'image/png', 'image/webp'];
@@ -177,7 +177,11 @@ export function openaiSimulator(world: SimWorld, accounts: OpenAIAccount[] = [de
     const stage = world.stage(task);
     const done = stage === 'succeeded' || stage === 'failed';
     const completedAt = done ? Math.floor(world.finishedAt(task) / 1000) : null;
-    if (stage === 'succeeded') task.request.contentPath ??= world.publishVideo(contentTtlMs);
+    if (stage === 'succeeded')
+      task.request.contentPath ??= world.publishVideo(
+        contentTtlMs,
+        clipAsked(task.request, task.deliveredSeconds),
+      );
     return {
       id: task.id,
       object: 'video',
@@ -373,7 +377,7 @@ export function openaiSimulator(world: SimWorld, accounts: OpenAIAccount[] = [de
         }
         const [type, bytes] =
           variant === 'video'
-            ? ['video/mp4', video]
+            ? ['video/mp4', simulatedClip(clipAsked(task.request, task.deliveredSeconds))]
             : variant === 'thumbnail'
               ? ['image/webp', thumbnail]
               : ['image/jpeg', spritesheet];

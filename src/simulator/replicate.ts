@@ -20,6 +20,7 @@ import {
 } from './model-inputs.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import { sleep, type Fault, type SimStage, type SimTask, type SimWorld } from './world.js';
+import { clipAsked } from './clips.js';
 
 export interface ReplicateAccount {
   api_key: string;
@@ -194,7 +195,10 @@ export function replicateSimulator(
     const removed = ended(status) && Date.now() > endedAt + outputTtlMs;
     let output: unknown = null;
     if (status === 'succeeded' && !removed) {
-      prediction.outputPath ??= world.publishVideo(endedAt + outputTtlMs - Date.now());
+      prediction.outputPath ??= world.publishVideo(
+        endedAt + outputTtlMs - Date.now(),
+        clipAsked(task.request, task.deliveredSeconds),
+      );
       const url = origin + prediction.outputPath;
       output = replicateModelTable[prediction.model]!.output === 'list' ? [url] : url;
     }

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { admitter, isObject, requestOrigin } from './admission.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
+import { clipAsked } from './clips.js';
 
 export const defaultRunwayAccount = { api_key: 'key_sim_runway_0123456789abcdef' };
 
@@ -184,7 +185,10 @@ export function runwaySimulator(world: SimWorld, keys = new Set([defaultRunwayAc
       case 'running':
         return { ...base, status: 'RUNNING', progress: Math.min(0.99, world.progress(task) / 100) };
       case 'succeeded':
-        task.request.resultPath ??= world.publishVideo(outputTtlMs);
+        task.request.resultPath ??= world.publishVideo(
+          outputTtlMs,
+          clipAsked(task.request, task.deliveredSeconds),
+        );
         return {
           ...base,
           status: 'SUCCEEDED',

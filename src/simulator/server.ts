@@ -1,11 +1,12 @@
 /** One HTTP server hosting every vendor simulator, each under its own prefix (its channel base URL). */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { readFileSync } from 'node:fs';
 import { answerDelays } from './faults.js';
 import { simulators } from './registry.js';
+import { simulatedClip } from './clips.js';
 import { SimWorld, sleep, type WorldOptions } from './world.js';
 
-export const sampleVideo = readFileSync(new URL('./assets/sample.mp4', import.meta.url));
+/** The clip a task that asks for no particular length or size gets (clips.ts: 5 s at 1280x720). */
+export const sampleVideo = simulatedClip();
 
 /** The sample video grown to `size` bytes by a trailing `free` box (players skip it), for large-file benchmarks. */
 export function paddedVideo(size: number): Buffer {
@@ -38,7 +39,8 @@ export interface RunningSimulator {
 
 export async function buildSimulator(world: SimWorld, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
-  const video = options.videoBytes ? paddedVideo(options.videoBytes) : sampleVideo;
+  // Benchmarks ask for large files of one size; otherwise each file is the clip its task asked for.
+  const padded = options.videoBytes ? paddedVideo(options.videoBytes) : null;
   // Counted from the request's arrival until its answer is sent or the connection closes.
   app.addHook('onRequest', async (request, reply) => {
     const vendor = request.url.split('/')[1] ?? '';
@@ -62,7 +64,9 @@ export async function buildSimulator(world: SimWorld, options: BuildOptions = {}
   app.get<{ Params: { name: string } }>('/files/:name.mp4', async (request, reply) => {
     if (!world.fileIsLive(request.params.name))
       return reply.code(403).send('AccessDenied: the link has expired');
-    return reply.header('content-type', 'video/mp4').send(video);
+    return reply
+      .header('content-type', 'video/mp4')
+      .send(padded ?? simulatedClip(world.clipOf(request.params.name)));
   });
   return app;
 }

@@ -17,6 +17,7 @@ import {
 } from './google.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { SimTask, SimWorld } from './world.js';
+import { clipAsked } from './clips.js';
 
 export const defaultVeoAccount = { api_key: 'AIzaSy-sim-veo-key-0123456789' };
 
@@ -113,7 +114,10 @@ export function veoSimulator(world: SimWorld, keys = new Set([defaultVeoAccount.
   };
 
   function videoUri(task: SimTask, base: string): string {
-    task.request.resultPath ??= world.publishVideo(resultTtlMs);
+    task.request.resultPath ??= world.publishVideo(
+      resultTtlMs,
+      clipAsked(task.request, task.deliveredSeconds),
+    );
     task.request.fileId ??= operationId();
     return `${base}/v1beta/files/${String(task.request.fileId)}:download?alt=media`;
   }

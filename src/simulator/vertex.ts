@@ -19,11 +19,11 @@ import {
   answerGoogleFault,
   operationId,
   operationView,
-  sampleVideo,
   veoSimModels,
 } from './google.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { SimWorld } from './world.js';
+import { clipAsked, simulatedClip } from './clips.js';
 
 export const vertexProject = 'reelay-sim-project';
 export const vertexLocation = 'us-central1';
@@ -176,7 +176,14 @@ export function vertexSimulator(world: SimWorld) {
           if (typeof parameters.storageUri !== 'string')
             return {
               ...base,
-              videos: [{ bytesBase64Encoded: sampleVideo.toString('base64'), mimeType: 'video/mp4' }],
+              videos: [
+                {
+                  bytesBase64Encoded: simulatedClip(clipAsked(task.request, task.deliveredSeconds)).toString(
+                    'base64',
+                  ),
+                  mimeType: 'video/mp4',
+                },
+              ],
             };
           const object =
             `${parameters.storageUri.replace(/^gs:\/\/[^/]+\/?/, '')}/${task.id}/sample_0.mp4`.replace(
@@ -184,7 +191,10 @@ export function vertexSimulator(world: SimWorld) {
               '',
             );
           const bucket = /^gs:\/\/([^/]+)/.exec(parameters.storageUri)?.[1] ?? '';
-          task.request.resultPath ??= world.publishVideo(24 * 3600 * 1000);
+          task.request.resultPath ??= world.publishVideo(
+            24 * 3600 * 1000,
+            clipAsked(task.request, task.deliveredSeconds),
+          );
           objects.set(`${bucket}/${object}`, String(task.request.resultPath));
           return { ...base, videos: [{ gcsUri: `gs://${bucket}/${object}`, mimeType: 'video/mp4' }] };
         });
@@ -207,7 +217,8 @@ export function vertexSimulator(world: SimWorld) {
             code: 404,
             message: `No such object: ${request.params.bucket}/${request.params.object}`,
           });
-        return reply.header('content-type', 'video/mp4').send(sampleVideo);
+        const clip = world.clipOf(path.slice('/files/'.length, -'.mp4'.length));
+        return reply.header('content-type', 'video/mp4').send(simulatedClip(clip));
       },
     );
   };

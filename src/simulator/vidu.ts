@@ -13,6 +13,7 @@ import { answerGenericFault } from './faults.js';
 import { firstProblem, originOf } from './requests.js';
 import type { VendorSimulator } from './vendor-simulator.js';
 import type { Fault, SimTask, SimWorld } from './world.js';
+import { clipAsked } from './clips.js';
 
 /*
  * Source for every rule below, unless a comment says otherwise: Vidu's API reference (platform.vidu.cn, "文生视频",
@@ -375,7 +376,10 @@ export function viduSimulator(world: SimWorld, accounts: ViduAccount[] = [defaul
       const body = task.request.body as CreateBody;
       const creations = [];
       if (state === 'success') {
-        task.request.resultPath ??= world.publishVideo(resultTtlMs);
+        task.request.resultPath ??= world.publishVideo(
+          resultTtlMs,
+          clipAsked(task.request, task.deliveredSeconds),
+        );
         const videoPath = String(task.request.resultPath);
         const fileName = videoPath.slice('/files/'.length, -'.mp4'.length);
         const origin = originOf(request);

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
+import type { ClipRequest } from './clips.js';
 
 export type Phase = 'submit' | 'poll';
 
@@ -75,7 +76,7 @@ export class SimWorld {
   /** Status queries in flight by URL (one task's), and how often a second came while one was: polled twice at once. */
   private readonly queriesInFlight = new Map<string, number>();
   overlappingQueries = 0;
-  private readonly files = new Map<string, { expiresAt: number }>();
+  private readonly files = new Map<string, { expiresAt: number; clip: ClipRequest }>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(public options: WorldOptions) {}
@@ -212,11 +213,16 @@ export class SimWorld {
     this.timers.clear();
   }
 
-  /** Registers a result file and returns its path (served by server.ts until it expires). */
-  publishVideo(ttlMs: number): string {
+  /** Registers a result file, the clip `clip` asks for, and returns its path (served by server.ts until it expires). */
+  publishVideo(ttlMs: number, clip: ClipRequest = {}): string {
     const name = randomBytes(12).toString('hex');
-    this.files.set(name, { expiresAt: Date.now() + ttlMs });
+    this.files.set(name, { expiresAt: Date.now() + ttlMs, clip });
     return `/files/${name}.mp4`;
+  }
+
+  /** The clip a published file holds (clips.ts). */
+  clipOf(name: string): ClipRequest {
+    return this.files.get(name)?.clip ?? {};
   }
 
   fileIsLive(name: string): boolean {

@@ -122,16 +122,40 @@ export async function claimDueDeliveries(
     .execute();
 }
 
-/** Makes a processing job due now (its vendor said it changed), unless a poll holds it. */
-export async function makeJobDueNow(database: Database, jobId: string, now: number): Promise<boolean> {
-  return dueNow.changed(database, { jobId, now });
+/** Whether a processing job is held by a poller now (under a lease that has not ended). */
+export async function isJobLeased(database: Database, jobId: string, now: number): Promise<boolean> {
+  const { rows } = await leased.run(database, { jobId, now });
+  return rows.length > 0;
 }
 
-const dueNow = precompiled((db, v: { jobId: string; now: number }) =>
+const leased = precompiled((db, v: { jobId: string; now: number }) =>
+  db
+    .selectFrom('task_jobs')
+    .select('id')
+    .where('id', '=', v.jobId)
+    .where('state', '=', 'processing')
+    .where('lease_token', 'is not', null)
+    .where('next_poll_at', '>', v.now),
+);
+
+/**
+ * Brings a channel's jobs resting in the database (their routine polls backed off while callbacks arrived) back
+ * to the normal schedule: due now. Jobs a poller holds keep their own schedule.
+ */
+export async function makeChannelJobsDue(
+  database: Database,
+  channelId: string,
+  now: number,
+): Promise<number> {
+  return Number((await channelDue.run(database, { channelId, now })).numAffectedRows ?? 0);
+}
+
+const channelDue = precompiled((db, v: { channelId: string; now: number }) =>
   db
     .updateTable('task_jobs')
     .set({ next_poll_at: v.now })
-    .where('id', '=', v.jobId)
+    .where('channel_id', '=', v.channelId)
     .where('state', '=', 'processing')
-    .where('lease_token', 'is', null),
+    .where('lease_token', 'is', null)
+    .where('next_poll_at', '>', v.now),
 );

@@ -61,12 +61,10 @@ describe('multipart bodies on /v1/videos', () => {
 
   it('counts the bytes of every part of a streamed form against the body limit', async () => {
     // 40 fields of 1 MB, streamed without a Content-Length: each below any per-field limit, 40 MB in all.
-    const rssBefore = process.memoryUsage().rss;
+    // (The gateway's memory under such forms is measured in its own process: test/robustness/bad-input.test.ts.)
     const res = await send(h.url, key, manyFieldsForm(40, mb));
     expect(res.status).toBe(413);
     expect(res.body.error).toMatchObject({ code: 'body_too_large', type: 'invalid_request_error' });
-    // Generous: the gateway holds at most the limit plus one field, not the 40 MB sent.
-    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(30 * mb);
   });
 
   it('refuses a form with more fields than any request has', async () => {

@@ -13,6 +13,8 @@ import { Gateway } from '../../src/gateway.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 import { demoChannels, type ChannelSpec } from '../../src/simulator/accounts.js';
 import { randomBase62 } from '../../src/security/secrets.js';
+import type { OpenApiDocument } from '../../src/http/openapi/document.js';
+import { ResponseConformance } from './openapi-conformance.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -77,6 +79,8 @@ export class Harness {
     readonly schema: string | undefined,
     readonly dataDir: string,
     private readonly ownsSim: boolean,
+    /** Every answer checked against /openapi.json; a mismatch fails close(). */
+    readonly conformance: ResponseConformance,
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
@@ -100,10 +104,13 @@ export class Harness {
         ...options.config,
       },
     );
+    const conformance = new ResponseConformance();
     const gateway = await Gateway.create(config, {
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       database: schema ? { schema } : {},
+      instrument: (app) => conformance.install(app),
     });
+    conformance.use((await gateway.app.inject('/openapi.json')).json<OpenApiDocument>());
     await gateway.app.listen({ port: 0, host: '127.0.0.1' });
     if (!options.pollerOff) gateway.poller.start();
     if (!options.copierOff) gateway.copier.start();
@@ -113,7 +120,7 @@ export class Harness {
     const url = `http://127.0.0.1:${port}`;
     // The port is known only now; Reelay reads PUBLIC_URL when it hands a callback URL to a vendor.
     if (options.publicUrl) gateway.config.PUBLIC_URL = url;
-    return new Harness(gateway, url, sim, databaseUrl, schema, dataDir, !previous);
+    return new Harness(gateway, url, sim, databaseUrl, schema, dataDir, !previous, conformance);
   }
 
   /** Stops the gateway only (the database and simulator stay, for a restart). */
@@ -123,7 +130,12 @@ export class Harness {
 
   async close(): Promise<void> {
     await this.gateway.close().catch(() => undefined);
-    if (!this.ownsSim) return;
+    if (this.ownsSim) await this.release();
+    this.conformance.assertConformed();
+  }
+
+  /** The simulator, database schema and data directory this harness made. */
+  private async release(): Promise<void> {
     await this.sim.close();
     if (this.schema) {
       const client = new pg.Client({ connectionString: this.databaseUrl });

@@ -4,6 +4,7 @@ import { jobFor } from '../../src/engine/job-submit.js';
 import { parseGenerationsRequest } from '../../src/http/generations/request.js';
 import { viduAdapter } from '../../src/vendors/vidu/adapter.js';
 import type { ViduCreateBody } from '../../src/vendors/vidu/types.js';
+import { originViduExample } from './origin-examples.js';
 
 export const first = 'https://example.com/first.png';
 export const last = 'https://example.com/last.png';
@@ -13,22 +14,7 @@ export const pngBase64 =
 export const gifBase64 = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 
 /** The origin document's Vidu example, exactly as published. */
-export const originViduExample = {
-  model: 'viduq1',
-  prompt: '一个穿着宇航服的宇航员在月球上行走, 高品质, 电影级',
-  size: '1920x1080',
-  image: 'https://prod-ss-images.s3.cn-northwest-1.amazonaws.com.cn/vidu-maas/template/image2video.png',
-  duration: 5,
-  metadata: {
-    duration: 5,
-    seed: 0,
-    resolution: '1080p',
-    movement_amplitude: 'auto',
-    bgm: false,
-    payload: '',
-    callback_url: 'https://your-callback-url.com/webhook',
-  },
-};
+export { originViduExample };
 
 /** What Vidu must receive for the origin document's example: zeros and falses as sent, a Vidu resolution, no callback_url. */
 export const seedViduWireBody = {

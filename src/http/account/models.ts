@@ -7,49 +7,70 @@
 import type { FastifyInstance } from 'fastify';
 import { priceOf } from '../../admin/service.js';
 import { NotFoundError } from '../../errors.js';
+import { z } from 'zod';
 import type { Gateway } from '../../gateway.js';
 import type { Caller } from '../../tasks/submit.js';
+import { priceSchema } from '../../billing/prices.js';
 import type { ModelCapabilities } from '../../vendors/adapter.js';
 import { adapterFor } from '../../vendors/registry.js';
+import { apiDoc } from '../openapi/route-doc.js';
 
-export interface ModelEntry {
-  id: string;
-  object: 'model';
-  /** Unix seconds: when the first channel serving it was added. */
-  created: number;
-  /** The vendor family of the channel tried first (highest priority). */
-  owned_by: string;
-  reelay: {
-    vendors: string[];
-    price: ReturnType<typeof priceOf>;
-    /** Seconds the model renders; null where its adapter declares no table (the vendor decides). */
-    durations: readonly number[] | null;
-    /** Aspect ratios rendered (a size is mapped to the nearest); null where not declared. */
-    aspect_ratios: readonly string[] | null;
-    /** Exact sizes rendered ("1280x720"), for vendors that take sizes; null otherwise. */
-    sizes: readonly string[] | null;
-    /** Resolution tiers rendered ("720p"), for vendors that take them; null otherwise. */
-    resolutions: readonly string[] | null;
-    /** Images taken; null where not declared. */
-    images: {
-      first_frame: boolean;
-      last_frame: boolean;
-      references: number;
-      required: boolean;
-    } | null;
-  };
-}
+const modelEntrySchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('model'),
+    created: z
+      .number()
+      .int()
+      .meta({ description: 'Unix seconds: when the first channel serving it was added.' }),
+    owned_by: z
+      .string()
+      .meta({ description: 'The vendor family of the channel tried first (highest priority).' }),
+    reelay: z.object({
+      vendors: z.array(z.string()),
+      price: priceSchema,
+      durations: z
+        .array(z.number())
+        .nullable()
+        .meta({ description: 'Seconds the model renders; null where its adapter declares no table.' }),
+      aspect_ratios: z.array(z.string()).nullable().meta({
+        description: 'Aspect ratios rendered (a size maps to the nearest); null where not declared.',
+      }),
+      sizes: z.array(z.string()).nullable().meta({
+        description: 'Exact sizes rendered ("1280x720"), for vendors that take sizes; null otherwise.',
+      }),
+      resolutions: z.array(z.string()).nullable().meta({
+        description: 'Resolution tiers rendered ("720p"), for vendors that take them; null otherwise.',
+      }),
+      images: z
+        .object({
+          first_frame: z.boolean(),
+          last_frame: z.boolean(),
+          references: z.number().int(),
+          required: z.boolean(),
+        })
+        .nullable()
+        .meta({ description: 'Images taken; null where not declared.' }),
+    }),
+  })
+  .meta({ id: 'Model' });
+
+type ModelEntry = z.infer<typeof modelEntrySchema>;
+
+const onModels = { tag: 'models', security: 'apiKey' } as const;
 
 /** What the model takes on the channel tried first, as that vendor's adapter declares it. */
-function capabilitiesView(capabilities: ModelCapabilities | undefined) {
+function capabilitiesView(
+  capabilities: ModelCapabilities | undefined,
+): Pick<ModelEntry['reelay'], 'durations' | 'aspect_ratios' | 'sizes' | 'resolutions' | 'images'> {
   if (!capabilities)
     return { durations: null, aspect_ratios: null, sizes: null, resolutions: null, images: null };
   const { images } = capabilities;
   return {
-    durations: capabilities.durations,
-    aspect_ratios: capabilities.aspectRatios,
-    sizes: capabilities.sizes ?? null,
-    resolutions: capabilities.resolutions ?? null,
+    durations: capabilities.durations ? [...capabilities.durations] : null,
+    aspect_ratios: capabilities.aspectRatios ? [...capabilities.aspectRatios] : null,
+    sizes: capabilities.sizes ? [...capabilities.sizes] : null,
+    resolutions: capabilities.resolutions ? [...capabilities.resolutions] : null,
     images: {
       first_frame: images.firstFrame,
       last_frame: images.lastFrame,
@@ -102,9 +123,29 @@ export function modelsApi(gateway: Gateway) {
       request.caller = await gateway.apiKeys.authenticate(request);
     });
 
-    app.get('/v1/models', async (request) => ({ object: 'list', data: await usableModels(request.caller) }));
+    const listDoc = {
+      ...onModels,
+      summary: 'The models this key can use now (OpenAI’s models.list)',
+      responses: {
+        200: {
+          description: 'The models',
+          schema: z.object({ object: z.literal('list'), data: z.array(modelEntrySchema) }),
+        },
+      },
+    };
+    app.get('/v1/models', apiDoc(listDoc), async (request) => ({
+      object: 'list',
+      data: await usableModels(request.caller),
+    }));
 
-    app.get<{ Params: { model: string } }>('/v1/models/:model', async (request) => {
+    const modelDoc = {
+      ...onModels,
+      summary: 'One model this key can use, with its vendors and price',
+      params: z.object({ model: z.string() }),
+      responses: { 200: { description: 'The model', schema: modelEntrySchema } },
+      errors: [404],
+    };
+    app.get<{ Params: { model: string } }>('/v1/models/:model', apiDoc(modelDoc), async (request) => {
       const model = (await usableModels(request.caller)).find((entry) => entry.id === request.params.model);
       if (!model) {
         throw new NotFoundError(

@@ -12,6 +12,7 @@ import type { Gateway } from '../../gateway.js';
 import { bearerToken } from '../auth.js';
 import { toSeconds } from './validation.js';
 import { parseWith } from '../openai/request.js';
+import { apiDoc } from '../openapi/route-doc.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -136,7 +137,28 @@ export function installAdminAuditTrail(app: FastifyInstance, gateway: Gateway): 
     return payload;
   });
 
-  app.get('/audit-log', async (request) => {
+  const auditLogSchema = z.object({
+    data: z.array(
+      z.object({
+        id: z.string(),
+        at: z.number().int().nullable(),
+        actor: z.string().meta({ description: 'token:… or console:…, a fingerprint of the credential.' }),
+        action: z.string().meta({ description: 'Method and path.' }),
+        target: z.string(),
+        before: z.unknown().meta({ description: 'The resource before (its GET), secrets masked.' }),
+        after: z.unknown().meta({ description: 'The answer, secrets masked.' }),
+      }),
+    ),
+    has_more: z.boolean(),
+  });
+  const auditLogDoc = {
+    tag: 'admin',
+    security: 'adminToken',
+    summary: 'Every change made through the admin API, newest first',
+    query: listQuery,
+    responses: { 200: { description: 'A page of entries', schema: auditLogSchema } },
+  } as const;
+  app.get('/audit-log', apiDoc(auditLogDoc), async (request) => {
     const query = parseWith(listQuery, request.query);
     const page = await admin.listAuditEntries({ limit: query.limit, before: query.before ?? null });
     if ('unknownCursor' in page)

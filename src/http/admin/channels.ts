@@ -9,6 +9,7 @@ import { credentialsPlace } from '../../security/sealing.js';
 import { adapterFor, vendorNames } from '../../vendors/registry.js';
 import type { Gateway } from '../../gateway.js';
 import { parseBody, toSeconds } from './validation.js';
+import { apiDoc, jsonBodyErrors } from '../openapi/route-doc.js';
 
 const modelName = z.string().min(1).max(200);
 const channelFields = {
@@ -44,6 +45,40 @@ const createChannel = z
 
 const patchChannel = z.object(channelFields).partial().strict();
 
+const channelSchema = z
+  .object({
+    id: z.string(),
+    vendor: z.string(),
+    name: z.string(),
+    base_url: z.string(),
+    models: z.array(z.string()),
+    model_mapping: z.record(z.string(), z.string()),
+    priority: z.number().int(),
+    weight: z.number().int(),
+    enabled: z.boolean(),
+    disabled_reason: z.string().nullable(),
+    max_concurrency: z.number().int().nullable(),
+    max_rps: z.number().nullable(),
+    credentials: z.literal('set').meta({ description: 'Credentials are write-only: never returned.' }),
+    created_at: z.number().int().nullable(),
+    updated_at: z.number().int().nullable(),
+    health: z.object({
+      state: z.enum(['closed', 'open', 'half_open']),
+      consecutive_failures: z.number().int(),
+      recent_error_rate: z.number(),
+      recent_calls: z.number().int(),
+      last_error: z.string().nullable(),
+      last_error_at: z.number().nullable(),
+    }),
+    queued_submits: z.number().int().meta({ description: 'Submits waiting for this channel’s limits.' }),
+    resting_until: z.number().int().nullable(),
+  })
+  .meta({ id: 'Channel' });
+
+const channelParams = z.object({ id: z.string() });
+const onChannels = { tag: 'admin', security: 'adminToken' } as const;
+const oneChannel = { 200: { description: 'The channel', schema: channelSchema } };
+
 function channelView(row: ChannelRow) {
   return {
     id: row.id,
@@ -58,7 +93,7 @@ function channelView(row: ChannelRow) {
     disabled_reason: row.disabled_reason,
     max_concurrency: row.max_concurrency,
     max_rps: row.max_rps,
-    credentials: 'set',
+    credentials: 'set' as const,
     created_at: toSeconds(row.created_at),
     updated_at: toSeconds(row.updated_at),
   };
@@ -82,7 +117,7 @@ export function adminChannels(gateway: Gateway) {
   const { channels, health, limits } = gateway.deps;
   const { admin } = gateway;
   /** The stored channel plus how it is doing right now on this instance. */
-  const view = (row: ChannelRow) => ({
+  const view = (row: ChannelRow): z.infer<typeof channelSchema> => ({
     ...channelView(row),
     health: health.view(row.id),
     queued_submits: limits.queued(row.id),
@@ -97,7 +132,14 @@ export function adminChannels(gateway: Gateway) {
   }
 
   return async function plugin(app: FastifyInstance) {
-    app.post('/channels', async (request, reply) => {
+    const createDoc = {
+      ...onChannels,
+      summary: 'Add a channel: a vendor account with its credentials (sealed at rest)',
+      body: { schema: createChannel },
+      responses: { 201: { description: 'The channel', schema: channelSchema } },
+      errors: jsonBodyErrors,
+    };
+    app.post('/channels', apiDoc(createDoc), async (request, reply) => {
       const body = parseBody(createChannel, request.body);
       const adapter = adapterFor(body.vendor);
       if (!adapter)
@@ -131,13 +173,33 @@ export function adminChannels(gateway: Gateway) {
       return reply.code(201).send(view(row));
     });
 
-    app.get('/channels', async () => ({ data: (await admin.listChannels()).map(view) }));
+    const listDoc = {
+      ...onChannels,
+      summary: 'Every channel, with its health on this instance',
+      responses: { 200: { description: 'The channels', schema: z.object({ data: z.array(channelSchema) }) } },
+    };
+    app.get('/channels', apiDoc(listDoc), async () => ({ data: (await admin.listChannels()).map(view) }));
 
-    app.get<{ Params: { id: string } }>('/channels/:id', async (request) =>
+    const channelDoc = {
+      ...onChannels,
+      summary: 'A channel',
+      params: channelParams,
+      responses: oneChannel,
+      errors: [404],
+    };
+    app.get<{ Params: { id: string } }>('/channels/:id', apiDoc(channelDoc), async (request) =>
       view(await requireChannel(request.params.id)),
     );
 
-    app.patch<{ Params: { id: string } }>('/channels/:id', async (request) => {
+    const patchDoc = {
+      ...onChannels,
+      summary: 'Change a channel (a new base_url needs the credentials again)',
+      params: channelParams,
+      body: { schema: patchChannel },
+      responses: oneChannel,
+      errors: [404, ...jsonBodyErrors],
+    };
+    app.patch<{ Params: { id: string } }>('/channels/:id', apiDoc(patchDoc), async (request) => {
       const body = parseBody(patchChannel, request.body);
       const row = await requireChannel(request.params.id);
       if (body.credentials) checkCredentials(row.vendor, body.credentials);
@@ -172,7 +234,16 @@ export function adminChannels(gateway: Gateway) {
       return view(await requireChannel(row.id));
     });
 
-    app.delete<{ Params: { id: string } }>('/channels/:id', async (request) => {
+    const deleteDoc = {
+      ...onChannels,
+      summary: 'Delete a channel',
+      params: channelParams,
+      responses: {
+        200: { description: 'Deleted', schema: z.object({ id: z.string(), deleted: z.literal(true) }) },
+      },
+      errors: [404],
+    };
+    app.delete<{ Params: { id: string } }>('/channels/:id', apiDoc(deleteDoc), async (request) => {
       if (!(await admin.deleteChannel(request.params.id))) {
         throw new NotFoundError(`No channel ${request.params.id}`, 'id', 'channel_not_found');
       }

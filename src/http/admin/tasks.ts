@@ -14,6 +14,8 @@ import type { TaskWithJobs } from '../../store/tasks.js';
 import type { Gateway } from '../../gateway.js';
 import { publicBaseUrl } from '../public-url.js';
 import { parseQuery } from './billing.js';
+import { apiDoc } from '../openapi/route-doc.js';
+import { taskCostSchema } from '../generations/view.js';
 
 const listQuery = z
   .object({
@@ -28,8 +30,66 @@ const listQuery = z
   })
   .strict();
 
+const taskSummarySchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['processing', 'succeeded', 'failed']),
+    model: z.string(),
+    user_id: z.string(),
+    key_id: z.string().nullable(),
+    channel_ids: z.array(z.string()),
+    n: z.number().int(),
+    surface: z.string().meta({ description: 'Where it was submitted: generations, openai, kling or vidu.' }),
+    progress: z.number(),
+    cost: taskCostSchema,
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    created_at: z.number().int().nullable(),
+    completed_at: z.number().int().nullable(),
+    duration_ms: z
+      .number()
+      .nullable()
+      .meta({ description: 'How long it took, submit to end; null while it runs.' }),
+    video_seconds: z
+      .number()
+      .nullable()
+      .meta({ description: 'Length of the video, as the vendor reported it; null until known.' }),
+    deleted: z.boolean(),
+  })
+  .meta({ id: 'AdminTaskSummary' });
+
+const taskDetailSchema = taskSummarySchema
+  .extend({
+    request: z.unknown().meta({ description: 'The unified request, long strings shortened.' }),
+    warnings: z.array(z.string()),
+    end_user: z.string().nullable(),
+    callback_url: z.string().nullable(),
+    updated_at: z.number().int().nullable(),
+    jobs: z.array(
+      z.object({
+        position: z.number().int(),
+        state: z.string(),
+        channel_id: z.string().nullable(),
+        upstream_model: z.string().nullable(),
+        progress: z.number().nullable(),
+        queued: z.boolean(),
+        poll_attempts: z.number().int(),
+        last_error: z.string().nullable(),
+        error: z.object({ code: z.string().nullable(), message: z.string().nullable() }).nullable(),
+        cost_estimate: z.number().nullable(),
+        cost: z.number().nullable(),
+        created_at: z.number().int().nullable(),
+        updated_at: z.number().int().nullable(),
+        completed_at: z.number().int().nullable(),
+        video_url: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'AdminTask' });
+
+const onTasks = { tag: 'admin', security: 'adminToken' } as const;
+
 /** One row of the operator's task table. */
-export function taskSummary({ task, jobs }: TaskWithJobs) {
+export function taskSummary({ task, jobs }: TaskWithJobs): z.infer<typeof taskSummarySchema> {
   return {
     id: task.id,
     status: task.status,
@@ -85,7 +145,18 @@ function jobHistory(job: TaskJobRow, links: ResultLinks) {
 export function adminTasks(gateway: Gateway) {
   const { admin } = gateway;
   return async function plugin(app: FastifyInstance) {
-    app.get('/tasks', async (request) => {
+    const listDoc = {
+      ...onTasks,
+      summary: "Every user's tasks, newest first, with filters",
+      query: listQuery,
+      responses: {
+        200: {
+          description: 'A page of tasks',
+          schema: z.object({ data: z.array(taskSummarySchema), has_more: z.boolean() }),
+        },
+      },
+    };
+    app.get('/tasks', apiDoc(listDoc), async (request) => {
       const query = parseQuery(listQuery, request.query);
       const page = await admin.listTasks({
         status: query.status,
@@ -100,12 +171,19 @@ export function adminTasks(gateway: Gateway) {
       return { data: page.tasks.map(taskSummary), has_more: page.hasMore };
     });
 
-    app.get<{ Params: { id: string } }>('/tasks/:id', async (request) => {
+    const taskDoc = {
+      ...onTasks,
+      summary: 'A task in full: the request and each generation’s history',
+      params: z.object({ id: z.string() }),
+      responses: { 200: { description: 'The task', schema: taskDetailSchema } },
+      errors: [404],
+    };
+    app.get<{ Params: { id: string } }>('/tasks/:id', apiDoc(taskDoc), async (request) => {
       const found = await admin.findTask(request.params.id);
       if (!found) throw new NotFoundError(`No task ${request.params.id}`, 'id', 'task_not_found');
       const links = gateway.links.forBase(publicBaseUrl(gateway.config, request));
       const { task, jobs } = found;
-      return {
+      const detail: z.infer<typeof taskDetailSchema> = {
         ...taskSummary(found),
         request: abbreviated(requestAsSent(JSON.parse(task.request) as VideoRequest, task.surface)),
         warnings: task.warnings ? (JSON.parse(task.warnings) as string[]) : [],
@@ -114,6 +192,7 @@ export function adminTasks(gateway: Gateway) {
         updated_at: seconds(task.updated_at),
         jobs: jobs.map((job) => jobHistory(job, links)),
       };
+      return detail;
     });
   };
 }

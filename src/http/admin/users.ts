@@ -9,6 +9,7 @@ import { newApiKey, newId, newWebhookSecret, sha256Hex } from '../../security/se
 import type { Gateway } from '../../gateway.js';
 import { parseBody, toSeconds } from './validation.js';
 import { parseCallbackUrl } from '../generations/request.js';
+import { apiDoc, jsonBodyErrors } from '../openapi/route-doc.js';
 
 const createUser = z.object({ name: z.string().trim().min(1).max(200) }).strict();
 
@@ -63,14 +64,55 @@ function expiryMs(expiresAt: number, now: number): number {
 
 const modelsColumn = (models: string[] | null) => (models ? JSON.stringify(models) : null);
 
-const userView = (user: UserRow) => ({
+const userSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    balance: z.number().meta({ description: 'Micro-units.' }),
+    created_at: z.number().int().nullable(),
+  })
+  .meta({ id: 'User' });
+
+const keySchema = z
+  .object({
+    id: z.string(),
+    user_id: z.string(),
+    name: z.string().nullable(),
+    hint: z.string().meta({ description: 'The first and last characters of the key, to recognise it.' }),
+    models: z.array(z.string()).nullable().meta({ description: 'null: every model.' }),
+    expires_at: z.number().int().nullable(),
+    revoked_at: z.number().int().nullable(),
+    spend_limit: z.number().nullable(),
+    spent: z.number(),
+    webhook_url: z.string().nullable(),
+    rpm: z.number().int().nullable(),
+    max_concurrent_tasks: z.number().int().nullable(),
+    created_at: z.number().int().nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+const newKeySchema = keySchema
+  .extend({
+    key: z.string().meta({ description: 'The secret `sk-…` key: shown only in this answer.' }),
+    webhook_secret: z
+      .string()
+      .meta({ description: 'The secret that signs this key’s webhooks: shown once.' }),
+  })
+  .meta({ id: 'NewApiKey' });
+
+const userParams = z.object({ id: z.string() });
+const keyParams = z.object({ id: z.string(), keyId: z.string() });
+const onUsers = { tag: 'admin', security: 'adminToken' } as const;
+const oneKey = { 200: { description: 'The key', schema: keySchema } };
+
+const userView = (user: UserRow): z.infer<typeof userSchema> => ({
   id: user.id,
   name: user.name,
   balance: user.balance,
   created_at: toSeconds(user.created_at),
 });
 
-const keyView = (key: ApiKeyRow) => ({
+const keyView = (key: ApiKeyRow): z.infer<typeof keySchema> => ({
   id: key.id,
   user_id: key.user_id,
   name: key.name,
@@ -106,20 +148,47 @@ export function adminUsers(gateway: Gateway) {
     value === undefined ? undefined : parseCallbackUrl(value, 'webhook_url', gateway.webhookTargets);
 
   return async function plugin(app: FastifyInstance) {
-    app.post('/users', async (request, reply) => {
+    const createUserDoc = {
+      ...onUsers,
+      summary: 'Create a user',
+      body: { schema: createUser },
+      responses: { 201: { description: 'The user', schema: userSchema } },
+      errors: jsonBodyErrors,
+    };
+    app.post('/users', apiDoc(createUserDoc), async (request, reply) => {
       const body = parseBody(createUser, request.body);
       const user: UserRow = { id: newId('usr'), name: body.name, balance: 0, created_at: Date.now() };
       await admin.insertUser(user);
       return reply.code(201).send(userView(user));
     });
 
-    app.get('/users', async () => ({ data: (await admin.listUsers()).map(userView) }));
+    const listDoc = {
+      ...onUsers,
+      summary: 'Every user',
+      responses: { 200: { description: 'The users', schema: z.object({ data: z.array(userSchema) }) } },
+    };
+    app.get('/users', apiDoc(listDoc), async () => ({ data: (await admin.listUsers()).map(userView) }));
 
-    app.get<{ Params: { id: string } }>('/users/:id', async (request) =>
+    const userDoc = {
+      ...onUsers,
+      summary: 'A user',
+      params: userParams,
+      responses: { 200: { description: 'The user', schema: userSchema } },
+      errors: [404],
+    };
+    app.get<{ Params: { id: string } }>('/users/:id', apiDoc(userDoc), async (request) =>
       userView(await requireUser(request.params.id)),
     );
 
-    app.post<{ Params: { id: string } }>('/users/:id/keys', async (request, reply) => {
+    const createKeyDoc = {
+      ...onUsers,
+      summary: 'Create an API key for a user (its secret is shown once)',
+      params: userParams,
+      body: { schema: createKey, optional: true },
+      responses: { 201: { description: 'The key with its secret', schema: newKeySchema } },
+      errors: [404, ...jsonBodyErrors],
+    };
+    app.post<{ Params: { id: string } }>('/users/:id/keys', apiDoc(createKeyDoc), async (request, reply) => {
       const body = parseBody(createKey, request.body ?? {});
       const user = await requireUser(request.params.id);
       const now = Date.now();
@@ -147,27 +216,51 @@ export function adminUsers(gateway: Gateway) {
       return reply.code(201).send({ ...keyView(key), key: secret, webhook_secret: webhookSecret });
     });
 
-    app.patch<{ Params: { id: string; keyId: string } }>('/users/:id/keys/:keyId', async (request) => {
-      const body = parseBody(updateKey, request.body);
-      const user = await requireUser(request.params.id);
-      await requireKey(user.id, request.params.keyId);
-      const changes: ApiKeyChanges = {};
-      if (body.name !== undefined) changes.name = body.name;
-      if (body.models !== undefined) changes.models = modelsColumn(body.models);
-      if (body.expires_at !== undefined)
-        changes.expires_at = body.expires_at === null ? null : expiryMs(body.expires_at, Date.now());
-      if (body.spend_limit !== undefined) changes.spend_limit = body.spend_limit;
-      if (body.webhook_url !== undefined) changes.webhook_url = webhookUrl(body.webhook_url);
-      if (body.rpm !== undefined) changes.rpm = body.rpm;
-      if (body.max_concurrent_tasks !== undefined) changes.max_concurrent_tasks = body.max_concurrent_tasks;
-      await admin.updateApiKey(user.id, request.params.keyId, changes);
-      gateway.apiKeys.forget();
-      return keyView(await requireKey(user.id, request.params.keyId));
-    });
+    const updateKeyDoc = {
+      ...onUsers,
+      summary: "Change a key's settings (null removes one)",
+      params: keyParams,
+      body: { schema: updateKey },
+      responses: oneKey,
+      errors: [404, ...jsonBodyErrors],
+    };
+    app.patch<{ Params: { id: string; keyId: string } }>(
+      '/users/:id/keys/:keyId',
+      apiDoc(updateKeyDoc),
+      async (request) => {
+        const body = parseBody(updateKey, request.body);
+        const user = await requireUser(request.params.id);
+        await requireKey(user.id, request.params.keyId);
+        const changes: ApiKeyChanges = {};
+        if (body.name !== undefined) changes.name = body.name;
+        if (body.models !== undefined) changes.models = modelsColumn(body.models);
+        if (body.expires_at !== undefined)
+          changes.expires_at = body.expires_at === null ? null : expiryMs(body.expires_at, Date.now());
+        if (body.spend_limit !== undefined) changes.spend_limit = body.spend_limit;
+        if (body.webhook_url !== undefined) changes.webhook_url = webhookUrl(body.webhook_url);
+        if (body.rpm !== undefined) changes.rpm = body.rpm;
+        if (body.max_concurrent_tasks !== undefined) changes.max_concurrent_tasks = body.max_concurrent_tasks;
+        await admin.updateApiKey(user.id, request.params.keyId, changes);
+        gateway.apiKeys.forget();
+        return keyView(await requireKey(user.id, request.params.keyId));
+      },
+    );
 
     // A new signing secret, shown only in this answer; webhooks sent from now on are signed with it.
     app.post<{ Params: { id: string; keyId: string } }>(
       '/users/:id/keys/:keyId/webhook-secret',
+      apiDoc({
+        ...onUsers,
+        summary: 'A new webhook signing secret for a key (shown once)',
+        params: keyParams,
+        responses: {
+          200: {
+            description: 'The new secret',
+            schema: z.object({ id: z.string(), webhook_secret: z.string() }),
+          },
+        },
+        errors: [404],
+      }),
       async (request) => {
         const user = await requireUser(request.params.id);
         await requireKey(user.id, request.params.keyId);
@@ -179,23 +272,43 @@ export function adminUsers(gateway: Gateway) {
       },
     );
 
-    app.get<{ Params: { id: string } }>('/users/:id/keys', async (request) => {
+    const keysDoc = {
+      ...onUsers,
+      summary: "A user's API keys",
+      params: userParams,
+      responses: { 200: { description: 'The keys', schema: z.object({ data: z.array(keySchema) }) } },
+      errors: [404],
+    };
+    app.get<{ Params: { id: string } }>('/users/:id/keys', apiDoc(keysDoc), async (request) => {
       const user = await requireUser(request.params.id);
       return { data: (await admin.listApiKeys(user.id)).map(keyView) };
     });
 
-    app.delete<{ Params: { id: string; keyId: string } }>('/users/:id/keys/:keyId', async (request) => {
-      const user = await requireUser(request.params.id);
-      const revoked = await admin.revokeApiKey(user.id, request.params.keyId, Date.now());
-      gateway.apiKeys.forget();
-      if (!revoked) {
-        throw new NotFoundError(
-          `No active key ${request.params.keyId} for this user`,
-          'keyId',
-          'key_not_found',
-        );
-      }
-      return { id: request.params.keyId, revoked: true };
-    });
+    const revokeDoc = {
+      ...onUsers,
+      summary: 'Revoke a key (at once, on every instance)',
+      params: keyParams,
+      responses: {
+        200: { description: 'Revoked', schema: z.object({ id: z.string(), revoked: z.literal(true) }) },
+      },
+      errors: [404],
+    };
+    app.delete<{ Params: { id: string; keyId: string } }>(
+      '/users/:id/keys/:keyId',
+      apiDoc(revokeDoc),
+      async (request) => {
+        const user = await requireUser(request.params.id);
+        const revoked = await admin.revokeApiKey(user.id, request.params.keyId, Date.now());
+        gateway.apiKeys.forget();
+        if (!revoked) {
+          throw new NotFoundError(
+            `No active key ${request.params.keyId} for this user`,
+            'keyId',
+            'key_not_found',
+          );
+        }
+        return { id: request.params.keyId, revoked: true };
+      },
+    );
   };
 }

@@ -9,6 +9,26 @@ import { NotFoundError } from '../../errors.js';
 import { adapterFor, vendorNames } from '../../vendors/registry.js';
 import type { VendorAdapter } from '../../vendors/adapter.js';
 import type { Gateway } from '../../gateway.js';
+import { apiDoc } from '../openapi/route-doc.js';
+
+const vendorsSchema = z.object({
+  data: z.array(
+    z.object({
+      vendor: z.string(),
+      default_base_url: z.string(),
+      models: z.array(z.string()),
+      credentials: z.array(z.object({ name: z.string(), required: z.boolean() })),
+    }),
+  ),
+});
+
+const channelCheckSchema = z.object({
+  ok: z.boolean(),
+  message: z.string().meta({ description: 'Why it failed, or what proved it works.' }),
+  latency_ms: z.number(),
+});
+
+const onVendors = { tag: 'admin', security: 'adminToken' } as const;
 
 /** The fields of the vendor's credentials object, read off its schema. */
 function credentialFields(adapter: VendorAdapter<unknown>): { name: string; required: boolean }[] {
@@ -23,7 +43,12 @@ function credentialFields(adapter: VendorAdapter<unknown>): { name: string; requ
 export function adminVendors(gateway: Gateway) {
   const { channels, wire } = gateway.deps;
   return async function plugin(app: FastifyInstance) {
-    app.get('/vendors', async () => ({
+    const vendorsDoc = {
+      ...onVendors,
+      summary: "Each vendor's credential fields, default base URL and models",
+      responses: { 200: { description: 'The vendors', schema: vendorsSchema } },
+    };
+    app.get('/vendors', apiDoc(vendorsDoc), async () => ({
       data: vendorNames.map((vendor) => {
         const adapter = adapterFor(vendor)!;
         return {
@@ -35,7 +60,14 @@ export function adminVendors(gateway: Gateway) {
       }),
     }));
 
-    app.post<{ Params: { id: string } }>('/channels/:id/test', async (request) => {
+    const testDoc = {
+      ...onVendors,
+      summary: 'A cheap check that a channel works (its credentials, its address)',
+      params: z.object({ id: z.string() }),
+      responses: { 200: { description: 'The outcome', schema: channelCheckSchema } },
+      errors: [404],
+    };
+    app.post<{ Params: { id: string } }>('/channels/:id/test', apiDoc(testDoc), async (request) => {
       // Fresh from the database: the check must see an edit made a moment ago on any instance.
       channels.invalidate();
       const channel = await channels.get(request.params.id);

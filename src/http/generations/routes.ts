@@ -2,8 +2,16 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { listQuerySchema, parseWith } from '../openai/request.js';
-import { parseGenerationsRequest } from './request.js';
-import { generationsTaskView } from './view.js';
+import { generationsRequestSchema, parseGenerationsRequest } from './request.js';
+import { z } from 'zod';
+import {
+  deliveryListSchema,
+  generationsTaskListSchema,
+  generationsTaskSchema,
+  generationsTaskView,
+} from './view.js';
+import { originJimengExample, originKlingExample, originViduExample } from './origin-examples.js';
+import { apiDoc, jsonBodyErrors, type RouteDoc } from '../openapi/route-doc.js';
 import { deliveryView } from '../../engine/webhook-sender.js';
 import type { TaskWithJobs } from '../../store/tasks.js';
 import type { Gateway } from '../../gateway.js';
@@ -11,6 +19,34 @@ import { idempotencyOf } from '../idempotency.js';
 import { publicBaseUrl } from '../public-url.js';
 import { afterPreferredWait } from '../prefer-wait.js';
 import { taskEventStreams } from '../task-events.js';
+
+const taskParams = z.object({
+  task_id: z.string().max(100).meta({ description: 'The task_id of the submit.' }),
+});
+
+/** What every route on one task shares in the document. */
+const onTask = { tag: 'generations', security: 'apiKey', params: taskParams, errors: [404] } as const;
+const oneTask = { 200: { description: 'The task', schema: generationsTaskSchema } };
+
+const preferWait =
+  'Send `Prefer: wait=N` (seconds, at most PREFER_WAIT_MAX_SECONDS) to hold the answer until the task ends or N seconds pass.';
+
+const submitDoc: RouteDoc = {
+  summary: 'Submit a video generation task',
+  description: `Answers at once with the task (status processing); follow it with GET …/{task_id}, its events, or a callback_url. ${preferWait} An Idempotency-Key header makes a retried submit answer the first task.`,
+  tag: 'generations',
+  security: 'apiKey',
+  body: {
+    schema: generationsRequestSchema,
+    examples: {
+      kling: { summary: 'Kling (the origin document’s example)', value: originKlingExample },
+      jimeng: { summary: 'Jimeng (the origin document’s example)', value: originJimengExample },
+      vidu: { summary: 'Vidu (the origin document’s example)', value: originViduExample },
+    },
+  },
+  responses: oneTask,
+  errors: [403, 404, 409, 502, 503, ...jsonBodyErrors],
+};
 
 export function generationsApi(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {
@@ -25,7 +61,7 @@ export function generationsApi(gateway: Gateway) {
       heartbeatMs: config.EVENT_STREAM_HEARTBEAT_MS,
     });
 
-    app.post('/v1/video/generations', async (request, reply) => {
+    app.post('/v1/video/generations', apiDoc(submitDoc), async (request, reply) => {
       const videoRequest = parseGenerationsRequest(request.body, gateway.webhookTargets);
       const idempotency = idempotencyOf(request, videoRequest);
       const submitted = await gateway.tasks.submit(request.caller, videoRequest, { idempotency });
@@ -34,7 +70,14 @@ export function generationsApi(gateway: Gateway) {
     });
 
     // The caller's tasks, newest first (`after`: the last task_id of the previous page); the console's table.
-    app.get('/v1/video/generations', async (request) => {
+    const listDoc: RouteDoc = {
+      summary: "The caller's tasks, newest first",
+      tag: 'generations',
+      security: 'apiKey',
+      query: listQuerySchema,
+      responses: { 200: { description: 'A page of tasks', schema: generationsTaskListSchema } },
+    };
+    app.get('/v1/video/generations', apiDoc(listDoc), async (request) => {
       const query = parseWith(listQuerySchema, request.query);
       const page = await gateway.tasks.listOwn({
         userId: request.caller.userId,
@@ -54,26 +97,43 @@ export function generationsApi(gateway: Gateway) {
       return found;
     }
 
-    app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id', async (request, reply) => {
-      const found = await afterPreferredWait(
-        request,
-        reply,
-        gateway.tasks,
-        await ownTask(request.params.task_id, request.caller.userId),
-        waiting,
-      );
-      const now = Date.now();
-      const base = publicBaseUrl(gateway.config, request);
-      const json = gateway.tasks.serialize(
-        found,
-        `generations ${base} ${gateway.links.expiryOfLinksMadeAt(now)}`,
-        (task) => generationsTaskView(task, gateway.links.forBase(base, now)),
-      );
-      return reply.type('application/json; charset=utf-8').send(json);
-    });
+    const taskDoc = {
+      ...onTask,
+      summary: 'A task: its status, progress, video link and cost',
+      description: preferWait,
+      responses: oneTask,
+    };
+    app.get<{ Params: { task_id: string } }>(
+      '/v1/video/generations/:task_id',
+      apiDoc(taskDoc),
+      async (request, reply) => {
+        const found = await afterPreferredWait(
+          request,
+          reply,
+          gateway.tasks,
+          await ownTask(request.params.task_id, request.caller.userId),
+          waiting,
+        );
+        const now = Date.now();
+        const base = publicBaseUrl(gateway.config, request);
+        const json = gateway.tasks.serialize(
+          found,
+          `generations ${base} ${gateway.links.expiryOfLinksMadeAt(now)}`,
+          (task) => generationsTaskView(task, gateway.links.forBase(base, now)),
+        );
+        return reply.type('application/json; charset=utf-8').send(json);
+      },
+    );
 
     app.get<{ Params: { task_id: string } }>(
       '/v1/video/generations/:task_id/events',
+      apiDoc({
+        ...onTask,
+        summary: "A task's progress as server-sent events",
+        description:
+          '`event: status` with the task (as GET …/{task_id} answers it) each time it moves forward, `event: done` once it has ended; `Last-Event-ID` resumes.',
+        responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' } },
+      }),
       async (request, reply) => {
         const { task } = await ownTask(request.params.task_id, request.caller.userId);
         const base = publicBaseUrl(gateway.config, request);
@@ -83,16 +143,37 @@ export function generationsApi(gateway: Gateway) {
       },
     );
 
-    app.post<{ Params: { task_id: string } }>('/v1/video/generations/:task_id/cancel', async (request) => {
-      const found = await ownTask(request.params.task_id, request.caller.userId);
-      const task = await gateway.tasks.cancelOwn(found, request.caller.userId);
-      return generationsTaskView(task, gateway.links.forBase(publicBaseUrl(gateway.config, request)));
-    });
+    const cancelDoc = {
+      ...onTask,
+      summary: 'Cancel a task (refunded; the vendor is told when it can be)',
+      description:
+        '409 `cancel_not_possible` where the vendor cannot stop it (the task goes on); 503 `cancel_unavailable` when the vendor could not be asked just now.',
+      responses: oneTask,
+      errors: [404, 409, 502, 503],
+    };
+    app.post<{ Params: { task_id: string } }>(
+      '/v1/video/generations/:task_id/cancel',
+      apiDoc(cancelDoc),
+      async (request) => {
+        const found = await ownTask(request.params.task_id, request.caller.userId);
+        const task = await gateway.tasks.cancelOwn(found, request.caller.userId);
+        return generationsTaskView(task, gateway.links.forBase(publicBaseUrl(gateway.config, request)));
+      },
+    );
 
     // The task's webhook deliveries and every attempt: what was sent where, and what the receiver answered.
-    app.get<{ Params: { task_id: string } }>('/v1/video/generations/:task_id/deliveries', async (request) => {
-      const { task } = await ownTask(request.params.task_id, request.caller.userId);
-      return { data: (await gateway.tasks.deliveries(task.id)).map(deliveryView) };
-    });
+    const deliveriesDoc = {
+      ...onTask,
+      summary: "A task's webhook deliveries and every attempt",
+      responses: { 200: { description: 'The deliveries', schema: deliveryListSchema } },
+    };
+    app.get<{ Params: { task_id: string } }>(
+      '/v1/video/generations/:task_id/deliveries',
+      apiDoc(deliveriesDoc),
+      async (request) => {
+        const { task } = await ownTask(request.params.task_id, request.caller.userId);
+        return { data: (await gateway.tasks.deliveries(task.id)).map(deliveryView) };
+      },
+    );
   };
 }

@@ -13,7 +13,7 @@ import type { WebhookTargetPolicy } from '../../security/webhook-targets.js';
 /** OpenAI's default model, used when a create names none. */
 export const defaultOpenAIModel = 'sora-2';
 
-const createSchema = z
+export const createSchema = z
   .object({
     prompt: z.string().min(1).max(32_000),
     model: z.string().min(1).max(200).optional(),
@@ -36,7 +36,7 @@ const createSchema = z
   })
   .strict();
 
-const remixSchema = z.object({ prompt: z.string().min(1).max(32_000) }).strict();
+export const remixSchema = z.object({ prompt: z.string().min(1).max(32_000) }).strict();
 
 export const listQuerySchema = z
   .object({

@@ -12,13 +12,17 @@ import {
 } from '../../errors.js';
 import {
   contentQuerySchema,
+  createSchema,
   inOpenAITerms,
   listQuerySchema,
   parseOpenAICreate,
   parseOpenAIRemix,
   parseWith,
+  remixSchema,
 } from './request.js';
-import { openaiVideoView } from './view.js';
+import { openaiVideoSchema, openaiVideoView } from './view.js';
+import { z } from 'zod';
+import { apiDoc, jsonBodyErrors } from '../openapi/route-doc.js';
 import type { VideoRequest } from '../../tasks/video-request.js';
 import { leadJob } from '../../tasks/task.js';
 import type { Gateway } from '../../gateway.js';
@@ -31,6 +35,26 @@ import { multipartLimits, readBody } from './form-body.js';
 type VideoParams = { Params: { video_id: string } };
 
 const contentRoute = '/v1/videos/:video_id/content';
+
+const videoParams = z.object({ video_id: z.string().meta({ description: 'The video id (a task id).' }) });
+const oneVideo = { 200: { description: 'The video', schema: openaiVideoSchema } };
+/** What every route on one video shares in the document. */
+const onVideo = { tag: 'videos', security: 'apiKey', params: videoParams, errors: [404] } as const;
+const formOrJson = ['application/json', 'multipart/form-data'];
+
+const videoListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(openaiVideoSchema),
+  first_id: z.string().nullable(),
+  last_id: z.string().nullable(),
+  has_more: z.boolean(),
+});
+
+const deletedSchema = z.object({
+  id: z.string(),
+  object: z.literal('video.deleted'),
+  deleted: z.literal(true),
+});
 
 /** A request to the content route carrying a signed link's signature: it needs no API key. */
 function isSignedContentRequest(request: FastifyRequest): boolean {
@@ -108,7 +132,26 @@ export function openaiVideos(gateway: Gateway) {
       heartbeatMs: config.EVENT_STREAM_HEARTBEAT_MS,
     });
 
-    app.post('/v1/videos', async (request, reply) => {
+    const createDoc = {
+      summary: 'Create a video (OpenAI’s videos.create)',
+      description:
+        'JSON or a multipart form (input_reference as a file). `Prefer: wait=N` holds the answer until the video is done or N seconds pass.',
+      tag: 'videos',
+      security: 'apiKey',
+      body: {
+        schema: createSchema,
+        contentTypes: formOrJson,
+        examples: {
+          sora: {
+            summary: 'Text to video',
+            value: { model: 'sora-2', prompt: 'A calico cat on a piano', seconds: '8', size: '1280x720' },
+          },
+        },
+      },
+      responses: oneVideo,
+      errors: [403, 404, 409, 502, 503, ...jsonBodyErrors],
+    } as const;
+    app.post('/v1/videos', apiDoc(createDoc), async (request, reply) => {
       try {
         const { fields, file } = await readBody(request, gateway.config.BODY_LIMIT_BYTES);
         const videoRequest = parseOpenAICreate(fields, file, gateway.webhookTargets);
@@ -120,7 +163,14 @@ export function openaiVideos(gateway: Gateway) {
       }
     });
 
-    app.get('/v1/videos', async (request) => {
+    const listDoc = {
+      summary: "The caller's videos (OpenAI's videos.list)",
+      tag: 'videos',
+      security: 'apiKey',
+      query: listQuerySchema,
+      responses: { 200: { description: 'A page of videos', schema: videoListSchema } },
+    } as const;
+    app.get('/v1/videos', apiDoc(listDoc), async (request) => {
       const query = parseWith(listQuerySchema, request.query);
       const page = await tasks.listOwn({
         userId: request.caller.userId,
@@ -140,24 +190,45 @@ export function openaiVideos(gateway: Gateway) {
       };
     });
 
-    app.get<VideoParams>('/v1/videos/:video_id', async (request, reply) => {
+    const retrieveDoc = { ...onVideo, summary: "A video (OpenAI's videos.retrieve)", responses: oneVideo };
+    app.get<VideoParams>('/v1/videos/:video_id', apiDoc(retrieveDoc), async (request, reply) => {
       const owned = await ownVideo(request, request.params.video_id);
       const found = await afterPreferredWait(request, reply, tasks, owned, waiting);
       const json = tasks.serialize(found, 'openai', openaiVideoView);
       return reply.type('application/json; charset=utf-8').send(json);
     });
 
-    app.get<VideoParams>('/v1/videos/:video_id/events', async (request, reply) => {
+    const eventsDoc = {
+      ...onVideo,
+      summary: "A video's progress as server-sent events",
+      description:
+        '`event: status` with the video each time it moves forward, `event: done` once it has ended.',
+      responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' } },
+    };
+    app.get<VideoParams>('/v1/videos/:video_id/events', apiDoc(eventsDoc), async (request, reply) => {
       const { task } = await ownVideo(request, request.params.video_id);
       await events.stream(request, reply, task.id, openaiVideoView);
     });
 
-    app.post<VideoParams>('/v1/videos/:video_id/cancel', async (request) => {
+    const cancelDoc = {
+      ...onVideo,
+      summary: 'Cancel a video still being generated (refunded)',
+      description:
+        '409 `cancel_not_possible` where the vendor cannot stop it (the video goes on); 503 `cancel_unavailable` when the vendor could not be asked just now.',
+      responses: oneVideo,
+      errors: [404, 409, 502, 503],
+    };
+    app.post<VideoParams>('/v1/videos/:video_id/cancel', apiDoc(cancelDoc), async (request) => {
       const found = await ownVideo(request, request.params.video_id);
       return openaiVideoView(await tasks.cancelOwn(found, request.caller.userId));
     });
 
-    app.delete<VideoParams>('/v1/videos/:video_id', async (request) => {
+    const deleteDoc = {
+      ...onVideo,
+      summary: "Delete a finished video and its content (OpenAI's videos.delete)",
+      responses: { 200: { description: 'Deleted', schema: deletedSchema } },
+    };
+    app.delete<VideoParams>('/v1/videos/:video_id', apiDoc(deleteDoc), async (request) => {
       const found = await ownVideo(request, request.params.video_id);
       const { task } = found;
       if (task.status === 'processing') {
@@ -173,7 +244,21 @@ export function openaiVideos(gateway: Gateway) {
       return { id: task.id, object: 'video.deleted', deleted: true };
     });
 
-    app.get<VideoParams>(contentRoute, async (request, reply) => {
+    const contentDoc = {
+      ...onVideo,
+      summary: "A video's bytes or thumbnail (OpenAI's videos.downloadContent)",
+      description:
+        'With an API key, or with no credential through a signed link (`expires` and `signature`, as the generations surface’s `url` gives it). Range requests are answered 206.',
+      security: 'apiKeyOrSignedLink',
+      query: contentQuerySchema,
+      responses: {
+        200: { description: 'The video or its thumbnail', contentType: ['video/mp4', 'image/*'] },
+        206: { description: 'The requested range', contentType: ['video/mp4', 'image/*'] },
+        416: { description: 'Range not satisfiable (Content-Range: bytes */size); no body' },
+      },
+      errors: [403, 404, 502],
+    } as const;
+    app.get<VideoParams>(contentRoute, apiDoc(contentDoc), async (request, reply) => {
       const query = parseWith(contentQuerySchema, request.query);
       const variant = query.variant;
       if (variant === 'spritesheet') {
@@ -208,7 +293,14 @@ export function openaiVideos(gateway: Gateway) {
         .send(stream.body ?? '');
     });
 
-    app.post<VideoParams>('/v1/videos/:video_id/remix', async (request) => {
+    const remixDoc = {
+      ...onVideo,
+      summary: "A new video from a finished one with a new prompt (OpenAI's videos.remix)",
+      body: { schema: remixSchema, contentTypes: formOrJson },
+      responses: oneVideo,
+      errors: [403, 404, 409, 502, 503, ...jsonBodyErrors],
+    };
+    app.post<VideoParams>('/v1/videos/:video_id/remix', apiDoc(remixDoc), async (request) => {
       const { fields, file } = await readBody(request, gateway.config.BODY_LIMIT_BYTES);
       if (file) throw new InvalidRequestError('A remix takes no file: send the prompt only', file.fieldname);
       const { prompt } = parseOpenAIRemix(fields);

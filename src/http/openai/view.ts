@@ -2,12 +2,14 @@
  * What a task looks like on the OpenAI-compatible surface: OpenAI's Video object. The id is the public task id,
  * so a task is the same task on both surfaces.
  */
+import { z } from 'zod';
 import type { TaskJobRow } from '../../store/schema.js';
 import type { TaskWithJobs } from '../../store/tasks.js';
 import type { VideoRequest } from '../../tasks/video-request.js';
 import { jobFacts, leadJob, seconds, taskError, taskProgress } from '../../tasks/task.js';
 
-export type OpenAIVideoStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
+const videoStatusSchema = z.enum(['queued', 'in_progress', 'completed', 'failed']);
+export type OpenAIVideoStatus = z.infer<typeof videoStatusSchema>;
 
 /** A job waits in a queue until its vendor has confirmed it and says it started. */
 const isQueued = (job: TaskJobRow) =>
@@ -21,26 +23,28 @@ function videoStatus({ task, jobs }: TaskWithJobs): OpenAIVideoStatus {
 }
 
 /** OpenAI's Video object (openai-node `Video`), as /v1/videos answers it. */
-export interface OpenAIVideo {
-  id: string;
-  object: 'video';
-  model: string;
-  status: OpenAIVideoStatus;
-  /** 0–100. */
-  progress: number;
-  /** Unix seconds. */
-  created_at: number;
-  completed_at: number | null;
-  /** When the content stops being downloadable: the end of Reelay's retention; null while only the vendor has it. */
-  expires_at: number | null;
-  prompt: string;
-  /** Length in seconds, as a string ("4", "8", …). */
-  seconds: string | null;
-  /** "1280x720". */
-  size: string | null;
-  remixed_from_video_id: string | null;
-  error: { code: string; message: string } | null;
-}
+export const openaiVideoSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('video'),
+    model: z.string(),
+    status: videoStatusSchema,
+    progress: z.number().min(0).max(100).meta({ description: '0–100.' }),
+    created_at: z.number().int().meta({ description: 'Unix seconds.' }),
+    completed_at: z.number().int().nullable().meta({ description: 'Unix seconds.' }),
+    expires_at: z.number().int().nullable().meta({
+      description:
+        "When the content stops being downloadable: the end of Reelay's retention; null while only the vendor has it.",
+    }),
+    prompt: z.string(),
+    seconds: z.string().nullable().meta({ description: 'Length in seconds, as a string ("4", "8", …).' }),
+    size: z.string().nullable().meta({ description: 'Width x height in pixels: "1280x720".' }),
+    remixed_from_video_id: z.string().nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: 'OpenAIVideo' });
+
+export type OpenAIVideo = z.infer<typeof openaiVideoSchema>;
 
 export function openaiVideoView(taskWithJobs: TaskWithJobs): OpenAIVideo {
   const { task, jobs } = taskWithJobs;

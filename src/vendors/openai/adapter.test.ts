@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from '../../../test/support/harness.js';
-import { sampleVideo } from '../../simulator/server.js';
+import { simulatedClip } from '../../simulator/clips.js';
+
+/** The clip the simulator makes for sora-2 at 8 s, 1280x720. */
+const eightSeconds = simulatedClip({ seconds: 8, width: 1280, height: 720 });
 import { bytesOf, openaiClient, waitForVideo } from '../../../test/support/openai.js';
 
 const thumbnail = readFileSync(new URL('../../simulator/assets/cover.webp', import.meta.url));
@@ -48,7 +51,7 @@ describe.each(testDatabases())('openai vendor against its simulator on %s', (dat
     });
 
     h.sim.world.expireAllFiles();
-    expect(await bytesOf(await client.videos.downloadContent(created.id))).toEqual(sampleVideo);
+    expect(await bytesOf(await client.videos.downloadContent(created.id))).toEqual(eightSeconds);
     const cover = await client.videos.downloadContent(created.id, { variant: 'thumbnail' });
     expect(cover.headers.get('content-type')).toBe('image/webp');
     expect(await bytesOf(cover)).toEqual(thumbnail);
@@ -67,7 +70,7 @@ describe.each(testDatabases())('openai vendor against its simulator on %s', (dat
     expect(simVideo(h, 'the kite at night')?.request.remixedFrom).toBe(
       simVideo(h, 'a kite over the dunes')?.id,
     );
-    expect(await bytesOf(await client.videos.downloadContent(remix.id))).toEqual(sampleVideo);
+    expect(await bytesOf(await client.videos.downloadContent(remix.id))).toEqual(eightSeconds);
   });
 
   it("gives the generations surface Reelay's link for content the upstream serves only to the account", async () => {
@@ -88,7 +91,10 @@ describe.each(testDatabases())('openai vendor against its simulator on %s', (dat
     expect(done.body.url.startsWith(h.url + '/v1/videos/')).toBe(true);
     const video = await request(done.body.url);
     expect(video.statusCode).toBe(200);
-    expect(Buffer.from(await video.body.arrayBuffer())).toEqual(sampleVideo);
+    // The file is what the task says: sora-2's default 4 s in portrait.
+    expect(Buffer.from(await video.body.arrayBuffer())).toEqual(
+      simulatedClip({ seconds: 4, width: 720, height: 1280 }),
+    );
   });
 
   it("refuses what Sora cannot render before calling it, in each surface's terms", async () => {

@@ -9,8 +9,16 @@ import type { Gateway } from '../../../gateway.js';
 import type { TaskWithJobs } from '../../../store/tasks.js';
 import { idempotencyKeyed } from '../../idempotency.js';
 import { publicBaseUrl } from '../../public-url.js';
-import { klingEndpoints, parseKlingRequest } from './request.js';
-import { klingEnvelope, klingTaskView } from './view.js';
+import { z } from 'zod';
+import { apiDoc, jsonBodyErrors } from '../../openapi/route-doc.js';
+import { klingEndpoints, klingNativeRequestSchema, parseKlingRequest } from './request.js';
+import { klingEnvelope, klingTaskResponseSchema, klingTaskView } from './view.js';
+
+const onKling = { tag: 'kling', security: 'apiKey' } as const;
+const taskParams = z.object({
+  task_id: z.string().meta({ description: "Reelay's task id, or the client's external_task_id." }),
+});
+const taskAnswer = { 200: { description: 'The task, in Kling’s envelope', schema: klingTaskResponseSchema } };
 
 export function klingNativeApi(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {
@@ -21,7 +29,14 @@ export function klingNativeApi(gateway: Gateway) {
       gateway.links.forBase(publicBaseUrl(gateway.config, request));
 
     for (const endpoint of klingEndpoints) {
-      app.post(`/kling/v1/videos/${endpoint}`, async (request) => {
+      const submitDoc = apiDoc({
+        ...onKling,
+        summary: `Kling ${endpoint}: create a task`,
+        body: { schema: klingNativeRequestSchema },
+        responses: taskAnswer,
+        errors: [403, 404, 409, 502, 503, ...jsonBodyErrors],
+      });
+      app.post(`/kling/v1/videos/${endpoint}`, submitDoc, async (request) => {
         const videoRequest = parseKlingRequest(request.body, endpoint, gateway.webhookTargets);
         // external_task_id is Kling's client-side id: the same one sent again answers the task it made.
         const idempotency =
@@ -36,10 +51,20 @@ export function klingNativeApi(gateway: Gateway) {
       });
 
       // Kling's query takes the task id or the client's external_task_id in the path (Kling's docs, Query Task).
-      app.get<{ Params: { task_id: string } }>(`/kling/v1/videos/${endpoint}/:task_id`, async (request) =>
-        klingEnvelope(
-          klingTaskView(await ownTask(request.params.task_id, request.caller.userId), links(request)),
-        ),
+      const queryDoc = apiDoc({
+        ...onKling,
+        summary: `Kling ${endpoint}: a task`,
+        params: taskParams,
+        responses: taskAnswer,
+        errors: [404],
+      });
+      app.get<{ Params: { task_id: string } }>(
+        `/kling/v1/videos/${endpoint}/:task_id`,
+        queryDoc,
+        async (request) =>
+          klingEnvelope(
+            klingTaskView(await ownTask(request.params.task_id, request.caller.userId), links(request)),
+          ),
       );
     }
 

@@ -35,18 +35,22 @@ export const klingTaskDataSchema = z.object({
 });
 export type KlingTaskData = z.infer<typeof klingTaskDataSchema>;
 
-export const klingTaskResponseSchema = z.object({
-  code: z.literal(0),
-  message: z.string(),
-  request_id: z.string(),
-  data: klingTaskDataSchema,
-});
+export const klingTaskResponseSchema = z
+  .object({
+    code: z.literal(0),
+    message: z.string(),
+    request_id: z.string(),
+    data: klingTaskDataSchema,
+  })
+  .meta({ id: 'KlingTaskResponse' });
 
-export const klingErrorResponseSchema = z.object({
-  code: z.number().int(),
-  message: z.string(),
-  request_id: z.string(),
-});
+export const klingErrorResponseSchema = z
+  .object({
+    code: z.number().int(),
+    message: z.string(),
+    request_id: z.string(),
+  })
+  .meta({ id: 'KlingError' });
 
 function klingStatus({ task, jobs }: TaskWithJobs): KlingTaskData['task_status'] {
   if (task.status === 'succeeded') return 'succeed';

@@ -17,48 +17,54 @@ import { nativeErrorMessage, nativeParam } from '../error-message.js';
 export const viduStates = ['created', 'queueing', 'processing', 'success', 'failed'] as const;
 
 /** The create answer: the task and what was asked (fields not sent are left out: Reelay does not guess Vidu's defaults). */
-export const viduCreateResponseSchema = z.object({
-  task_id: z.string(),
-  state: z.enum(viduStates),
-  model: z.string(),
-  prompt: z.string().optional(),
-  images: z.array(z.string()).optional(),
-  duration: z.number().int().optional(),
-  seed: z.number().int().optional(),
-  aspect_ratio: z.string().optional(),
-  resolution: z.string().optional(),
-  style: z.string().optional(),
-  movement_amplitude: z.string().optional(),
-  bgm: z.boolean(),
-  audio: z.boolean().optional(),
-  payload: z.string(),
-  off_peak: z.boolean(),
-  watermark: z.boolean(),
-  /** RFC 3339, as Vidu gives it. */
-  created_at: z.string(),
-});
+export const viduCreateResponseSchema = z
+  .object({
+    task_id: z.string(),
+    state: z.enum(viduStates),
+    model: z.string(),
+    prompt: z.string().optional(),
+    images: z.array(z.string()).optional(),
+    duration: z.number().int().optional(),
+    seed: z.number().int().optional(),
+    aspect_ratio: z.string().optional(),
+    resolution: z.string().optional(),
+    style: z.string().optional(),
+    movement_amplitude: z.string().optional(),
+    bgm: z.boolean(),
+    audio: z.boolean().optional(),
+    payload: z.string(),
+    off_peak: z.boolean(),
+    watermark: z.boolean(),
+    /** RFC 3339, as Vidu gives it. */
+    created_at: z.string(),
+  })
+  .meta({ id: 'ViduCreateResponse' });
 export type ViduCreateResponse = z.infer<typeof viduCreateResponseSchema>;
 
-export const viduCreationsResponseSchema = z.object({
-  id: z.string(),
-  state: z.enum(viduStates),
-  /** Why the task failed (Reelay's error code); empty otherwise. */
-  err_code: z.string(),
-  payload: z.string(),
-  bgm: z.boolean(),
-  off_peak: z.boolean(),
-  creations: z.array(
-    z.object({ id: z.string(), url: z.string(), cover_url: z.string(), watermarked_url: z.string() }),
-  ),
-});
+export const viduCreationsResponseSchema = z
+  .object({
+    id: z.string(),
+    state: z.enum(viduStates),
+    /** Why the task failed (Reelay's error code); empty otherwise. */
+    err_code: z.string(),
+    payload: z.string(),
+    bgm: z.boolean(),
+    off_peak: z.boolean(),
+    creations: z.array(
+      z.object({ id: z.string(), url: z.string(), cover_url: z.string(), watermarked_url: z.string() }),
+    ),
+  })
+  .meta({ id: 'ViduCreationsResponse' });
 export type ViduCreationsResponse = z.infer<typeof viduCreationsResponseSchema>;
 
-export const viduErrorResponseSchema = z.object({
-  code: z.number().int(),
-  reason: z.string(),
-  message: z.string(),
-  metadata: z.record(z.string(), z.string()),
-});
+export const viduErrorResponseSchema = z
+  .object({
+    code: z.number().int(),
+    reason: z.string(),
+    message: z.string(),
+    metadata: z.record(z.string(), z.string()),
+  })
+  .meta({ id: 'ViduError' });
 
 function viduState({ task, jobs }: TaskWithJobs): ViduCreationsResponse['state'] {
   if (task.status === 'succeeded') return 'success';
