@@ -8,7 +8,9 @@
  *
  * Adding a vendor:
  *  1. `src/vendors/<vendor>/`: adapter.ts (this interface), auth.ts (sign), types.ts (wire types, model table),
- *     adapter.test.ts; every wire fact with the vendor document or SDK file it comes from.
+ *     adapter.test.ts; every wire fact with the vendor document or SDK file it comes from. `capabilities` reads
+ *     the same per-model table prepareSubmit checks against (src/http/account/capabilities.test.ts holds them
+ *     together for every vendor).
  *  2. One line in `src/vendors/registry.ts`.
  *  3. `src/simulator/<vendor>.ts`: the vendor's API written again from its documentation, importing nothing from
  *     src/vendors (the simulator is the test oracle; a lint rule holds it), its model list stated on its own
@@ -190,6 +192,10 @@ export interface ModelCapabilities {
   durations: readonly number[] | null;
   /** Aspect ratios rendered; a size is mapped to the nearest. Null: not chosen by the client. */
   aspectRatios: readonly string[] | null;
+  /** For vendors that take exact sizes ("1280x720"): the sizes rendered, the first the default. */
+  sizes?: readonly string[];
+  /** For vendors that take resolution tiers ("720p", named by the short side): the tiers rendered. */
+  resolutions?: readonly string[];
   /** Images taken: a first frame (image), a last frame (metadata.image_tail), reference images, at most how many. */
   images: { firstFrame: boolean; lastFrame: boolean; references: number; required: boolean };
 }

@@ -8,7 +8,8 @@
  * (prompt, duration, size, image, seed) is checked here, and what it cannot map is a 400 naming the field.
  */
 import { z } from 'zod';
-import type { VendorWarning, VideoFacts, VideoJob } from './adapter.js';
+import type { ModelCapabilities, VendorWarning, VideoFacts, VideoJob } from './adapter.js';
+import { defaultFirst } from './choices.js';
 import { InvalidRequestError } from './errors.js';
 import { imageAsDataUrl } from './image.js';
 import { dimensionsFor, nearestAspectRatio, parseMetadata } from './mapping.js';
@@ -95,6 +96,26 @@ export interface AggregatorModel {
   aspectRatios?: readonly string[];
 }
 
+/**
+ * What a model in the table takes, as mapKnown checks it; undefined for a model outside the table (its inputs are
+ * the vendor's to judge). The default duration comes first.
+ */
+export function aggregatorCapabilities(model: AggregatorModel | undefined): ModelCapabilities | undefined {
+  if (!model) return undefined;
+  const family = modelFamilies[model.family];
+  return {
+    durations: defaultFirst(family.durations, family.defaultDuration),
+    aspectRatios: model.aspectRatios ?? family.aspectRatios,
+    ...(family.resolutions && { resolutions: family.resolutions }),
+    images: {
+      firstFrame: model.imageField !== null,
+      lastFrame: false,
+      references: 0,
+      required: model.imageRequired ?? false,
+    },
+  };
+}
+
 /** Metadata is the model's own input under its own names; a key Reelay also fills must agree with it. */
 const passthroughMetadata = z.record(z.string().regex(/^[A-Za-z_][\w.-]{0,63}$/), z.unknown());
 
@@ -164,12 +185,14 @@ function mapUnknown(job: VideoJob, vendor: string): MappedInput {
 
 function mapKnown(job: VideoJob, model: AggregatorModel, vendor: string): MappedInput {
   const family = modelFamilies[model.family];
+  const can = aggregatorCapabilities(model)!;
   const where = `${family.title} on ${vendor} (${job.upstreamModel})`;
   const input: Record<string, unknown> = { prompt: job.prompt };
   const warnings: VendorWarning[] = [];
 
-  const duration = job.durationSeconds ?? family.defaultDuration;
-  if (!family.durations.includes(duration)) {
+  const durations = can.durations!;
+  const duration = job.durationSeconds ?? durations[0]!;
+  if (!durations.includes(duration)) {
     throw new InvalidRequestError(
       `${where} renders videos of ${family.durations.join(' or ')} seconds, not ${duration}`,
       'duration',
@@ -183,13 +206,13 @@ function mapKnown(job: VideoJob, model: AggregatorModel, vendor: string): Mapped
     if (!model.imageField)
       throw new InvalidRequestError(`${where} is text-to-video only: it takes no image`, 'image');
     input[model.imageField] = imageAsDataUrl(job.image);
-  } else if (model.imageRequired) {
+  } else if (can.images.required) {
     throw new InvalidRequestError(`${where} is image-to-video: it needs an image`, 'image');
   }
 
   let shortSide = family.defaultShortSide;
   let aspect: string | null = null;
-  const aspectRatios = model.aspectRatios ?? family.aspectRatios;
+  const { aspectRatios } = can;
   if (job.width !== null && job.height !== null) {
     if (job.image || !aspectRatios) {
       warnings.push({
@@ -202,8 +225,8 @@ function mapKnown(job: VideoJob, model: AggregatorModel, vendor: string): Mapped
       aspect = nearestAspectRatio(job.width, job.height, aspectRatios);
       input.aspect_ratio = aspect;
     }
-    if (family.resolutions) {
-      const resolution = nearestResolution(Math.min(job.width, job.height), family.resolutions);
+    if (can.resolutions) {
+      const resolution = nearestResolution(Math.min(job.width, job.height), can.resolutions);
       input.resolution = resolution;
       shortSide = Number.parseInt(resolution, 10);
     }

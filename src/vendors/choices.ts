@@ -75,3 +75,8 @@ export function wholeSeconds(job: Pick<VideoJob, 'durationSeconds'>, vendor: str
   if (Number.isInteger(job.durationSeconds)) return job.durationSeconds;
   throw new InvalidRequestError(`${vendor} renders whole seconds; give duration as an integer`, 'duration');
 }
+
+/** A model's list with its default first (as ModelCapabilities lists them); as is when the default is not in it. */
+export function defaultFirst<T>(values: readonly T[], first: T): readonly T[] {
+  return values.includes(first) ? [first, ...values.filter((value) => value !== first)] : values;
+}

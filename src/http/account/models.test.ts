@@ -57,9 +57,14 @@ describe.each(testDatabases())('model discovery on %s', (database) => {
       aspect_ratios: ['16:9', '9:16', '1:1'],
       images: { first_frame: true, last_frame: true, references: 0, required: false },
     });
-    // Vidu serves viduq2 first and declares no table: said as null, not guessed.
+    // Vidu serves viduq2 first: the table is Vidu's, not that of the Kling channel mapping it to kling-v1.
     const vidu = models.find((m: any) => m.id === 'viduq2');
-    expect(vidu.reelay).toMatchObject({ durations: null, aspect_ratios: null, images: null });
+    expect(vidu.reelay).toMatchObject({
+      durations: [5, 1, 2, 3, 4, 6, 7, 8, 9, 10],
+      aspect_ratios: ['16:9', '9:16', '1:1', '4:3', '3:4'],
+      // viduq2 frames nothing on Vidu: text2video, or reference2video from up to 7 images.
+      images: { first_frame: false, last_frame: false, references: 7, required: false },
+    });
 
     for (const duration of kling.reelay.durations) {
       const accepted = await h.submit(key, { model: 'kling-v1', prompt: 'a cat', duration });

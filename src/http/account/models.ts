@@ -1,7 +1,7 @@
 /**
  * Model discovery in OpenAI's list shape: GET /v1/models lists the models this API key can use now (served by an
  * enabled channel, priced or free, and allowed for the key), GET /v1/models/{id} one of them. `reelay` adds the
- * vendors serving each model, its price, and what it takes (durations, aspect ratios, images) as the first
+ * vendors serving each model, its price, and what it takes (durations, aspect ratios, sizes, resolutions, images) as the first
  * channel's adapter declares it: the table its submit validation checks against (VendorAdapter.capabilities).
  */
 import type { FastifyInstance } from 'fastify';
@@ -36,6 +36,12 @@ const modelEntrySchema = z
       aspect_ratios: z.array(z.string()).nullable().meta({
         description: 'Aspect ratios rendered (a size maps to the nearest); null where not declared.',
       }),
+      sizes: z.array(z.string()).nullable().meta({
+        description: 'Exact sizes rendered ("1280x720"), for vendors that take sizes; null otherwise.',
+      }),
+      resolutions: z.array(z.string()).nullable().meta({
+        description: 'Resolution tiers rendered ("720p"), for vendors that take them; null otherwise.',
+      }),
       images: z
         .object({
           first_frame: z.boolean(),
@@ -56,12 +62,15 @@ const onModels = { tag: 'models', security: 'apiKey' } as const;
 /** What the model takes on the channel tried first, as that vendor's adapter declares it. */
 function capabilitiesView(
   capabilities: ModelCapabilities | undefined,
-): Pick<ModelEntry['reelay'], 'durations' | 'aspect_ratios' | 'images'> {
-  if (!capabilities) return { durations: null, aspect_ratios: null, images: null };
+): Pick<ModelEntry['reelay'], 'durations' | 'aspect_ratios' | 'sizes' | 'resolutions' | 'images'> {
+  if (!capabilities)
+    return { durations: null, aspect_ratios: null, sizes: null, resolutions: null, images: null };
   const { images } = capabilities;
   return {
     durations: capabilities.durations ? [...capabilities.durations] : null,
     aspect_ratios: capabilities.aspectRatios ? [...capabilities.aspectRatios] : null,
+    sizes: capabilities.sizes ? [...capabilities.sizes] : null,
+    resolutions: capabilities.resolutions ? [...capabilities.resolutions] : null,
     images: {
       first_frame: images.firstFrame,
       last_frame: images.lastFrame,

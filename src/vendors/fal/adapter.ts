@@ -13,7 +13,7 @@ import type {
   VendorRejection,
   VideoJob,
 } from '../adapter.js';
-import { mapModelInput } from '../aggregator-models.js';
+import { aggregatorCapabilities, mapModelInput } from '../aggregator-models.js';
 import { isObject, troubleFromStatus, troubleWithReason } from '../answers.js';
 import { jsonCall } from '../calls.js';
 import { falAuthorization, type FalCredentials } from './auth.js';
@@ -65,6 +65,7 @@ export const falAdapter: VendorAdapter<FalCredentials> = {
   credentials: z.object({ api_key: z.string().min(1) }).strict(),
   defaultBaseUrl: 'https://queue.fal.run',
   models: Object.keys(falModels),
+  capabilities: (model) => aggregatorCapabilities(falModels[model]),
 
   prepareSubmit(job: VideoJob): PreparedSubmit {
     const { input, expected, warnings } = mapModelInput(job, falModels[job.upstreamModel], 'fal');

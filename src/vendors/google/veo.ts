@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import type {
   ImageInput,
+  ModelCapabilities,
   PollOutcome,
   SubmitOutcome,
   VendorAnswer,
@@ -20,6 +21,7 @@ import type {
   VideoJob,
 } from '../adapter.js';
 import { retryAfterMs, troubleFromStatus } from '../answers.js';
+import { defaultFirst } from '../choices.js';
 import { agreed, dimensionsFor, exactSize } from '../mapping.js';
 import { parseImage } from '../image.js';
 
@@ -64,6 +66,23 @@ export const veoModelRules: Record<string, VeoModelRule> = {
   'veo-2.0-generate-001': veo20,
 };
 export const veoModels = Object.keys(veoModelRules);
+/** What Veo renders when not asked (the Veo page's parameter defaults). */
+const veoDefaults = { seconds: 8, aspect: '16:9', resolution: '720p' } as const;
+
+/**
+ * What a Veo model takes, from its rule (prepareVeo checks against the same rule); undefined for a model Veo does
+ * not serve. The default (8 seconds, 16:9, 720p) comes first.
+ */
+export function veoCapabilities(model: string): ModelCapabilities | undefined {
+  if (!Object.hasOwn(veoModelRules, model)) return undefined;
+  const rule = veoModelRules[model]!;
+  return {
+    durations: defaultFirst(rule.durations, veoDefaults.seconds),
+    aspectRatios: veoAspectRatios,
+    resolutions: rule.resolutions,
+    images: { firstFrame: true, lastFrame: rule.lastFrame, references: 0, required: false },
+  };
+}
 
 /** The metadata keys both APIs take, in Veo's own names; each adapter extends it. */
 export const veoMetadata = z
@@ -153,13 +172,13 @@ export function prepareVeo(
   );
   const model = job.upstreamModel;
 
-  const seconds = duration?.value ?? 8;
+  const seconds = duration?.value ?? veoDefaults.seconds;
   if (!rule.durations.includes(seconds))
     throw new InvalidRequestError(
       `Veo ${model} renders ${rule.durations.join(', ')} second videos, not ${seconds}`,
       duration?.param ?? 'duration',
     );
-  const chosenResolution = (resolution?.value ?? '720p') as VeoResolution;
+  const chosenResolution = (resolution?.value ?? veoDefaults.resolution) as VeoResolution;
   if (!rule.resolutions.includes(chosenResolution))
     throw new InvalidRequestError(
       `Veo ${model} renders ${rule.resolutions.join(', ')}, not ${chosenResolution}`,
@@ -175,7 +194,7 @@ export function prepareVeo(
   if (meta.lastFrame !== undefined && !job.image)
     throw new InvalidRequestError('metadata.lastFrame needs a first frame in image', 'metadata.lastFrame');
 
-  const chosenAspect = (aspect?.value ?? '16:9') as string;
+  const chosenAspect = (aspect?.value ?? veoDefaults.aspect) as string;
   const instance: VeoBody['instances'][0] = { prompt: job.prompt };
   if (job.image) instance.image = veoImage(job.image, 'image');
   if (meta.lastFrame !== undefined)

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type {
+  ModelCapabilities,
   PollOutcome,
   PreparedSubmit,
   VendorAdapter,
@@ -46,6 +47,27 @@ const hailuoMetadata = z
   })
   .strict();
 type HailuoMetadata = z.infer<typeof hailuoMetadata>;
+
+/**
+ * What a model takes, from the rule prepareSubmit checks against: resolutions with or without a first frame
+ * (MiniMax takes no aspect ratio: the vendor decides, hence null), a last frame where the rule has resolutions
+ * for one, an image required where it renders nothing from text.
+ */
+function hailuoCapabilities(model: string): ModelCapabilities | undefined {
+  if (!Object.hasOwn(hailuoModelRules, model)) return undefined;
+  const rule = hailuoModelRules[model]!;
+  return {
+    durations: rule.durations,
+    aspectRatios: null,
+    resolutions: [...new Set([...rule.textResolutions, ...rule.imageResolutions])],
+    images: {
+      firstFrame: rule.imageResolutions.length > 0,
+      lastFrame: rule.lastFrameResolutions.length > 0,
+      references: 0,
+      required: rule.textResolutions.length === 0,
+    },
+  };
+}
 
 function ruleFor(model: string): HailuoModelRule {
   if (Object.hasOwn(hailuoModelRules, model)) return hailuoModelRules[model]!;
@@ -166,6 +188,7 @@ export const hailuoAdapter: VendorAdapter<ApiKeyCredentials> = {
   credentials: apiKeyCredentials,
   defaultBaseUrl: 'https://api.minimax.io',
   models: hailuoModels,
+  capabilities: hailuoCapabilities,
 
   prepareSubmit(job: VideoJob): PreparedSubmit {
     const meta = parseMetadata(hailuoMetadata, job.metadata);

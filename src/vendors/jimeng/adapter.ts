@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { parseImage } from '../image.js';
 import type {
+  ModelCapabilities,
   ImageInput,
   PollOutcome,
   PreparedSubmit,
@@ -109,10 +110,35 @@ function collectImages(job: VideoJob, meta: z.infer<typeof jimengMetadata>): Giv
   return unique;
 }
 
+/**
+ * What a model (a family, or one of its req_keys) takes, from the same req_key table prepareSubmit picks from:
+ * 5 s, or 5 and 10 s where the family takes `frames`; the aspect ratios of its text-to-video variant (image
+ * variants follow the image); a first frame where a variant takes one image, a last frame where one takes two.
+ */
+function jimengCapabilities(model: string): ModelCapabilities | undefined {
+  const family = familyNamed(model);
+  if (!family) return undefined;
+  const variants: ReqKeySpec[] = Object.values(jimengReqKeys).filter((spec) => spec.family === family);
+  const counts = variants.flatMap((spec) => spec.imageCounts);
+  return {
+    durations: variants.some((spec) => spec.takesFrames) ? Object.keys(framesBySeconds).map(Number) : [5],
+    aspectRatios: variants.find((spec) => spec.aspectRatios)?.aspectRatios ?? null,
+    images: {
+      firstFrame: counts.some((count) => count >= 1),
+      lastFrame: counts.includes(2),
+      references: 0,
+      required: !counts.includes(0),
+    },
+  };
+}
+
+/** The family a model name names: an alias, or one of its req_keys. */
+function familyNamed(model: string): JimengFamily | undefined {
+  return Object.hasOwn(jimengFamilyAliases, model) ? jimengFamilyAliases[model] : reqKeySpec(model)?.family;
+}
+
 function familyOf(model: string): JimengFamily {
-  const family = Object.hasOwn(jimengFamilyAliases, model)
-    ? jimengFamilyAliases[model]
-    : reqKeySpec(model)?.family;
+  const family = familyNamed(model);
   if (!family) throw new InvalidRequestError(`Jimeng has no model ${model}`, 'model');
   return family;
 }
@@ -353,6 +379,7 @@ export const jimengAdapter: VendorAdapter<JimengCredentials> = {
   credentials: z.object({ access_key_id: z.string().min(1), secret_access_key: z.string().min(1) }).strict(),
   defaultBaseUrl: 'https://visual.volcengineapi.com',
   models: jimengModels,
+  capabilities: jimengCapabilities,
 
   prepareSubmit(job: VideoJob): PreparedSubmit {
     const meta = parseMetadata(jimengMetadata, job.metadata);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { parseImage } from '../image.js';
 import type {
+  ModelCapabilities,
   ImageInput,
   PollOutcome,
   VendorAdapter,
@@ -17,6 +18,7 @@ import type {
   VideoJob,
 } from '../adapter.js';
 import { isObject, retryAfterMs, troubleFromStatus } from '../answers.js';
+import { defaultFirst } from '../choices.js';
 import { jsonCall } from '../calls.js';
 import { agreed, dimensionsFor, exactSize, parseMetadata } from '../mapping.js';
 import { lumaAuthHeaders, lumaCredentials, type LumaCredentials } from './auth.js';
@@ -47,6 +49,24 @@ const lumaMetadata = z
 type LumaMetadata = z.infer<typeof lumaMetadata>;
 
 const generationsPath = '/dream-machine/v1/generations';
+
+/** What Luma renders when not asked. */
+const lumaDefaults = { seconds: 5, aspect: '16:9', resolution: '720p' } as const;
+
+/**
+ * What a model takes, from the rule and lists prepareSubmit checks against; the defaults come first. Images are
+ * keyframes: frame0 (image) and frame1 (metadata.frame1, the last frame).
+ */
+function lumaCapabilities(model: string): ModelCapabilities | undefined {
+  if (!Object.hasOwn(lumaModelRules, model)) return undefined;
+  const rule = lumaModelRules[model]!;
+  return {
+    durations: defaultFirst(rule.durations, lumaDefaults.seconds),
+    aspectRatios: defaultFirst<string>(lumaAspectRatios, lumaDefaults.aspect),
+    resolutions: defaultFirst<string>(rule.resolutions, lumaDefaults.resolution),
+    images: { firstFrame: true, lastFrame: true, references: 0, required: false },
+  };
+}
 
 function ruleFor(model: string): LumaModelRule {
   if (Object.hasOwn(lumaModelRules, model)) return lumaModelRules[model]!;
@@ -129,6 +149,7 @@ export const lumaAdapter: VendorAdapter<LumaCredentials> = {
   credentials: lumaCredentials,
   defaultBaseUrl: 'https://api.lumalabs.ai',
   models: lumaModels,
+  capabilities: lumaCapabilities,
 
   prepareSubmit(job: VideoJob) {
     const meta: LumaMetadata = parseMetadata(lumaMetadata, job.metadata);
@@ -141,16 +162,16 @@ export const lumaAdapter: VendorAdapter<LumaCredentials> = {
       agreed(
         { value: size?.aspect ?? null, param: 'size' },
         { value: meta.aspect_ratio, param: 'metadata.aspect_ratio' },
-      )?.value ?? '16:9';
+      )?.value ?? lumaDefaults.aspect;
     const resolution =
       agreed(
         { value: size?.resolution ?? null, param: 'size' },
         { value: meta.resolution, param: 'metadata.resolution' },
-      )?.value ?? '720p';
+      )?.value ?? lumaDefaults.resolution;
     const duration = agreed(
       { value: job.durationSeconds === null ? null : `${job.durationSeconds}s`, param: 'duration' },
       { value: meta.duration, param: 'metadata.duration' },
-    ) ?? { value: '5s', param: 'duration' };
+    ) ?? { value: `${lumaDefaults.seconds}s`, param: 'duration' };
     const seconds = Number.parseFloat(duration.value);
     if (!rule.durations.includes(seconds))
       throw new InvalidRequestError(

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { imageAsDataUrl } from '../image.js';
 import type {
+  ModelCapabilities,
   PollOutcome,
   PreparedSubmit,
   SubmitOutcome,
@@ -36,6 +37,22 @@ import { jsonCall } from '../calls.js';
 const openaiMetadata = z.object({}).strict();
 
 const isSora = (model: string) => /^sora-/.test(model);
+
+/**
+ * What a Sora model takes (OpenAI's SDK types: seconds, size; input_reference as the first frame, optional).
+ * Other models on an OpenAI-compatible upstream are that upstream's to judge: no table. prepareSubmit checks
+ * against this very table.
+ */
+function openaiCapabilities(model: string): ModelCapabilities | undefined {
+  if (!isSora(model)) return undefined;
+  return {
+    durations: openaiSeconds.map(Number),
+    // OpenAI takes exact sizes, not aspect ratios; the first listed is its default.
+    aspectRatios: null,
+    sizes: openaiSizes,
+    images: { firstFrame: true, lastFrame: false, references: 0, required: false },
+  };
+}
 
 /** OpenAI's error answers and what they mean for Reelay. */
 function errorOutcome(answer: VendorAnswer, what: string): VendorRejection | VendorTrouble {
@@ -92,23 +109,24 @@ export const openaiAdapter: VendorAdapter<OpenAICredentials> = {
   credentials: openaiCredentials,
   defaultBaseUrl: 'https://api.openai.com/v1',
   models: openaiVideoModels,
+  capabilities: openaiCapabilities,
 
   prepareSubmit(job: VideoJob): PreparedSubmit {
     parseMetadata(openaiMetadata, job.metadata);
     if (job.fps !== null)
       throw new InvalidRequestError('OpenAI does not let the frame rate be chosen; omit fps', 'fps');
-    const sora = isSora(job.upstreamModel);
+    const can = openaiCapabilities(job.upstreamModel);
     const seconds = job.durationSeconds === null ? undefined : String(job.durationSeconds);
-    if (sora && seconds !== undefined && !(openaiSeconds as readonly string[]).includes(seconds)) {
+    if (can?.durations && job.durationSeconds !== null && !can.durations.includes(job.durationSeconds)) {
       throw new InvalidRequestError(
-        `OpenAI renders ${openaiSeconds.join(', ')} second videos, not ${seconds}`,
+        `OpenAI renders ${can.durations.join(', ')} second videos, not ${seconds}`,
         'duration',
       );
     }
     const size = job.width !== null && job.height !== null ? `${job.width}x${job.height}` : undefined;
-    if (sora && size !== undefined && !(openaiSizes as readonly string[]).includes(size)) {
+    if (can?.sizes && size !== undefined && !can.sizes.includes(size)) {
       throw new InvalidRequestError(
-        `OpenAI renders videos of ${openaiSizes.join(', ')} pixels, not ${size}`,
+        `OpenAI renders videos of ${can.sizes.join(', ')} pixels, not ${size}`,
         'size',
       );
     }

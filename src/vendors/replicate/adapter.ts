@@ -12,7 +12,7 @@ import type {
   VendorAnswer,
   VideoJob,
 } from '../adapter.js';
-import { mapModelInput } from '../aggregator-models.js';
+import { aggregatorCapabilities, mapModelInput } from '../aggregator-models.js';
 import { isObject, troubleWithReason } from '../answers.js';
 import { jsonCall } from '../calls.js';
 import { InvalidRequestError } from '../errors.js';
@@ -53,6 +53,10 @@ export const replicateAdapter: VendorAdapter<ReplicateCredentials> = {
   credentials: z.object({ api_key: z.string().min(1) }).strict(),
   defaultBaseUrl: 'https://api.replicate.com',
   models: Object.keys(replicateModels),
+  capabilities(model) {
+    const reference = modelReference.exec(model);
+    return reference ? aggregatorCapabilities(replicateModels[`${reference[1]}/${reference[2]}`]) : undefined;
+  },
 
   prepareSubmit(job: VideoJob): PreparedSubmit {
     const reference = modelReference.exec(job.upstreamModel);

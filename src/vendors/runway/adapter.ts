@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { imageAsDataUrl, parseImage } from '../image.js';
 import type {
+  ModelCapabilities,
   CancelOutcome,
   ImageInput,
   PollOutcome,
@@ -19,6 +20,7 @@ import type {
   VideoJob,
 } from '../adapter.js';
 import { retryAfterMs, troubleFromStatus } from '../answers.js';
+import { defaultFirst } from '../choices.js';
 import { jsonCall } from '../calls.js';
 import { agreed, parseMetadata } from '../mapping.js';
 import { runwayAuthHeaders, runwayCredentials, type RunwayCredentials } from './auth.js';
@@ -76,6 +78,22 @@ function runwayImage(image: ImageInput, param: string): string {
 }
 
 /** The prompt image: the client's image, or Runway's own frame list from metadata. */
+/**
+ * What a model takes, from the rule prepareSubmit checks against. Runway's ratios are pixel sizes ("1280:720"),
+ * listed as sizes, text-to-video's first (its default); a model without text_to_video needs an image.
+ */
+function runwayCapabilities(model: string): ModelCapabilities | undefined {
+  if (!Object.hasOwn(runwayModelRules, model)) return undefined;
+  const rule = runwayModelRules[model]!;
+  const { text_to_video: text = [], image_to_video: image } = rule.ratios;
+  return {
+    durations: defaultFirst(rule.durations, rule.defaultDuration),
+    aspectRatios: null,
+    sizes: [...new Set([...text, ...image])].map((ratio) => ratio.replace(':', 'x')),
+    images: { firstFrame: true, lastFrame: rule.lastFrame, references: 0, required: text.length === 0 },
+  };
+}
+
 function promptImageOf(job: VideoJob, meta: RunwayMetadata, rule: RunwayModelRule) {
   if (job.image && meta.promptImage)
     throw new InvalidRequestError(
@@ -165,6 +183,7 @@ export const runwayAdapter: VendorAdapter<RunwayCredentials> = {
   credentials: runwayCredentials,
   defaultBaseUrl: 'https://api.dev.runwayml.com',
   models: runwayModels,
+  capabilities: runwayCapabilities,
 
   prepareSubmit(job: VideoJob) {
     const meta = parseMetadata(runwayMetadata, job.metadata);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type {
+  ModelCapabilities,
   CancelOutcome,
   PollOutcome,
   PreparedSubmit,
@@ -16,7 +17,7 @@ import type {
 import { isObject, troubleFromStatus } from '../answers.js';
 import { apiKeyCredentials, bearerHeader, type ApiKeyCredentials } from '../bearer.js';
 import { jsonCall } from '../calls.js';
-import { aspectOfSize, reconcile, requireOneOf, tierOfSize, wholeSeconds } from '../choices.js';
+import { aspectOfSize, defaultFirst, reconcile, requireOneOf, tierOfSize, wholeSeconds } from '../choices.js';
 import { InvalidRequestError } from '../errors.js';
 import { imageAsDataUrl, parseImage } from '../image.js';
 import { dimensionsFor, parseMetadata } from '../mapping.js';
@@ -39,11 +40,16 @@ import {
 
 const tasksPath = '/api/v3/contents/generations/tasks';
 
+/** Reference images a request may carry (Ark: 1–4 reference_image items). */
+const maxReferenceImages = 4;
+/** What Seedance renders when not asked. */
+const seedanceDefaults = { seconds: 5, resolution: '720p' } as const;
+
 /** The metadata keys a client may send for Seedance, in Ark's own names (images by their content role). */
 const seedanceMetadata = z
   .object({
     last_frame: z.string().min(1).optional(),
-    reference_images: z.array(z.string().min(1)).min(1).max(4).optional(),
+    reference_images: z.array(z.string().min(1)).min(1).max(maxReferenceImages).optional(),
     resolution: z.enum(seedanceResolutions).optional(),
     ratio: z.enum([...seedanceRatios, 'adaptive']).optional(),
     camera_fixed: z.boolean().optional(),
@@ -65,6 +71,26 @@ const passThroughKeys = [
   'service_tier',
   'execution_expires_after',
 ] as const;
+
+/**
+ * What a model takes, from the rule prepareSubmit checks against; the defaults come first. Aspect ratios are
+ * exact (a size must have one of them); with images and no ratio the video follows the first image.
+ */
+function seedanceCapabilities(model: string): ModelCapabilities | undefined {
+  if (!Object.hasOwn(seedanceModelRules, model)) return undefined;
+  const rule = seedanceModelRules[model]!;
+  return {
+    durations: defaultFirst(rule.durations, seedanceDefaults.seconds),
+    aspectRatios: seedanceRatios,
+    resolutions: defaultFirst<string>(rule.resolutions, seedanceDefaults.resolution),
+    images: {
+      firstFrame: rule.roles.includes('first_frame'),
+      lastFrame: rule.roles.includes('last_frame'),
+      references: rule.roles.includes('reference_image') ? maxReferenceImages : 0,
+      required: !rule.textToVideo,
+    },
+  };
+}
 
 function ruleFor(model: string): SeedanceModelRule {
   if (Object.hasOwn(seedanceModelRules, model)) return seedanceModelRules[model]!;
@@ -185,6 +211,7 @@ export const seedanceAdapter: VendorAdapter<ApiKeyCredentials> = {
   credentials: apiKeyCredentials,
   defaultBaseUrl: 'https://ark.cn-beijing.volces.com',
   models: seedanceModels,
+  capabilities: seedanceCapabilities,
 
   prepareSubmit(job: VideoJob): PreparedSubmit {
     const meta = parseMetadata(seedanceMetadata, job.metadata);
@@ -197,7 +224,7 @@ export const seedanceAdapter: VendorAdapter<ApiKeyCredentials> = {
 
     const durationGiven = wholeSeconds(job, 'Seedance');
     const duration = requireOneOf(
-      { value: durationGiven ?? 5, param: 'duration' },
+      { value: durationGiven ?? seedanceDefaults.seconds, param: 'duration' },
       rule.durations,
       `Seedance ${model}`,
     );
@@ -206,7 +233,7 @@ export const seedanceAdapter: VendorAdapter<ApiKeyCredentials> = {
       { value: meta.resolution, param: 'metadata.resolution' },
     );
     const resolution = requireOneOf(
-      resolutionGiven ?? { value: '720p' as const, param: 'metadata.resolution' },
+      resolutionGiven ?? { value: seedanceDefaults.resolution, param: 'metadata.resolution' },
       rule.resolutions,
       `Seedance ${model}`,
     );

@@ -13,6 +13,7 @@ import {
   prepareVeo,
   readOperation,
   readOperationStart,
+  veoCapabilities,
   veoMetadata,
   veoModels,
   type GeneratedVideo,
@@ -42,6 +43,7 @@ export const veoAdapter: VendorAdapter<VeoCredentials> = {
   credentials: veoCredentials,
   defaultBaseUrl: 'https://generativelanguage.googleapis.com',
   models: veoModels,
+  capabilities: veoCapabilities,
 
   prepareSubmit(job: VideoJob) {
     const meta = parseMetadata(veoMetadata, job.metadata);

@@ -15,6 +15,7 @@ import {
   prepareVeo,
   readOperation,
   readOperationStart,
+  veoCapabilities,
   veoMetadata,
   veoModelRules,
   veoModels,
@@ -70,6 +71,7 @@ export const vertexAdapter: VendorAdapter<VertexCredentials> = {
   // `{location}` is the channel's region (credentials.location), filled in by sign().
   defaultBaseUrl: `https://${locationPlaceholder}-aiplatform.googleapis.com`,
   models: veoModels,
+  capabilities: veoCapabilities,
 
   prepareSubmit(job: VideoJob) {
     const meta = parseMetadata(vertexMetadata, job.metadata);

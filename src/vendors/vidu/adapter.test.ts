@@ -112,7 +112,8 @@ describe('Vidu endpoint choice', () => {
       'model',
     ],
     ['a model img2video does not take', { model: 'viduq2', image: first }, 'model'],
-    ['a model text2video does not take', { model: 'vidu2.0' }, 'model'],
+    // A model that frames only (no text2video): the image is what is missing.
+    ['a model text2video does not take', { model: 'vidu2.0' }, 'image'],
     ['an unknown metadata key', { metadata: { negative_prompt: 'blur' } }, 'metadata.negative_prompt'],
     [
       'aspect_ratio on img2video',

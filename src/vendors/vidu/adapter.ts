@@ -31,6 +31,7 @@ import {
   viduImageCounts,
   viduModelRule,
   viduModelRules,
+  viduCapabilities,
   viduModels,
   viduReason,
   viduResolutions,
@@ -155,6 +156,8 @@ function chooseEndpoint(
 function ruleFor(endpoint: ViduEndpoint, model: string): ViduModelRule {
   const rule = viduModelRule(endpoint, model);
   if (rule) return rule;
+  if (endpoint === 'text2video' && viduCapabilities(model)?.images.required)
+    throw new InvalidRequestError(`Vidu ${model} makes videos from images only; give image`, 'image');
   const takes = Object.keys(viduModelRules[endpoint]).join(', ');
   throw new InvalidRequestError(
     `Vidu ${endpoint} takes the models ${takes}; ${model} is not one of them`,
@@ -443,6 +446,7 @@ export const viduAdapter: VendorAdapter<ViduCredentials> = {
   credentials: viduCredentials,
   defaultBaseUrl: 'https://api.vidu.cn',
   models: viduModels,
+  capabilities: viduCapabilities,
 
   prepareSubmit(job: VideoJob): PreparedSubmit {
     const meta = parseMetadata(viduMetadata, job.metadata);

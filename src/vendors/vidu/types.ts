@@ -1,5 +1,7 @@
 /** Vidu's wire shapes (api.vidu.cn /ent/v2/*) and per-model rules, shared by the adapter and the simulator. */
 import { z } from 'zod';
+import type { ModelCapabilities } from '../adapter.js';
+import { defaultFirst } from '../choices.js';
 
 export const viduEndpoints = ['text2video', 'img2video', 'start-end2video', 'reference2video'] as const;
 export type ViduEndpoint = (typeof viduEndpoints)[number];
@@ -105,6 +107,30 @@ export const viduImageCounts: Record<ViduEndpoint, { min: number; max: number }>
   'start-end2video': { min: 2, max: 2 },
   reference2video: { min: 1, max: 7 },
 };
+
+/**
+ * What a model takes, from the endpoint rules prepareSubmit checks against. Durations, resolutions and aspect
+ * ratios are those of the endpoint a plain request goes to: text2video, or img2video for a model that needs an
+ * image (which follows the image's aspect ratio: null). The endpoint's default comes first.
+ */
+export function viduCapabilities(model: string): ModelCapabilities | undefined {
+  const text = viduModelRule('text2video', model);
+  const rule = text ?? viduModelRule('img2video', model);
+  if (!rule) return undefined;
+  const durations = defaultFirst(rule.durations, rule.defaultDuration);
+  const reference = viduModelRule('reference2video', model);
+  return {
+    durations,
+    aspectRatios: text ? text.aspectRatios : null,
+    resolutions: [...new Set(durations.flatMap((duration) => rule.resolutions(duration)))],
+    images: {
+      firstFrame: viduModelRule('img2video', model) !== undefined,
+      lastFrame: viduModelRule('start-end2video', model) !== undefined,
+      references: reference ? Math.min(reference.maxImages, viduImageCounts.reference2video.max) : 0,
+      required: !text,
+    },
+  };
+}
 
 const commonFields = [
   'model',

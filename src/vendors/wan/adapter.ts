@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type {
+  ModelCapabilities,
   PollOutcome,
   PreparedSubmit,
   VendorAdapter,
@@ -16,7 +17,7 @@ import type {
 import { troubleFromStatus } from '../answers.js';
 import { apiKeyCredentials, bearerHeader, type ApiKeyCredentials } from '../bearer.js';
 import { jsonCall } from '../calls.js';
-import { reconcile, requireOneOf, tierOfSize, wholeSeconds } from '../choices.js';
+import { defaultFirst, reconcile, requireOneOf, tierOfSize, wholeSeconds } from '../choices.js';
 import { InvalidRequestError } from '../errors.js';
 import { imageAsDataUrl, parseImage } from '../image.js';
 import { parseMetadata } from '../mapping.js';
@@ -54,6 +55,31 @@ const wanMetadata = z
   })
   .strict();
 type WanMetadata = z.infer<typeof wanMetadata>;
+
+/**
+ * What a model takes, from the rule prepareSubmit checks against: text-to-video takes exact sizes, image models a
+ * resolution (the video follows the image's aspect ratio, so no aspect ratios); i2v needs a first frame, kf2v a
+ * first and a last. The defaults come first.
+ */
+function wanCapabilities(model: string): ModelCapabilities | undefined {
+  if (!Object.hasOwn(wanModelRules, model)) return undefined;
+  const rule = wanModelRules[model]!;
+  const resolutions = defaultFirst(rule.resolutions, rule.defaultResolution);
+  return {
+    durations: rule.durations,
+    aspectRatios: null,
+    resolutions,
+    ...(rule.kind === 't2v' && {
+      sizes: resolutions.flatMap((r) => wanSizes[r]).map((size) => size.replace('*', 'x')),
+    }),
+    images: {
+      firstFrame: rule.kind !== 't2v',
+      lastFrame: rule.kind === 'kf2v',
+      references: 0,
+      required: rule.kind !== 't2v',
+    },
+  };
+}
 
 function ruleFor(model: string): WanModelRule {
   if (Object.hasOwn(wanModelRules, model)) return wanModelRules[model]!;
@@ -162,6 +188,7 @@ export const wanAdapter: VendorAdapter<ApiKeyCredentials> = {
   credentials: apiKeyCredentials,
   defaultBaseUrl: 'https://dashscope-intl.aliyuncs.com',
   models: wanModels,
+  capabilities: wanCapabilities,
 
   prepareSubmit(job: VideoJob): PreparedSubmit {
     const meta = parseMetadata(wanMetadata, job.metadata);
