@@ -134,6 +134,8 @@ export function serveParent(handlers: Record<string, (params: never) => unknown>
       );
   });
   process.on('SIGTERM', () => process.exit(0));
+  // The benchmark was stopped (Ctrl-C, killed): its processes go with it, not on loading the machine.
+  process.on('disconnect', () => process.exit(0));
   process.send!({ ready: true });
 }
 

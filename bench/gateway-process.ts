@@ -57,6 +57,11 @@ async function admin<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: obj
   return res.json<T>();
 }
 
+/** The one Kling channel every benchmark task runs on. */
+async function benchChannel() {
+  return (await gateway.deps.channels.candidates(seedBody.model))[0]!;
+}
+
 serveParent({
   async start(options: GatewayStart) {
     const config = loadConfig(
@@ -99,25 +104,26 @@ serveParent({
   },
 
   /** Ids (and callback URLs) for `count` new jobs, to be submitted to the simulator by the benchmark. */
-  prepareJobs({ count }: { count: number }): SeedJob[] {
+  async prepareJobs({ count }: { count: number }): Promise<SeedJob[]> {
+    const channel = await benchChannel();
     return Array.from({ length: count }, () => {
       const jobId = newId('job');
-      return { jobId, callbackUrl: gateway.vendorCallbacks.urlFor(jobId) };
+      return { jobId, callbackUrl: gateway.vendorCallbacks.urlFor(jobId, channel.id) };
     });
   },
 
   /** Saves one running task per job, exactly as a submit the vendor accepted leaves it: due for its first poll. */
   async insertRunningJobs({ jobs }: { jobs: { jobId: string; upstreamId: string }[] }) {
-    const { database, channels, config } = gateway.deps;
+    const { database, config } = gateway.deps;
     const request = parseGenerationsRequest(seedBody, gateway.webhookTargets);
-    const channel = (await channels.candidates(request.model))[0]!;
+    const channel = await benchChannel();
     const adapter = requireAdapter(channel.vendor);
     const price = await findPrice(database, request.model);
     const now = Date.now();
     const tasks: TaskRow[] = [];
     const rows: NewTaskJob[] = [];
     for (const { jobId, upstreamId } of jobs) {
-      const job = jobFor(request, jobId, channel, gateway.vendorCallbacks.urlFor(jobId));
+      const job = jobFor(request, jobId, channel, gateway.vendorCallbacks.urlFor(jobId, channel.id));
       const prepared = prepareJob(adapter, request, job);
       const taskId = newId('task');
       tasks.push({

@@ -45,6 +45,25 @@ let app: FastifyInstance;
 let token: string;
 const pollTimes = new Map<string, number[]>();
 const failedCallbacks = new Map<number | null, number>();
+/**
+ * Per final callback (the one that says the task ended): how long after the task's end it was sent, and answered.
+ * Tells the simulator's own lateness (a busy event loop fires its timers late) from the gateway's.
+ */
+const endCallbackLag = { sentMs: [] as number[], answeredMs: [] as number[] };
+
+/** The simulated task a Kling callback body reports as ended (succeed or failed); null for other stages. */
+function endedTaskOf(body: unknown) {
+  const { task_id, task_status } = (body ?? {}) as { task_id?: string; task_status?: string };
+  if (task_status !== 'succeed' && task_status !== 'failed') return null;
+  return (task_id && world.tasks.get(task_id)) || null;
+}
+
+function percentiles(values: number[]): { p50: number; p99: number } | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
+}
 
 serveParent({
   async start(options: SimulatorStart) {
@@ -53,7 +72,13 @@ serveParent({
     // Callbacks that did not reach Reelay (no answer, or not a 2xx), to tell a lost callback from a slow one.
     const callBack = world.callBack.bind(world);
     world.callBack = async (vendor, url, body) => {
+      const ended = endedTaskOf(body);
+      const sentAt = Date.now();
       const status = await callBack(vendor, url, body);
+      if (ended) {
+        endCallbackLag.sentMs.push(sentAt - world.finishedAt(ended));
+        endCallbackLag.answeredMs.push(Date.now() - world.finishedAt(ended));
+      }
       if (status === null || status >= 300)
         failedCallbacks.set(status, (failedCallbacks.get(status) ?? 0) + 1);
       return status;
@@ -130,9 +155,19 @@ serveParent({
     return world.requests('kling', 'poll');
   },
 
-  /** Kling's callbacks: how many were sent, and how many failed by answer (null: no answer). */
+  /**
+   * Kling's callbacks: how many were sent, how many failed by answer (null: no answer), and the p50/p99 of how
+   * long after its task's end the final callback was sent and answered.
+   */
   callbacks() {
-    return { sent: world.requests('kling', 'callback'), failed: Object.fromEntries(failedCallbacks) };
+    return {
+      sent: world.requests('kling', 'callback'),
+      failed: Object.fromEntries(failedCallbacks),
+      endLagMs: {
+        sent: percentiles(endCallbackLag.sentMs),
+        answered: percentiles(endCallbackLag.answeredMs),
+      },
+    };
   },
 
   async stop() {

@@ -38,8 +38,12 @@ const envSchema = z.object({
   POLL_BACKOFF_FACTOR: z.coerce.number().min(1).default(1.5),
   /** How often the poller looks for due work. */
   POLL_TICK_MS: number(250),
-  /** Polls in flight at once, per channel (vendors cap concurrent requests). */
-  POLL_CHANNEL_CONCURRENCY: z.coerce.number().int().min(1).default(16),
+  /**
+   * Polls in flight at once per channel, on this instance. A channel's polls per second are at most this over the
+   * vendor's answer time: at 16, a busy machine's callbacks queued behind the cap (docs/benchmarks.md). What the
+   * vendor sees in all is bounded by the channel's own `max_concurrency` and `max_rps`.
+   */
+  POLL_CHANNEL_CONCURRENCY: z.coerce.number().int().min(1).default(64),
   /**
    * While a channel's vendor callbacks arrive, each of its jobs is polled on the routine schedule only this often
    * (callbacks bring the news; polling is the safety net). Normal polling resumes POLL_MAX_DELAY_MS after the

@@ -144,7 +144,10 @@ export class Gateway implements GatewayParts {
     const log =
       options.logger ??
       pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'headers.authorization'] });
-    const database: Database = await openDatabase(config.DATABASE_URL, options.database);
+    const database: Database = await openDatabase(config.DATABASE_URL, {
+      ...options.database,
+      warn: (message) => log.warn(message),
+    });
     const secret = loadOrCreateSecret(config.REELAY_DATA_DIR, config.REELAY_SECRET);
     const sealer = new Sealer(secret, config.REELAY_SECRET_PREVIOUS ? [config.REELAY_SECRET_PREVIOUS] : []);
     if (database.dialect === 'postgres' && !config.REELAY_SECRET)
@@ -220,7 +223,7 @@ export class Gateway implements GatewayParts {
       // The ended task's webhook is already in the outbox (same transaction): send it now.
       onWebhookQueued: () => webhooks.wake(),
       onCopyQueued: () => copier.wake(),
-      vendorCallbackUrl: (jobId) => vendorCallbacks.urlFor(jobId),
+      vendorCallbackUrl: (jobId, channelId) => vendorCallbacks.urlFor(jobId, channelId),
     };
     const runner = new JobRunner(deps);
     const poller = new Poller(deps, runner);

@@ -25,5 +25,5 @@ export interface EngineDeps {
   /** Told when a succeeded job's result is due to be copied into storage. */
   onCopyQueued(): void;
   /** Reelay's callback URL for a job, given to vendors that call back; null when PUBLIC_URL is not set. */
-  vendorCallbackUrl?(jobId: string): string | null;
+  vendorCallbackUrl?(jobId: string, channelId: string): string | null;
 }

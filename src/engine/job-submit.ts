@@ -135,7 +135,7 @@ export class JobSubmitter {
       }
       const adapter = requireAdapter(channel.vendor);
       let prepared: PreparedSubmit;
-      const callbackUrl = this.deps.vendorCallbackUrl?.(job.id) ?? null;
+      const callbackUrl = this.deps.vendorCallbackUrl?.(job.id, channel.id) ?? null;
       const vendorJob = jobFor(request, job.id, channel, callbackUrl);
       try {
         prepared = prepareJob(adapter, request, vendorJob);

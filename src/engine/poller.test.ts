@@ -131,16 +131,18 @@ describe.each(testDatabases())('poller on %s', (database) => {
   });
 
   it('keeps a job between polls under one lease, renewed as it goes; another instance takes it when this one stops', async () => {
-    // A 600 ms lease, polls every 100 ms, a task of 2.5 s: the lease must be renewed several times over.
+    // A 2 s lease, polls every 100 ms, a task of 5 s: the lease must be renewed several times over. It is renewed
+    // a vendor timeout (1 s) before its end: at 600 ms and 200 ms, a loaded machine's pauses outlasted the slack
+    // and a second holder was the machine's doing, not the poller's.
     const config = {
       POLL_INITIAL_DELAY_MS: 50,
       POLL_BACKOFF_FACTOR: 1,
       POLL_MAX_DELAY_MS: 100,
       POLL_TICK_MS: 10,
-      POLL_LEASE_MS: 600,
-      VENDOR_TIMEOUT_MS: 200,
+      POLL_LEASE_MS: 2_000,
+      VENDOR_TIMEOUT_MS: 1_000,
     };
-    const first = await start({ simulator: { taskDurationMs: 2_500 }, config });
+    const first = await start({ simulator: { taskDurationMs: 5_000 }, config });
     await first.channel('kling');
     const { key } = await first.user();
     const { task_id: taskId } = (await first.submit(key, { model: 'kling-v1', prompt: 'kept' })).body;

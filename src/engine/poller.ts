@@ -9,13 +9,14 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import TinyQueue from 'tinyqueue';
 import type { TaskJobRow } from '../store/schema.js';
-import { claimDueJobs, claimJobNow, isJobLeased, makeChannelJobsDue } from '../store/claims.js';
+import { claimDueJobs, claimJobsNow, isJobLeased, makeChannelJobsDue } from '../store/claims.js';
 import { eachInOneTransaction, rescheduleJobIn } from '../store/tasks.js';
 import { CallbackSignal } from './callback-signal.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { EngineDeps } from './deps.js';
 import type { OpenJob } from './job-poll.js';
 import type { JobRunner } from './job-runner.js';
+import { TurnBatch } from './turn-batch.js';
 
 /**
  * A job this process keeps under its lease between polls: it waits here, not in the database, so a poll costs no
@@ -53,6 +54,10 @@ export class Poller {
   private readonly polling = new Set<string>();
   private readonly pollAgain = new Set<string>();
   private readonly shared = new SharedStrings(10_000);
+  /** Claims for callbacks' jobs, gathered for a moment: at 100,000 tasks one commit each cost more than the claims. */
+  private readonly newsClaims: TurnBatch<string, TaskJobRow | undefined>;
+  /** Jobs whose claim for a callback is under way: a second callback for one waits for the same claim. */
+  private readonly claimingNews = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly deps: EngineDeps,
@@ -62,6 +67,11 @@ export class Poller {
       () => deps.config.POLL_MAX_DELAY_MS,
       () => deps.config.POLL_CALLBACK_FALLBACK_MS,
     );
+    this.newsClaims = new TurnBatch((jobIds) => {
+      const now = Date.now();
+      const lease = { now, leaseToken: randomUUID(), leaseUntil: now + deps.config.POLL_LEASE_MS };
+      return claimJobsNow(deps.database, jobIds, lease);
+    }, newsClaimWindowMs);
     this.loop = new ClaimLoop(
       {
         name: 'poller',
@@ -166,16 +176,29 @@ export class Poller {
       this.hurry(kept);
       return true;
     }
-    const now = Date.now();
-    const leaseToken = randomUUID();
-    const leaseUntil = now + this.deps.config.POLL_LEASE_MS;
-    const row = await claimJobNow(this.deps.database, jobId, { now, leaseToken, leaseUntil });
+    let claiming = this.claimingNews.get(jobId);
+    if (!claiming) {
+      claiming = this.claimNews(jobId, channelId).finally(() => this.claimingNews.delete(jobId));
+      this.claimingNews.set(jobId, claiming);
+    }
+    return claiming;
+  }
+
+  /** Claims a callback's job from the database and polls it first. */
+  private async claimNews(jobId: string, channelId?: string): Promise<boolean> {
+    const row = await this.newsClaims.add(jobId);
     if (!row) {
-      if (channelId && (await isJobLeased(this.deps.database, jobId, now)))
-        this.callbacks.missed(channelId, now);
+      if (channelId && (await isJobLeased(this.deps.database, jobId, Date.now())))
+        this.callbacks.missed(channelId, Date.now());
       return false;
     }
-    const claimed: KeptJob = { job: this.openJob(row), leaseToken, leaseUntil, dueAt: now, polledAt: null };
+    const claimed: KeptJob = {
+      job: this.openJob(row),
+      leaseToken: row.lease_token!,
+      leaseUntil: row.next_poll_at,
+      dueAt: Date.now(),
+      polledAt: null,
+    };
     // At capacity the news waits in the priority lane: polling past the limit let 100,000 callbacks queue polls
     // without bound (docs/benchmarks.md).
     if (this.loop.inFlight >= this.deps.config.POLL_BATCH_SIZE) this.hurry(claimed);
@@ -375,6 +398,9 @@ export class Poller {
     return limit;
   }
 }
+
+/** How long callbacks' claims gather before they commit together (a few ms against a one-second target). */
+const newsClaimWindowMs = 2;
 
 /** One copy of each string seen, for up to `limit` distinct strings (then it starts afresh). */
 class SharedStrings {

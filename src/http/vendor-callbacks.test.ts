@@ -65,7 +65,7 @@ describe.each(testDatabases())('vendor callbacks on %s', (database) => {
     const submitted = await h.submit(key, { model: 'kling-v1', prompt: 'quick news' });
     const sent = await klingTaskOf(h, submitted.body.task_id);
     expect(sent.request.callback_url).toMatch(
-      new RegExp(`^${h.url}/v1/vendor-callbacks/job_\\w+\\.[\\w-]{43}$`),
+      new RegExp(`^${h.url}/v1/vendor-callbacks/job_\\w+\\.ch_\\w+\\.[\\w-]{43}$`),
     );
 
     // The first poll is due a minute after submit; the task takes 300 ms.
@@ -260,6 +260,57 @@ describe.each(testDatabases())('vendor callbacks on %s', (database) => {
       async () => h.sim.world.requests('kling', 'poll') >= pollsResting + 3,
       'routine polls resuming',
     );
+  });
+
+  it('takes callbacks that come together for one job as one claim, not as a job held elsewhere', async () => {
+    // Two long tasks whose "still running" callbacks keep coming: both rest, due an hour after their last poll.
+    const { h, key } = await start({
+      publicUrl: true,
+      simulator: { taskDurationMs: 10 * 60_000 },
+      config: {
+        POLL_INITIAL_DELAY_MS: 50,
+        POLL_BACKOFF_FACTOR: 1,
+        POLL_MAX_DELAY_MS: 1_000,
+        POLL_CALLBACK_FALLBACK_MS: 60 * 60_000,
+      },
+    });
+    const ids: string[] = [];
+    for (const prompt of ['news', 'quiet'])
+      ids.push((await h.submit(key, { model: 'kling-v1', prompt })).body.task_id as string);
+    const [news, quiet] = await Promise.all(ids.map((id) => klingTaskOf(h, id)));
+    let callingBack = true;
+    const running = (async () => {
+      while (callingBack) {
+        for (const task of [news!, quiet!])
+          await post(String(task.request.callback_url), { task_id: task.id, task_status: 'processing' });
+        await sleep(50);
+      }
+    })();
+    const resting = async (taskId: string) => {
+      const row = await leaseOf(h, taskId);
+      return row.lease_token === null && row.next_poll_at > Date.now() + 30 * 60_000;
+    };
+    await until(async () => (await resting(ids[0]!)) && (await resting(ids[1]!)), 'both jobs resting');
+
+    // Five callbacks with news for one job, all at once: each answered, the job polled (once or, for one that
+    // came during the poll, again after), none counted as a callback for a job another instance holds.
+    const pollsBefore = h.sim.world.requests('kling', 'poll');
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        post(String(news!.request.callback_url), { task_id: news!.id, task_status: 'succeed' }),
+      ),
+    );
+    for (const answer of answers) expect(answer).toEqual({ status: 200, body: { received: true } });
+    await until(async () => h.sim.world.requests('kling', 'poll') > pollsBefore, 'the poll for the news');
+    // A miss would have the channel polled normally, the resting quiet job first among its polls.
+    const quietUntil = Date.now() + 1_500;
+    while (Date.now() < quietUntil) {
+      await sleep(100);
+      expect(await resting(ids[1]!)).toBe(true);
+    }
+    expect(h.sim.world.requests('kling', 'poll') - pollsBefore).toBeLessThanOrEqual(2);
+    callingBack = false;
+    await running;
   });
 
   it('polls a resting job at once when its vendor calls back with news', async () => {

@@ -6,10 +6,17 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../errors.js';
-import { vendorCallbackPath } from '../security/vendor-callback-tokens.js';
+import { vendorCallbackPath, type CallbackTarget } from '../security/vendor-callback-tokens.js';
 import type { Gateway } from '../gateway.js';
 import { adapterFor } from '../vendors/registry.js';
 import { nestsDeeperThan } from '../security/json-depth.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the callback URL's token names (checked before the body is read). */
+    callbackTarget: CallbackTarget | null;
+  }
+}
 
 export function vendorCallbacksApi(gateway: Gateway) {
   return async function plugin(app: FastifyInstance) {
@@ -20,15 +27,16 @@ export function vendorCallbacksApi(gateway: Gateway) {
     );
 
     // The token is checked before the body is read: a forged callback costs no more than its headers.
+    app.decorateRequest('callbackTarget', null);
     app.addHook('onRequest', async (request) => {
       const { token } = request.params as { token?: string };
-      if (!token || !gateway.vendorCallbacks.jobIdFrom(token))
-        throw new NotFoundError('Unknown callback', null, 'callback_not_found');
+      request.callbackTarget = token ? gateway.vendorCallbacks.targetOf(token) : null;
+      if (!request.callbackTarget) throw new NotFoundError('Unknown callback', null, 'callback_not_found');
     });
 
     app.post<{ Params: { token: string } }>(`${vendorCallbackPath}/:token`, async (request) => {
-      const jobId = gateway.vendorCallbacks.jobIdFrom(request.params.token)!;
-      const channel = await channelOfJob(gateway, jobId);
+      const { jobId } = request.callbackTarget!;
+      const channel = await channelOf(gateway, request.callbackTarget!);
       const adapter = channel ? adapterFor(channel.vendor) : undefined;
       // Any callback, news or not, shows the channel's callbacks arrive: its routine polls may back off.
       if (channel) gateway.poller.callbackArrived(channel.id);
@@ -46,10 +54,13 @@ export function vendorCallbacksApi(gateway: Gateway) {
   };
 }
 
-/** The channel of the job; its vendor's adapter reads the callbacks: a handshake, or "still running" (no poll). */
-async function channelOfJob(gateway: Gateway, jobId: string) {
-  const channelId = await gateway.tasks.channelOfJob(jobId);
-  return channelId ? await gateway.deps.channels.get(channelId) : undefined;
+/**
+ * The channel the job was sent to; its vendor's adapter reads the callbacks: a handshake, or "still running" (no
+ * poll). Named by the token, or (tokens made before it was carried) found in the job's row.
+ */
+async function channelOf(gateway: Gateway, { jobId, channelId }: CallbackTarget) {
+  const id = channelId ?? (await gateway.tasks.channelOfJob(jobId));
+  return id ? await gateway.deps.channels.get(id) : undefined;
 }
 
 function parseJsonOrNothing(text: string): unknown {

@@ -1,12 +1,20 @@
 /**
- * Reelay's own callback URLs for vendors that call back: `<PUBLIC_URL>/v1/vendor-callbacks/<token>`, one per job.
- * The token is the job id and an HMAC of it under Reelay's secret: unguessable, yet nothing to store, and it
- * survives restarts (every instance sharing a database shares REELAY_SECRET). A callback only makes Reelay poll
- * the job at once; what the vendor's body says is never believed.
+ * Reelay's own callback URLs for vendors that call back: `<PUBLIC_URL>/v1/vendor-callbacks/<token>`, one per job
+ * and channel. The token is the job id, the channel it was sent to and an HMAC of both under Reelay's secret:
+ * unguessable, yet nothing to store, and it survives restarts (every instance sharing a database shares
+ * REELAY_SECRET). Carrying the channel lets a callback be read (which vendor, news or not) without a database read
+ * (docs/benchmarks.md). A callback only makes Reelay poll the job at once; what the vendor's body says is never
+ * believed.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export const vendorCallbackPath = '/v1/vendor-callbacks';
+
+/** What a valid token names. `channelId` is null in tokens made before it was carried (the job's row tells). */
+export interface CallbackTarget {
+  jobId: string;
+  channelId: string | null;
+}
 
 export class VendorCallbacks {
   private readonly key: Buffer;
@@ -20,24 +28,30 @@ export class VendorCallbacks {
     this.key = createHash('sha256').update(`reelay vendor callbacks\0${secret}`).digest();
   }
 
-  /** The URL to give a vendor for this job; null when Reelay has no public address to be called on. */
-  urlFor(jobId: string): string | null {
+  /** The URL to give a vendor for this job on this channel; null when Reelay has no public address. */
+  urlFor(jobId: string, channelId: string): string | null {
     const base = this.publicUrl();
     if (!base) return null;
-    return `${base.replace(/\/+$/, '')}${vendorCallbackPath}/${jobId}.${this.mac(jobId)}`;
+    const signed = `${jobId}.${channelId}`;
+    return `${base.replace(/\/+$/, '')}${vendorCallbackPath}/${signed}.${this.mac(signed)}`;
   }
 
-  /** The job a token was made for; null for anything Reelay did not make. */
-  jobIdFrom(token: string): string | null {
+  /** The job (and channel) a token was made for; null for anything Reelay did not make. */
+  targetOf(token: string): CallbackTarget | null {
     const dot = token.lastIndexOf('.');
-    if (dot <= 0 || token.length > 200) return null;
-    const jobId = token.slice(0, dot);
+    if (dot <= 0 || token.length > 300) return null;
+    const signed = token.slice(0, dot);
     const given = Buffer.from(token.slice(dot + 1));
-    const expected = Buffer.from(this.mac(jobId));
-    return given.length === expected.length && timingSafeEqual(given, expected) ? jobId : null;
+    const expected = Buffer.from(this.mac(signed));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    // Ids are made of letters, digits, '_' and '-': the first dot ends the job id. Older tokens sign the job alone.
+    const split = signed.indexOf('.');
+    return split < 0
+      ? { jobId: signed, channelId: null }
+      : { jobId: signed.slice(0, split), channelId: signed.slice(split + 1) };
   }
 
-  private mac(jobId: string): string {
-    return createHmac('sha256', this.key).update(jobId).digest('base64url');
+  private mac(signed: string): string {
+    return createHmac('sha256', this.key).update(signed).digest('base64url');
   }
 }

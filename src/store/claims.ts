@@ -8,7 +8,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Database } from './db.js';
 import { precompiled } from './precompiled.js';
 import type { Schema, TaskJobRow, WebhookDeliveryRow } from './schema.js';
-import { openJobStates } from './tasks.js';
+import { eachInOneTransaction, openJobStates } from './tasks.js';
 
 /**
  * Claims open jobs that are due: sets a fresh lease token and pushes next_poll_at to the lease's end, so a
@@ -58,13 +58,29 @@ export function dueClaim(
 }
 
 /** Claims one processing job out of turn (a vendor said it changed), unless a poll holds it right now. */
-export async function claimJobNow(
+async function claimJobNow(
   database: Database,
   jobId: string,
   options: { now: number; leaseToken: string; leaseUntil: number },
 ): Promise<TaskJobRow | undefined> {
   const { rows } = await claimOne.run(database, { jobId, ...options });
   return rows[0];
+}
+
+/**
+ * claimJobNow for several jobs under one lease token: in one transaction where one writer serves one instance (a
+ * commit cost more than the claim: 100,000 callbacks, docs/benchmarks.md); one statement each where several
+ * instances claim (a claim waits on no lock but its row's).
+ */
+export function claimJobsNow(
+  database: Database,
+  jobIds: string[],
+  options: { now: number; leaseToken: string; leaseUntil: number },
+): Promise<PromiseSettledResult<TaskJobRow | undefined>[]> {
+  const claim = (db: Database, jobId: string) => claimJobNow(db, jobId, options);
+  return database.capabilities.severalWriters
+    ? Promise.allSettled(jobIds.map((jobId) => claim(database, jobId)))
+    : eachInOneTransaction(database, jobIds, claim);
 }
 
 const claimOne = precompiled(

@@ -19,6 +19,7 @@ import * as security from './migrations/002-security.js';
 import * as sharedLimits from './migrations/003-shared-limits.js';
 import * as queuePosition from './migrations/004-queue-position.js';
 import type { Schema } from './schema.js';
+import { SqliteCheckpoints, safetyNetPages } from './sqlite-checkpoints.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -72,13 +73,15 @@ const migrations: Record<string, Migration> = {
 export interface OpenOptions {
   /** PostgreSQL only: a schema to create and use (isolates test runs). */
   schema?: string;
+  /** Told of trouble that does not stop the database (a failed background checkpoint). */
+  warn?: (message: string) => void;
 }
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   const database =
     url.startsWith('postgres://') || url.startsWith('postgresql://')
       ? await openPostgres(url, options)
-      : openSqlite(url);
+      : openSqlite(url, options.warn ?? ((message) => process.emitWarning(message)));
   const migrator = new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations },
@@ -108,7 +111,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   return database;
 }
 
-function openSqlite(url: string): Database {
+function openSqlite(url: string, warn: (message: string) => void): Database {
   const file = url.replace(/^sqlite:(\/\/)?/, '');
   if (file !== ':memory:') {
     // Owner only: the database holds key hashes, sealed credentials and every task.
@@ -120,15 +123,29 @@ function openSqlite(url: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // A file's checkpoints run on a worker thread (sqlite-checkpoints.ts); this connection's only past the net.
+  const checkpoints =
+    file === ':memory:'
+      ? null
+      : new SqliteCheckpoints(file, checkpointIntervalMs, (reason) =>
+          warn(`SQLite checkpoint failed (retried; the database is unharmed): ${reason}`),
+        );
+  if (checkpoints) sqlite.pragma(`wal_autocheckpoint = ${safetyNetPages}`);
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }) });
   return {
     db,
     dialect: 'sqlite',
     capabilities: capabilitiesOf.sqlite,
     changes: new LocalChangeFeed(),
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpoints?.stop();
+      await db.destroy();
+    },
   };
 }
+
+/** How often the worker checkpoints: often enough that the log stays a few MB at the busiest. */
+const checkpointIntervalMs = 250;
 
 /** Prepared statements kept per SQL text (most recently used first out of `limit`). */
 const statementCacheSize = 500;

@@ -1,9 +1,8 @@
 /** ContentStorage in a local directory: one file per key, written to a temporary name and renamed into place. */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { assertStorageKey, limitedTo, type ByteRange, type ContentStorage } from './storage.js';
 
 export class LocalDirectoryStorage implements ContentStorage {
@@ -25,7 +24,8 @@ export class LocalDirectoryStorage implements ContentStorage {
     const partial = `${path}.${process.pid}-${++this.partials}.partial`;
     const counted = { bytes: 0 };
     try {
-      await pipeline(limitedTo(body, maxBytes, counted), createWriteStream(partial, { mode: 0o600 }));
+      // writeFile takes the chunks as they come; a pipeline into a write stream cost an AbortError per file.
+      await writeFile(partial, limitedTo(body, maxBytes, counted), { mode: 0o600 });
       await rename(partial, path);
       return counted.bytes;
     } catch (err) {
