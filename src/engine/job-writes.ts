@@ -45,8 +45,8 @@ export class JobWrites {
 
   /**
    * Tells the task's watchers (event streams, waiting requests, on any instance) that what they show moved: sent
-   * to a vendor, queued, started, progress. Ends announce themselves (store/tasks.ts). A lost notice only delays
-   * a watcher until its re-check, so a failure here is not the job's.
+   * to a vendor, queued, started, progress, ended. A lost notice only delays a watcher until its re-check, so a
+   * failure here is not the job's.
    */
   announceMove(taskId: string): void {
     this.moves.add(taskId).catch((err: unknown) => this.deps.log.warn({ err }, 'task change notice failed'));
@@ -60,6 +60,8 @@ export class JobWrites {
   /** Ends a job held by `leaseToken` (and its task, when it was the last open job); then sends what is owed. */
   async end(job: Pick<TaskJobRow, 'id' | 'task_id'>, leaseToken: string, end: JobEnd): Promise<void> {
     const ended = await this.ends.add({ job, leaseToken, end, now: Date.now() });
+    // Told after the commit, with the other ends of the moment (store/tasks.ts endJobIn).
+    this.announceMove(job.task_id);
     if (ended) {
       meterTaskEnd(this.deps, ended);
       this.deps.log.info({ task: job.task_id, status: ended.status }, 'task ended');

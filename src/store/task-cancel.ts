@@ -5,6 +5,7 @@
  * ends the task, settles or refunds its reservation and queues its webhook).
  */
 import { randomUUID } from 'node:crypto';
+import { announceChange } from './change-feed.js';
 import { inTransaction, type Database } from './db.js';
 import { endJobIn, openJobStates, type EndedTask } from './tasks.js';
 
@@ -29,7 +30,7 @@ export async function endJobAsCancelled(
   where: string,
   now = Date.now(),
 ): Promise<{ ended: boolean; task: EndedTask | null }> {
-  return inTransaction(database, async (trx) => {
+  const cancelled = await inTransaction(database, async (trx) => {
     // The task first, as endJobIn locks it: one lock order with the engine's ends, so no deadlock.
     if (trx.capabilities.severalWriters) {
       await trx.db.selectFrom('tasks').select('id').where('id', '=', job.task_id).forUpdate().execute();
@@ -54,4 +55,7 @@ export async function endJobAsCancelled(
     const task = await endJobIn(trx, { job, leaseToken, end: cancelledEnd(where), now });
     return { ended: true, task };
   });
+  // The task's watchers read it again now that the end is committed.
+  if (cancelled.ended) await announceChange(database, 'task_state', job.task_id);
+  return cancelled;
 }

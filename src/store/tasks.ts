@@ -2,7 +2,6 @@
  * Tasks and their jobs (one job per generation). Every change to a job is a compare-and-set on its
  * lease token, so a slow poll, a second poller or a restarted process can never move a job twice.
  */
-import { announceChange } from './change-feed.js';
 import { checkKeyLimits, keyLimitError } from './key-limits.js';
 import { jobCosts, reserve, settleReservation } from './billing.js';
 import { inTransaction, type Database } from './db.js';
@@ -256,8 +255,8 @@ export async function endJobIn(
     now,
     leaseToken,
   });
-  // Watchers of the task (event streams, waiting requests) read it again once this commits.
-  if (ended) await announceChange(trx, 'task_state', job.task_id);
+  // Watchers of the task (event streams, waiting requests) are told by the caller, after the commit: a NOTIFY in
+  // each end held PostgreSQL's notification lock through every commit, one end at a time (docs/benchmarks.md).
   if (!ended || !costs) return null;
 
   // A task succeeds when at least one of its generations did; the failed ones stay visible in `videos`.
