@@ -13,17 +13,34 @@ declare module 'fastify' {
   }
 }
 
+const bearer = ['Bearer'] as const;
+
 export function bearerToken(request: FastifyRequest): string | null {
-  return authorizationToken(request, ['Bearer']);
+  return authorizationToken(request, bearer);
 }
 
 /** The token of `Authorization: <scheme> <token>` for one of `schemes` (Vidu's clients send `Token`). */
 export function authorizationToken(request: FastifyRequest, schemes: readonly string[]): string | null {
-  const header = request.headers.authorization;
+  return tokenOf(request.headers.authorization, schemes);
+}
+
+function tokenOf(header: string | undefined, schemes: readonly string[]): string | null {
   if (!header) return null;
   const match = /^(\w+)\s+(\S+)\s*$/.exec(header);
   const scheme = match?.[1]!.toLowerCase();
   return match && schemes.some((s) => s.toLowerCase() === scheme) ? match[2]! : null;
+}
+
+/** Only what could be a key is hashed and looked up. */
+const looksLikeKey = (token: string) => token.startsWith('sk-') && token.length <= 200;
+
+/** Why a key found is refused now (revoked, expired); null when it is good. */
+function refusalOf(row: ApiKeyRow): AuthenticationError | null {
+  if (row.revoked_at !== null)
+    return new AuthenticationError('This API key has been revoked', 'revoked_api_key');
+  if (row.expires_at !== null && row.expires_at <= Date.now())
+    return new AuthenticationError('This API key has expired', 'expired_api_key');
+  return null;
 }
 
 /**
@@ -83,15 +100,29 @@ export class ApiKeyAuth {
   }
 
   /** `schemes`: the Authorization schemes the surface takes (Bearer everywhere; Vidu's native routes add Token). */
-  authenticate(request: FastifyRequest, schemes: readonly string[] = ['Bearer']): Promise<Caller> {
+  authenticate(request: FastifyRequest, schemes: readonly string[] = bearer): Promise<Caller> {
     return throttled(this.throttle, request, () => this.check(request, schemes));
+  }
+
+  /**
+   * The caller of a Bearer key held in memory, when `authenticate` would let it through now: the key is good and
+   * no address is refused by the throttle (so the request's address, which Fastify reads, does not matter).
+   * Undefined in every other case: `authenticate` decides. For answers made before Fastify's router
+   * (generations/task-query.ts).
+   */
+  knownCaller(authorization: string | undefined): Caller | undefined {
+    if (this.throttle.refusesAnyone()) return undefined;
+    const token = tokenOf(authorization, bearer);
+    if (!token || !looksLikeKey(token)) return undefined;
+    const key = this.known?.get(sha256Hex(token));
+    return key && !refusalOf(key.row) ? key.caller : undefined;
   }
 
   private async check(request: FastifyRequest, schemes: readonly string[]): Promise<Caller> {
     const token = authorizationToken(request, schemes);
     if (!token)
       throw new AuthenticationError('Missing API key: send Authorization: Bearer sk-…', 'missing_api_key');
-    if (!token.startsWith('sk-') || token.length > 200) throw new AuthenticationError('Invalid API key');
+    if (!looksLikeKey(token)) throw new AuthenticationError('Invalid API key');
     const keyHash = sha256Hex(token);
     let key = this.known?.get(keyHash);
     if (!key) {
@@ -112,12 +143,9 @@ export class ApiKeyAuth {
       };
       if (generation === this.generation) this.known?.set(keyHash, key);
     }
-    const { row, caller } = key;
-    if (row.revoked_at !== null)
-      throw new AuthenticationError('This API key has been revoked', 'revoked_api_key');
-    if (row.expires_at !== null && row.expires_at <= Date.now())
-      throw new AuthenticationError('This API key has expired', 'expired_api_key');
-    return caller;
+    const refusal = refusalOf(key.row);
+    if (refusal) throw refusal;
+    return key.caller;
   }
 
   /** After a key changed (revoked, edited), here or on another instance: the next request reads keys afresh. */
