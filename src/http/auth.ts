@@ -87,6 +87,12 @@ export class ApiKeyAuth {
   private readonly unknown: LRUCache<string, true>;
   /** Counts `forget`s: a lookup that started before one must not be remembered (it may predate the change). */
   private generation = 0;
+  /**
+   * Per connection, its last Authorization header and the hash of the key it names (null: none). A client sends
+   * one key on every request of a connection, and reading and hashing it was the largest part of what an answer
+   * from memory costs (docs/benchmarks.md); it goes with the connection.
+   */
+  private readonly keyHashes = new WeakMap<object, { authorization: string; keyHash: string | null }>();
 
   constructor(
     /** The key with this SHA-256 hash, from the database. */
@@ -108,13 +114,17 @@ export class ApiKeyAuth {
    * The caller of a Bearer key held in memory, when `authenticate` would let it through now: the key is good and
    * no address is refused by the throttle (so the request's address, which Fastify reads, does not matter).
    * Undefined in every other case: `authenticate` decides. For answers made before Fastify's router
-   * (generations/task-query.ts).
+   * (generations/task-query.ts), on `connection` (the request's socket).
    */
-  knownCaller(authorization: string | undefined): Caller | undefined {
-    if (this.throttle.refusesAnyone()) return undefined;
-    const token = tokenOf(authorization, bearer);
-    if (!token || !looksLikeKey(token)) return undefined;
-    const key = this.known?.get(sha256Hex(token));
+  knownCaller(authorization: string | undefined, connection: object): Caller | undefined {
+    if (this.throttle.refusesAnyone() || authorization === undefined) return undefined;
+    let named = this.keyHashes.get(connection);
+    if (named?.authorization !== authorization) {
+      const token = tokenOf(authorization, bearer);
+      named = { authorization, keyHash: token && looksLikeKey(token) ? sha256Hex(token) : null };
+      this.keyHashes.set(connection, named);
+    }
+    const key = named.keyHash === null ? undefined : this.known?.get(named.keyHash);
     return key && !refusalOf(key.row) ? key.caller : undefined;
   }
 

@@ -4,7 +4,7 @@
  * body bytes, and move the request metrics alike. Each says whether the fast path answers it, so the comparison
  * cannot pass with the fast path never taken.
  */
-import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, testDatabases } from '../../../test/support/harness.js';
 import type { TaskQueryFastPath } from './task-query.js';
@@ -21,9 +21,10 @@ function exchange(
   method: string,
   path: string,
   headers: OutgoingHttpHeaders,
+  agent?: Agent,
 ): Promise<Exchange> {
   return new Promise((resolve, reject) => {
-    const sent = httpRequest(new URL(path, baseUrl), { method, headers }, (res) => {
+    const sent = httpRequest(new URL(path, baseUrl), { method, headers, agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -216,6 +217,25 @@ describe.each(testDatabases())('the task query before the router, against Fastif
     expect(viaFastPath.answer).toEqual(viaFastify.answer);
     expect(viaFastPath.metrics).toEqual(viaFastify.metrics);
     expect(Object.values(viaFastPath.metrics)).toEqual([1, 1]);
+  });
+
+  it('reads each request’s key when a connection changes keys', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const connections = new Set();
+    agent.on('free', (socket) => connections.add(socket));
+    try {
+      const read = (key: string) => exchange(h.url, 'GET', taskPath(succeeded), bearer(key), agent);
+      await read(stranger.key);
+      const answered = fastPath.answered;
+      expect((await read(owner.key)).status).toBe(200);
+      expect((await read(stranger.key)).status).toBe(404);
+      expect((await read(revoked.key)).status).toBe(401);
+      expect((await read(limitedKey)).status).toBe(200);
+      expect(fastPath.answered).toBe(answered + 2);
+      expect(connections.size).toBe(1);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('leaves a key that expires while in memory to Fastify from that moment', async () => {

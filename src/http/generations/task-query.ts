@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { GatewayParts } from '../../gateway.js';
+import type { HttpSeries } from '../../observability/http-metrics.js';
 import type { TaskWithJobs } from '../../store/tasks.js';
 import { bareRequestBaseUrl } from '../public-url.js';
 import { generationsTaskView } from './view.js';
@@ -31,7 +32,12 @@ export class TaskQueryFastPath {
   /** Off once the app starts closing (Fastify then answers 503), or where a test compares with Fastify alone. */
   enabled = true;
 
-  constructor(private readonly parts: QueryParts) {}
+  /** What a fast answer counts in: the route's 200s. */
+  private readonly metricsSeries: HttpSeries;
+
+  constructor(private readonly parts: QueryParts) {
+    this.metricsSeries = parts.metrics.httpSeries(taskRoute, 'GET', 200);
+  }
 
   /**
    * Answers an ended task's read when everything it needs is in memory: a plain GET of the path (no query, no
@@ -43,8 +49,8 @@ export class TaskQueryFastPath {
     if (!this.enabled || request.method !== 'GET' || !url.startsWith(taskPathPrefix)) return false;
     if (request.headers.prefer !== undefined) return false;
     const started = performance.now();
-    const { apiKeys, tasks, config, metrics } = this.parts;
-    const caller = apiKeys.knownCaller(request.headers.authorization);
+    const { apiKeys, tasks, config } = this.parts;
+    const caller = apiKeys.knownCaller(request.headers.authorization, request.socket);
     // A query string or a trailing slash is no task id: the route decides those.
     const found = caller && tasks.heldOwn(url.slice(taskPathPrefix.length), caller.userId);
     const base = found && bareRequestBaseUrl(config, request);
@@ -59,7 +65,7 @@ export class TaskQueryFastPath {
     response.writeHead(200, { 'content-type': taskJsonType, 'content-length': Buffer.byteLength(json) });
     response.end(json);
     this.answered++;
-    metrics.httpRequest(taskRoute, 'GET', 200, (performance.now() - started) / 1000);
+    this.metricsSeries.record((performance.now() - started) / 1000);
     return true;
   }
 }
