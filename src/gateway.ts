@@ -44,6 +44,7 @@ import { installJsonBodies } from './http/json-body.js';
 import { lazyRequestLogger } from './http/request-logger.js';
 import { openaiVideos } from './http/openai/routes.js';
 import { generationsApi } from './http/generations/routes.js';
+import { answerBeforeRouter, TaskQueryFastPath } from './http/generations/task-query.js';
 import { vendorCallbacksApi } from './http/vendor-callbacks.js';
 import { buildOpenApiDocument, recordRoutes, type RegisteredRoute } from './http/openapi/document.js';
 import { apiReference } from './http/openapi/routes.js';
@@ -86,6 +87,8 @@ export interface GatewayParts {
   apiKeys: ApiKeyAuth;
   endedTasks: EndedTasks;
   tasks: TaskService;
+  /** Ended tasks' reads answered before Fastify's router; null while every request is logged (LOG_LEVEL debug). */
+  taskQueries: TaskQueryFastPath | null;
   /** What the admin API and the account routes read and change. */
   admin: AdminService;
   app: FastifyInstance;
@@ -110,6 +113,7 @@ export class Gateway implements GatewayParts {
   readonly apiKeys: ApiKeyAuth;
   readonly endedTasks: EndedTasks;
   readonly tasks: TaskService;
+  readonly taskQueries: TaskQueryFastPath | null;
   readonly admin: AdminService;
   readonly app: FastifyInstance;
   readonly metrics: Metrics;
@@ -132,6 +136,7 @@ export class Gateway implements GatewayParts {
       apiKeys: this.apiKeys,
       endedTasks: this.endedTasks,
       tasks: this.tasks,
+      taskQueries: this.taskQueries,
       admin: this.admin,
       app: this.app,
       metrics: this.metrics,
@@ -236,6 +241,14 @@ export class Gateway implements GatewayParts {
       config.AUTH_FAILURE_LIMIT,
       config.AUTH_FAILURE_WINDOW_SECONDS * 1000,
     );
+    const apiKeys = new ApiKeyAuth(
+      (keyHash) => findApiKeyByHash(database, keyHash),
+      config.CACHE_TTL_MS,
+      authThrottle,
+    );
+    const tasks = new TaskService(deps, runner, endedTasks, content, taskChanges);
+    // One line per request is noise at production volumes; debug brings it back.
+    const logsEveryRequest = ['debug', 'trace'].includes(config.LOG_LEVEL);
 
     const app: FastifyInstance = Fastify({
       // Every request's logger writes URLs without the secrets some carry (security/log-redaction.ts). Set once
@@ -248,10 +261,7 @@ export class Gateway implements GatewayParts {
       trustProxy: config.TRUST_PROXY,
       frameworkErrors,
 
-      // One line per request is noise at production volumes; debug brings it back.
-      logController: new LogController({
-        disableRequestLogging: !['debug', 'trace'].includes(config.LOG_LEVEL),
-      }),
+      logController: new LogController({ disableRequestLogging: !logsEveryRequest }),
     });
     const routes = recordRoutes(app);
     options.instrument?.(app);
@@ -266,13 +276,13 @@ export class Gateway implements GatewayParts {
       vendorCallbacks,
       sealer,
       links,
-      apiKeys: new ApiKeyAuth(
-        (keyHash) => findApiKeyByHash(database, keyHash),
-        config.CACHE_TTL_MS,
-        authThrottle,
-      ),
+      apiKeys,
       endedTasks,
-      tasks: new TaskService(deps, runner, endedTasks, content, taskChanges),
+      tasks,
+      // Fastify would log each request it answers: while it does, it answers them all.
+      taskQueries: logsEveryRequest
+        ? null
+        : new TaskQueryFastPath({ config, apiKeys, tasks, links, metrics }),
       app,
       metrics,
       routes,
@@ -303,6 +313,7 @@ export class Gateway implements GatewayParts {
     installErrorHandling(app);
     installJsonBodies(app);
     installRequestMetrics(app, metrics);
+    if (gateway.taskQueries) answerBeforeRouter(app.server, gateway.taskQueries);
     metrics.observe({
       channels: async () =>
         (await channels.list()).map((channel) => ({
@@ -380,6 +391,8 @@ export class Gateway implements GatewayParts {
     // A keep-alive connection whose last response ends after closing began would hold the close up for the
     // whole keep-alive timeout: let such connections go as soon as they are idle.
     const idleSweep = setInterval(() => this.app.server.closeIdleConnections(), 100);
+    // Fastify answers every request from now on: 503 while it closes.
+    if (this.taskQueries) this.taskQueries.enabled = false;
     await this.app.close().finally(() => clearInterval(idleSweep));
     this.metricsServer?.closeAllConnections();
     await new Promise((resolve) => (this.metricsServer ? this.metricsServer.close(resolve) : resolve(null)));

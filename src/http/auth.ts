@@ -13,17 +13,34 @@ declare module 'fastify' {
   }
 }
 
+const bearer = ['Bearer'] as const;
+
 export function bearerToken(request: FastifyRequest): string | null {
-  return authorizationToken(request, ['Bearer']);
+  return authorizationToken(request, bearer);
 }
 
 /** The token of `Authorization: <scheme> <token>` for one of `schemes` (Vidu's clients send `Token`). */
 export function authorizationToken(request: FastifyRequest, schemes: readonly string[]): string | null {
-  const header = request.headers.authorization;
+  return tokenOf(request.headers.authorization, schemes);
+}
+
+function tokenOf(header: string | undefined, schemes: readonly string[]): string | null {
   if (!header) return null;
   const match = /^(\w+)\s+(\S+)\s*$/.exec(header);
   const scheme = match?.[1]!.toLowerCase();
   return match && schemes.some((s) => s.toLowerCase() === scheme) ? match[2]! : null;
+}
+
+/** Only what could be a key is hashed and looked up. */
+const looksLikeKey = (token: string) => token.startsWith('sk-') && token.length <= 200;
+
+/** Why a key found is refused now (revoked, expired); null when it is good. */
+function refusalOf(row: ApiKeyRow): AuthenticationError | null {
+  if (row.revoked_at !== null)
+    return new AuthenticationError('This API key has been revoked', 'revoked_api_key');
+  if (row.expires_at !== null && row.expires_at <= Date.now())
+    return new AuthenticationError('This API key has expired', 'expired_api_key');
+  return null;
 }
 
 /**
@@ -70,6 +87,12 @@ export class ApiKeyAuth {
   private readonly unknown: LRUCache<string, true>;
   /** Counts `forget`s: a lookup that started before one must not be remembered (it may predate the change). */
   private generation = 0;
+  /**
+   * Per connection, its last Authorization header and the hash of the key it names (null: none). A client sends
+   * one key on every request of a connection, and reading and hashing it was the largest part of what an answer
+   * from memory costs (docs/benchmarks.md); it goes with the connection.
+   */
+  private readonly keyHashes = new WeakMap<object, { authorization: string; keyHash: string | null }>();
 
   constructor(
     /** The key with this SHA-256 hash, from the database. */
@@ -83,15 +106,33 @@ export class ApiKeyAuth {
   }
 
   /** `schemes`: the Authorization schemes the surface takes (Bearer everywhere; Vidu's native routes add Token). */
-  authenticate(request: FastifyRequest, schemes: readonly string[] = ['Bearer']): Promise<Caller> {
+  authenticate(request: FastifyRequest, schemes: readonly string[] = bearer): Promise<Caller> {
     return throttled(this.throttle, request, () => this.check(request, schemes));
+  }
+
+  /**
+   * The caller of a Bearer key held in memory, when `authenticate` would let it through now: the key is good and
+   * no address is refused by the throttle (so the request's address, which Fastify reads, does not matter).
+   * Undefined in every other case: `authenticate` decides. For answers made before Fastify's router
+   * (generations/task-query.ts), on `connection` (the request's socket).
+   */
+  knownCaller(authorization: string | undefined, connection: object): Caller | undefined {
+    if (this.throttle.refusesAnyone() || authorization === undefined) return undefined;
+    let named = this.keyHashes.get(connection);
+    if (named?.authorization !== authorization) {
+      const token = tokenOf(authorization, bearer);
+      named = { authorization, keyHash: token && looksLikeKey(token) ? sha256Hex(token) : null };
+      this.keyHashes.set(connection, named);
+    }
+    const key = named.keyHash === null ? undefined : this.known?.get(named.keyHash);
+    return key && !refusalOf(key.row) ? key.caller : undefined;
   }
 
   private async check(request: FastifyRequest, schemes: readonly string[]): Promise<Caller> {
     const token = authorizationToken(request, schemes);
     if (!token)
       throw new AuthenticationError('Missing API key: send Authorization: Bearer sk-…', 'missing_api_key');
-    if (!token.startsWith('sk-') || token.length > 200) throw new AuthenticationError('Invalid API key');
+    if (!looksLikeKey(token)) throw new AuthenticationError('Invalid API key');
     const keyHash = sha256Hex(token);
     let key = this.known?.get(keyHash);
     if (!key) {
@@ -112,12 +153,9 @@ export class ApiKeyAuth {
       };
       if (generation === this.generation) this.known?.set(keyHash, key);
     }
-    const { row, caller } = key;
-    if (row.revoked_at !== null)
-      throw new AuthenticationError('This API key has been revoked', 'revoked_api_key');
-    if (row.expires_at !== null && row.expires_at <= Date.now())
-      throw new AuthenticationError('This API key has expired', 'expired_api_key');
-    return caller;
+    const refusal = refusalOf(key.row);
+    if (refusal) throw refusal;
+    return key.caller;
   }
 
   /** After a key changed (revoked, edited), here or on another instance: the next request reads keys afresh. */

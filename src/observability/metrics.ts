@@ -6,6 +6,7 @@
  * them across instances). docs/metrics.md lists every metric.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { HttpRequestMetrics, type HttpSeries } from './http-metrics.js';
 
 export type VendorCallKind = 'submit' | 'poll' | 'lookup' | 'cancel' | 'download';
 export type WebhookAttemptOutcome = 'delivered' | 'retrying' | 'failed';
@@ -39,17 +40,7 @@ const lagBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly httpRequests = this.counter('reelay_http_requests_total', 'HTTP requests answered', [
-    'route',
-    'method',
-    'status',
-  ]);
-  private readonly httpDuration = this.histogram(
-    'reelay_http_request_duration_seconds',
-    'Time to answer an HTTP request',
-    ['route', 'method'],
-    latencyBuckets,
-  );
+  private readonly http = new HttpRequestMetrics(this.registry, latencyBuckets);
   private readonly tasksCreated = this.counter('reelay_tasks_created_total', 'Tasks accepted', [
     'model',
     'surface',
@@ -94,8 +85,12 @@ export class Metrics {
   );
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {
-    this.httpRequests.inc({ route, method, status: String(status) });
-    this.httpDuration.observe({ route, method }, seconds);
+    this.http.seriesOf(route, method, status).record(seconds);
+  }
+
+  /** One route's answers with one method and status, for a route that keeps it: no lookup per answer. */
+  httpSeries(route: string, method: string, status: number): HttpSeries {
+    return this.http.seriesOf(route, method, status);
   }
 
   taskCreated(model: string, surface: string): void {

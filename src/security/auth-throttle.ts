@@ -13,6 +13,8 @@ interface Failures {
 
 export class FailedAuthThrottle {
   private readonly failures: LRUCache<string, Failures>;
+  /** The latest end of a window in which some address used up its budget: none is refused after it. */
+  private refusingUntil = 0;
 
   constructor(
     private readonly maxFailures: number,
@@ -29,10 +31,20 @@ export class FailedAuthThrottle {
     return Math.max(1, Math.ceil((seen.windowEndsAt - now) / 1000));
   }
 
+  /**
+   * Whether any address may be refused now. While none is, a request is let through without its address (an
+   * answer made before Fastify reads it: http/generations/task-query.ts).
+   */
+  refusesAnyone(now = Date.now()): boolean {
+    return now < this.refusingUntil;
+  }
+
   recordFailure(address: string, now = Date.now()): void {
-    const seen = this.failures.get(address);
-    if (!seen || seen.windowEndsAt <= now)
-      this.failures.set(address, { count: 1, windowEndsAt: now + this.windowMs });
-    else seen.count++;
+    let seen = this.failures.get(address);
+    if (!seen || seen.windowEndsAt <= now) {
+      seen = { count: 1, windowEndsAt: now + this.windowMs };
+      this.failures.set(address, seen);
+    } else seen.count++;
+    if (seen.count >= this.maxFailures) this.refusingUntil = Math.max(this.refusingUntil, seen.windowEndsAt);
   }
 }

@@ -50,10 +50,20 @@ export class EndedTasks {
         : null;
   }
 
+  /**
+   * What memory tells of the user's task: the task; null when the cache holds it for someone else (answered as
+   * missing); undefined when the cache does not hold it.
+   */
+  cachedForUser(taskId: string, userId: string): TaskWithJobs | null | undefined {
+    const cached = this.cache?.get(taskId);
+    if (!cached) return undefined;
+    return cached.task.user_id === userId ? cached : null;
+  }
+
   /** The user's task, unless it is missing, deleted or someone else's (all answered alike by the caller). */
   async findForUser(taskId: string, userId: string): Promise<TaskWithJobs | undefined> {
-    const cached = this.cache?.get(taskId);
-    if (cached) return cached.task.user_id === userId ? cached : undefined;
+    const cached = this.cachedForUser(taskId, userId);
+    if (cached !== undefined) return cached ?? undefined;
     const generation = this.generation;
     const found = await findTaskForUser(this.database, taskId, userId);
     if (found && settled(found) && generation === this.generation) this.cache?.set(taskId, found);

@@ -42,6 +42,12 @@ export class TaskService {
       : this.endedTasks.findForUser(taskId, userId);
   }
 
+  /** The caller's task when memory holds it (an ended task read lately); undefined when only `findOwn` can tell. */
+  heldOwn(taskId: string, userId: string): TaskWithJobs | undefined {
+    if (!publicTaskIdPattern.test(taskId)) return undefined;
+    return this.endedTasks.cachedForUser(taskId, userId) ?? undefined;
+  }
+
   /** The caller's task made by a request with this idempotency key (within the key's 24 hours). */
   async findOwnByIdempotencyKey(key: string, userId: string): Promise<TaskWithJobs | undefined> {
     const earlier = await findIdempotencyKey(this.deps.database, userId, key, Date.now());
