@@ -41,10 +41,18 @@ describe('request logs at debug level', () => {
       url: '/v1/vendor-callbacks/job_x.CALLBACK-SECRET',
       payload: {},
     });
+    // Tokens that name the channel too: everything after the job id goes.
+    await gateway.app.inject({
+      method: 'POST',
+      url: '/v1/vendor-callbacks/job_y.ch_z.CHANNEL-TOKEN-SECRET',
+      payload: {},
+    });
     expect(logged).toContain('/v1/videos/video_x/content?expires=1&signature=[redacted]');
     expect(logged).toContain('/v1/vendor-callbacks/job_x.[redacted]');
     expect(logged).not.toContain('SIGNATURE-SECRET');
     expect(logged).not.toContain('CALLBACK-SECRET');
+    expect(logged).toContain('/v1/vendor-callbacks/job_y.[redacted]');
+    expect(logged).not.toContain('CHANNEL-TOKEN-SECRET');
   });
 
   it('keeps the rest of the URL', () => {
