@@ -207,9 +207,12 @@ describe.each(testDatabases())('vendor callbacks on %s', (database) => {
     expect(h.sim.world.requests('kling', 'poll')).toBe(6);
   });
 
-  it('backs routine polls off to the fallback cadence while callbacks arrive, and polls normally when they stop', async () => {
-    // Normally a poll every 50 ms; with callbacks arriving, one an hour; no callback for 1 s ends that.
-    const { h, key } = await start({
+  /**
+   * Tasks of ten minutes, polled every 50 ms while no callback comes; while callbacks arrive, once an hour, and no
+   * callback for 1 s (POLL_MAX_DELAY_MS) ends that.
+   */
+  const startCallingBack = () =>
+    start({
       publicUrl: true,
       simulator: { taskDurationMs: 10 * 60_000 },
       config: {
@@ -219,6 +222,10 @@ describe.each(testDatabases())('vendor callbacks on %s', (database) => {
         POLL_CALLBACK_FALLBACK_MS: 60 * 60_000,
       },
     });
+
+  it('backs routine polls off to the fallback cadence while callbacks arrive, and polls normally when they stop', async () => {
+    // Normally a poll every 50 ms; with callbacks arriving, one an hour; no callback for 1 s ends that.
+    const { h, key } = await startCallingBack();
     const taskId = (await h.submit(key, { model: 'kling-v1', prompt: 'long' })).body.task_id;
     const job = await leaseOf(h, taskId);
     const sent = [...h.sim.world.tasks.values()].find((t) => t.request.external_task_id === job.id)!;
@@ -264,16 +271,7 @@ describe.each(testDatabases())('vendor callbacks on %s', (database) => {
 
   it('takes callbacks that come together for one job as one claim, not as a job held elsewhere', async () => {
     // Two long tasks whose "still running" callbacks keep coming: both rest, due an hour after their last poll.
-    const { h, key } = await start({
-      publicUrl: true,
-      simulator: { taskDurationMs: 10 * 60_000 },
-      config: {
-        POLL_INITIAL_DELAY_MS: 50,
-        POLL_BACKOFF_FACTOR: 1,
-        POLL_MAX_DELAY_MS: 1_000,
-        POLL_CALLBACK_FALLBACK_MS: 60 * 60_000,
-      },
-    });
+    const { h, key } = await startCallingBack();
     const ids: string[] = [];
     for (const prompt of ['news', 'quiet'])
       ids.push((await h.submit(key, { model: 'kling-v1', prompt })).body.task_id as string);
