@@ -70,4 +70,26 @@ describe('a request logger built on first use', () => {
     await app.inject({ url: '/logs' });
     expect(lines.map((line) => line.msg)).toContain('below the level');
   });
+
+  it('builds no child for a call below the level', () => {
+    const parent = pino({ level: 'warn' }, new Writable({ write: (_chunk, _encoding, done) => done() }));
+    let children = 0;
+    const child = parent.child.bind(parent);
+    parent.child = ((...args: Parameters<typeof child>) => {
+      children++;
+      return child(...args);
+    }) as typeof parent.child;
+    const log = lazyRequestLogger.call(
+      undefined as never,
+      parent as FastifyBaseLogger,
+      { reqId: 'req-1' },
+      {},
+      undefined as never,
+    );
+    log.info('a callback said "still running"');
+    log.debug('detail');
+    expect(children).toBe(0);
+    log.warn('worth a line');
+    expect(children).toBe(1);
+  });
 });

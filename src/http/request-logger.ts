@@ -9,6 +9,7 @@ type Bindings = Parameters<FastifyBaseLogger['child']>[0];
 type ChildOptions = Parameters<FastifyBaseLogger['child']>[1];
 /** A log call's arguments: `(obj, msg?, …)` or `(msg, …)`, handed to pino's child as they came. */
 type LogArgs = Parameters<FastifyBaseLogger['info']>;
+type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 class LazyRequestLogger implements FastifyBaseLogger {
   private built: FastifyBaseLogger | null = null;
@@ -23,6 +24,16 @@ class LazyRequestLogger implements FastifyBaseLogger {
     return (this.built ??= this.parent.child(this.bindings, this.options));
   }
 
+  /**
+   * Whether a call at `level` would write: until the child is built and unless the request has a level of its own,
+   * the parent's level decides (a vendor callback's info line, with info off, built a child for nothing).
+   */
+  private writes(level: LevelName): boolean {
+    if (this.built || this.options?.level !== undefined) return true;
+    const parent = this.parent as FastifyBaseLogger & { isLevelEnabled?(level: string): boolean };
+    return parent.isLevelEnabled?.(level) ?? true;
+  }
+
   get level(): FastifyBaseLogger['level'] {
     return this.built?.level ?? this.options?.level ?? this.parent.level;
   }
@@ -32,27 +43,27 @@ class LazyRequestLogger implements FastifyBaseLogger {
   }
 
   fatal(...args: LogArgs): void {
-    this.real.fatal(...args);
+    if (this.writes('fatal')) this.real.fatal(...args);
   }
 
   error(...args: LogArgs): void {
-    this.real.error(...args);
+    if (this.writes('error')) this.real.error(...args);
   }
 
   warn(...args: LogArgs): void {
-    this.real.warn(...args);
+    if (this.writes('warn')) this.real.warn(...args);
   }
 
   info(...args: LogArgs): void {
-    this.real.info(...args);
+    if (this.writes('info')) this.real.info(...args);
   }
 
   debug(...args: LogArgs): void {
-    this.real.debug(...args);
+    if (this.writes('debug')) this.real.debug(...args);
   }
 
   trace(...args: LogArgs): void {
-    this.real.trace(...args);
+    if (this.writes('trace')) this.real.trace(...args);
   }
 
   silent(...args: LogArgs): void {
