@@ -188,8 +188,9 @@ export class Poller {
   private async claimNews(jobId: string, channelId?: string): Promise<boolean> {
     const row = await this.newsClaims.add(jobId);
     if (!row) {
-      if (channelId && (await isJobLeased(this.deps.database, jobId, Date.now())))
-        this.callbacks.missed(channelId, Date.now());
+      const now = Date.now();
+      if (channelId && (await isJobLeased(this.deps.database, jobId, now)))
+        this.callbacks.missed(channelId, now);
       return false;
     }
     const claimed: KeptJob = {
